@@ -1,0 +1,405 @@
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  ExecutionStep,
+  ExecutionStore,
+  NotFoundError,
+  QueryError,
+  StoreOpenError,
+  WorkflowExecution,
+  uuidv7,
+  type NewExecution,
+  type NewStep,
+} from '../src';
+import { databaseKinds, makeDatabase, tempDir, type TestDatabase } from './support/databases';
+
+const run = promisify(execFile);
+
+function execution(overrides: Partial<NewExecution> = {}): NewExecution & { id: string } {
+  const startedAt = overrides.startedAt ?? Date.now();
+  return {
+    id: uuidv7(startedAt),
+    workflowId: 'wf-1',
+    workflowName: 'Workflow one',
+    triggerType: 'manual',
+    status: 'success',
+    startedAt,
+    ...overrides,
+  };
+}
+
+function step(executionId: string, stepIndex: number, overrides: Partial<NewStep> = {}): NewStep & { id: string } {
+  const startedAt = overrides.startedAt ?? Date.now();
+  return {
+    id: uuidv7(startedAt),
+    executionId,
+    nodeId: `node-${stepIndex}`,
+    nodeType: 'transform',
+    stepIndex,
+    startedAt,
+    status: 'success',
+    ...overrides,
+  };
+}
+
+test('the sqlite3 native module loads and runs a query', async () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sqlite3 = require('sqlite3') as typeof import('sqlite3');
+  const db = new sqlite3.Database(':memory:');
+  const row = await new Promise<{ answer: number; version: string }>((resolve, reject) =>
+    db.get('SELECT 6 * 7 AS answer, sqlite_version() AS version', (error: Error | null, result: { answer: number; version: string }) =>
+      error ? reject(error) : resolve(result),
+    ),
+  );
+  db.close();
+  expect(row.answer).toBe(42);
+  expect(row.version).toMatch(/^3\.\d+\.\d+$/);
+});
+
+describe.each(databaseKinds)('ExecutionStore on %s', (kind) => {
+  let db: TestDatabase;
+  let store: ExecutionStore;
+
+  beforeEach(async () => {
+    db = makeDatabase(kind);
+    store = await db.open();
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  test('round-trips every column, nulls and zeros included', async () => {
+    const full = execution({
+      workflowName: 'Ünïcödé 🚀 名前',
+      triggerType: 'webhook',
+      triggerData: { body: { nested: [1, 'two', null, true, { deep: 'ö' }] }, headers: { 'x-id': '1' } },
+      status: 'error',
+      startedAt: 1_700_000_000_123,
+      completedAt: 1_700_000_000_123,
+      durationMs: 0,
+      errorMessage: 'boom',
+      errorStack: 'Error: boom\n    at somewhere',
+      metadata: { version: 3, tags: ['a'] },
+      parentExecutionId: uuidv7(),
+      parentStepId: uuidv7(),
+      instanceId: uuidv7(),
+    });
+    const bare = execution({ workflowId: 'wf-bare', status: 'running' });
+    await store.writeBatch({ executions: [full, bare] });
+    const big = { rows: Array.from({ length: 2000 }, (_, i) => ({ i, text: `row ${i} ✓` })) };
+    const fullStep = step(full.id, 0, {
+      nodeName: 'Node ✨',
+      completedAt: full.startedAt,
+      durationMs: 0,
+      status: 'error',
+      inputData: big,
+      outputData: 'plain string',
+      errorMessage: 'bad',
+      errorStack: 'stack',
+      instanceId: full.instanceId,
+    });
+    const bareStep = step(full.id, 1, { status: 'skipped' });
+    await store.writeBatch({ steps: [fullStep, bareStep] });
+
+    const readFull = await store.getExecution(full.id, { steps: true });
+    expect(readFull).toMatchObject({
+      ...full,
+      steps: [
+        { ...fullStep, inputData: big },
+        {
+          ...bareStep,
+          nodeName: null,
+          completedAt: null,
+          durationMs: null,
+          inputData: null,
+          outputData: null,
+          errorMessage: null,
+          errorStack: null,
+          instanceId: null,
+        },
+      ],
+    });
+    expect(readFull?.durationMs).toBe(0);
+    expect(typeof readFull?.startedAt).toBe('number');
+    expect(readFull?.steps?.[0]?.durationMs).toBe(0);
+
+    const readBare = await store.getExecution(bare.id);
+    expect(readBare).toMatchObject({
+      triggerData: null,
+      completedAt: null,
+      durationMs: null,
+      errorMessage: null,
+      metadata: null,
+      parentExecutionId: null,
+    });
+    expect(readBare?.steps).toBeUndefined();
+  });
+
+  test('the single-row API of the original task creates and updates rows', async () => {
+    const startedAt = Date.now();
+    const id = await store.createExecution({ workflowId: 'wf', workflowName: 'W', triggerType: 'test', status: 'running', startedAt });
+    const stepId = await store.addStep({ executionId: id, nodeId: 'n', nodeType: 't', stepIndex: 0, startedAt, status: 'running' });
+    await store.updateStep(stepId, { status: 'success', completedAt: startedAt + 5, durationMs: 5, outputData: { ok: true } });
+    await store.updateExecution(id, { status: 'success', completedAt: startedAt + 7, durationMs: 7 });
+    const read = await store.getExecution(id, { steps: true });
+    expect(read).toMatchObject({ status: 'success', durationMs: 7, steps: [{ id: stepId, status: 'success', outputData: { ok: true } }] });
+    await expect(store.updateExecution('missing', { status: 'error' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.updateStep('missing', { status: 'error' })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  test('a batch is one transaction: a failing row leaves nothing behind', async () => {
+    const parent = execution();
+    const duplicateIndex = [step(parent.id, 0), step(parent.id, 0)];
+    await expect(store.writeBatch({ executions: [parent], steps: duplicateIndex })).rejects.toThrow();
+    expect(await store.getExecution(parent.id)).toBeNull();
+  });
+
+  test('replaying a batch changes nothing', async () => {
+    const parent = execution({ status: 'running' });
+    const batch = {
+      executions: [parent],
+      steps: [step(parent.id, 0)],
+      executionUpdates: [{ id: parent.id, patch: { status: 'success' as const, durationMs: 3 } }],
+    };
+    await store.writeBatch(batch);
+    await store.writeBatch(batch);
+    const read = await store.getExecution(parent.id, { steps: true });
+    expect(read).toMatchObject({ status: 'success', durationMs: 3 });
+    expect(read?.steps).toHaveLength(1);
+  });
+
+  test('a batch larger than one statement is chunked under the parameter limit', async () => {
+    const parent = execution();
+    const steps = Array.from({ length: 5000 }, (_, i) => step(parent.id, i));
+    await store.writeBatch({ executions: [parent], steps });
+    const count = await store.dataSource.getRepository(ExecutionStep).count({ where: { executionId: parent.id } });
+    expect(count).toBe(5000);
+  });
+
+  test('concurrent batches do not collide on the shared connection', async () => {
+    const parents = Array.from({ length: 50 }, () => execution());
+    await Promise.all(parents.map((parent) => store.writeBatch({ executions: [parent], steps: [step(parent.id, 0), step(parent.id, 1)] })));
+    expect(await store.dataSource.getRepository(WorkflowExecution).count()).toBe(50);
+    expect(await store.dataSource.getRepository(ExecutionStep).count()).toBe(100);
+  });
+
+  test('pages through 1000 executions with no row lost or repeated while inserts happen', async () => {
+    const base = 1_700_000_000_000;
+    // Many rows share a started_at, so the id tiebreak is exercised.
+    const rows = Array.from({ length: 1000 }, (_, i) => execution({ startedAt: base + Math.floor(i / 3) }));
+    await store.writeBatch({ executions: rows });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let page = 0;
+    do {
+      const result: { items: WorkflowExecution[]; nextCursor: string | null } = await store.listExecutions({ limit: 37, cursor });
+      seen.push(...result.items.map((item) => item.id));
+      cursor = result.nextCursor;
+      // Newer rows arriving mid-scan must not shift later pages.
+      await store.writeBatch({ executions: [execution({ startedAt: base + 10_000 + page++ })] });
+    } while (cursor);
+    const expected = rows
+      .slice()
+      .sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1))
+      .map((row) => row.id);
+    expect(seen.slice(seen.length - 1000)).toEqual(expected);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  test('filters by workflow, status, trigger and time range', async () => {
+    const base = 1_700_000_000_000;
+    await store.writeBatch({
+      executions: [
+        execution({ workflowId: 'a', status: 'success', triggerType: 'manual', startedAt: base }),
+        execution({ workflowId: 'a', status: 'error', triggerType: 'webhook', startedAt: base + 10 }),
+        execution({ workflowId: 'b', status: 'error', triggerType: 'webhook', startedAt: base + 20 }),
+        execution({ workflowId: 'b', status: 'running', triggerType: 'schedule', startedAt: base + 30 }),
+      ],
+    });
+    const ids = async (query: object) => (await store.listExecutions(query)).items.map((e) => `${e.workflowId}@${e.startedAt - base}`);
+    expect(await ids({ workflowId: 'a' })).toEqual(['a@10', 'a@0']);
+    expect(await ids({ status: 'error' })).toEqual(['b@20', 'a@10']);
+    expect(await ids({ triggerType: 'webhook', workflowId: 'b' })).toEqual(['b@20']);
+    expect(await ids({ startedAfter: base + 10, startedBefore: base + 30 })).toEqual(['b@20', 'a@10']);
+    await expect(store.listExecutions({ limit: 0 })).rejects.toBeInstanceOf(QueryError);
+    await expect(store.listExecutions({ cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(QueryError);
+  });
+
+  test('stats match hand-computed values', async () => {
+    const base = 1_700_000_000_000;
+    const durations = [10, 20, 30, 40, 50, 60, 70, 80, 90, 1000];
+    await store.writeBatch({
+      executions: [
+        ...durations.map((durationMs, i) =>
+          execution({ workflowId: 's', status: i < 7 ? 'success' : 'error', durationMs, startedAt: base + i }),
+        ),
+        execution({ workflowId: 's', status: 'running', startedAt: base + 100 }),
+        execution({ workflowId: 's', status: 'interrupted', durationMs: 99_999, startedAt: base + 101 }),
+        execution({ workflowId: 'other', status: 'success', durationMs: 5, startedAt: base + 102 }),
+      ],
+    });
+    const stats = await store.getStats({ workflowId: 's' });
+    expect(stats).toEqual({
+      total: 12,
+      success: 7,
+      error: 3,
+      running: 1,
+      interrupted: 1,
+      successRate: 7 / 11,
+      minDurationMs: 10,
+      avgDurationMs: 145, // (10+…+90 + 1000) / 10
+      p50DurationMs: 50, // nearest rank: ceil(0.5 × 10) = 5th
+      p95DurationMs: 1000, // ceil(0.95 × 10) = 10th
+      maxDurationMs: 1000,
+    });
+    const since = await store.getStats({ workflowId: 's', since: base + 5 });
+    expect(since).toMatchObject({ total: 7, success: 2, error: 3, minDurationMs: 60, p50DurationMs: 80 });
+    const empty = await store.getStats({ workflowId: 'nothing' });
+    expect(empty).toEqual({
+      total: 0, success: 0, error: 0, running: 0, interrupted: 0, successRate: null,
+      minDurationMs: null, avgDurationMs: null, p50DurationMs: null, p95DurationMs: null, maxDurationMs: null,
+    });
+  });
+
+  test('retention removes exactly the old executions and their steps', async () => {
+    const now = Date.now();
+    const day = 86_400_000;
+    const old = Array.from({ length: 450 }, (_, i) => execution({ startedAt: now - 40 * day + i }));
+    const oldRunning = execution({ startedAt: now - 40 * day, status: 'running' });
+    const recent = Array.from({ length: 30 }, (_, i) => execution({ startedAt: now - 5 * day + i }));
+    const all = [...old, oldRunning, ...recent];
+    await store.writeBatch({ executions: all, steps: all.flatMap((e) => [step(e.id, 0), step(e.id, 1)]) });
+
+    expect(await store.cleanupOldExecutions(30 * day)).toBe(450);
+    const remaining = (await store.dataSource.getRepository(WorkflowExecution).find()).map((e) => e.id).sort();
+    expect(remaining).toEqual([oldRunning.id, ...recent.map((e) => e.id)].sort());
+    const stepOwners = new Set((await store.dataSource.getRepository(ExecutionStep).find()).map((s) => s.executionId));
+    expect([...stepOwners].sort()).toEqual(remaining);
+    expect(await store.cleanupOldExecutions(30 * day)).toBe(0);
+  });
+
+  test('count-based retention keeps the newest finished runs of each workflow', async () => {
+    const base = 1_700_000_000_000;
+    const a = Array.from({ length: 8 }, (_, i) => execution({ workflowId: 'a', startedAt: base + i }));
+    const b = Array.from({ length: 3 }, (_, i) => execution({ workflowId: 'b', startedAt: base + i }));
+    await store.writeBatch({ executions: [...a, ...b], steps: a.map((e) => step(e.id, 0)) });
+    expect(await store.cleanupExcessExecutions(5)).toBe(3);
+    const left = await store.listExecutions({ workflowId: 'a' });
+    expect(left.items.map((e) => e.id)).toEqual(a.slice(3).reverse().map((e) => e.id));
+    expect((await store.listExecutions({ workflowId: 'b' })).items).toHaveLength(3);
+    expect(await store.dataSource.getRepository(ExecutionStep).count()).toBe(5);
+  });
+
+  test('SQL-looking and hostile strings are stored and matched literally', async () => {
+    const nasty = [
+      "'; DROP TABLE workflow_executions; --",
+      'Robert"); DELETE FROM execution_steps; --',
+      "' OR '1'='1",
+      '%_\\%',
+      '$1 ?',
+      '😀'.repeat(1000),
+      'x'.repeat(4096),
+    ];
+    for (const value of nasty) {
+      const row = execution({ workflowId: value, workflowName: value, triggerType: 'manual', errorMessage: value, triggerData: { value } });
+      await store.writeBatch({ executions: [row], steps: [step(row.id, 0, { nodeId: value, nodeType: value, nodeName: value })] });
+      const page = await store.listExecutions({ workflowId: value });
+      expect(page.items.map((e) => e.id)).toEqual([row.id]);
+      const read = await store.getExecution(row.id, { steps: true });
+      expect(read).toMatchObject({ workflowName: value, errorMessage: value, triggerData: { value } });
+      expect(read?.steps?.[0]).toMatchObject({ nodeId: value, nodeType: value, nodeName: value });
+      expect((await store.getStats({ workflowId: value })).total).toBe(1);
+    }
+    expect((await store.listExecutions({ workflowId: "' OR '1'='1" })).items).toHaveLength(1);
+    expect(await store.dataSource.getRepository(WorkflowExecution).count()).toBe(nasty.length);
+  });
+
+  test('users query the exported entities with TypeORM', async () => {
+    const parent = execution({ workflowId: 'orm', status: 'error' });
+    await store.writeBatch({ executions: [parent], steps: [step(parent.id, 0, { status: 'error', nodeId: 'http' })] });
+    const failed = await store.dataSource
+      .getRepository(ExecutionStep)
+      .createQueryBuilder('step')
+      .innerJoinAndSelect('step.execution', 'execution')
+      .where('step.status = :status', { status: 'error' })
+      .getMany();
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.execution?.workflowId).toBe('orm');
+  });
+});
+
+describe('opening', () => {
+  test('the embedded SQLite file is created with WAL, a busy timeout and foreign keys on', async () => {
+    const dir = tempDir();
+    const database = join(dir, 'nested', 'deeper', 'history.sqlite');
+    const store = await ExecutionStore.open({ database });
+    try {
+      const pragma = async (name: string) => Object.values((await store.dataSource.query(`PRAGMA ${name}`))[0])[0];
+      expect(await pragma('journal_mode')).toBe('wal');
+      expect(Number(await pragma('busy_timeout'))).toBeGreaterThan(0);
+      expect(Number(await pragma('foreign_keys'))).toBe(1);
+      expect(Number(await pragma('auto_vacuum'))).toBe(2); // incremental
+      expect(statSync(database).isFile()).toBe(true);
+    } finally {
+      await store.close();
+      await store.close(); // idempotent
+    }
+  });
+
+  test('a path in an unwritable place names the path', async () => {
+    const dir = tempDir();
+    const aFile = join(dir, 'not-a-folder');
+    writeFileSync(aFile, '');
+    const locked = join(dir, 'locked');
+    mkdirSync(locked);
+    chmodSync(locked, 0o500);
+    // Root ignores permission bits, so the locked folder only proves anything for other users.
+    const targets = [join(aFile, 'history.sqlite'), ...(process.getuid?.() === 0 ? [] : [join(locked, 'sub', 'history.sqlite')])];
+    try {
+      for (const target of targets) {
+        const error = await ExecutionStore.open({ database: target }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreOpenError);
+        expect((error as StoreOpenError).target).toBe(target);
+        expect((error as Error).message).toContain(target);
+      }
+    } finally {
+      chmodSync(locked, 0o700);
+    }
+  });
+
+  test('a URL nobody answers gives a typed error naming it, with the password masked', async () => {
+    const error = await ExecutionStore.open({ url: 'postgres://user:s3cret@127.0.0.1:1/db', connectTimeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreOpenError);
+    expect((error as Error).message).toContain('127.0.0.1:1');
+    expect((error as Error).message).not.toContain('s3cret');
+  });
+
+  test('two processes write one SQLite file without losing a row', async () => {
+    const dir = tempDir();
+    const database = join(dir, 'shared.sqlite');
+    const first = await ExecutionStore.open({ database });
+    await first.close();
+    const writer = join(__dirname, 'support', 'writeExecutions.js');
+    const child = () => run(process.execPath, [writer, database, '300']);
+    const local = (async () => {
+      const store = await ExecutionStore.open({ database });
+      for (let i = 0; i < 300; i++) {
+        const row = execution({ workflowId: 'parent' });
+        await store.writeBatch({ executions: [row], steps: [step(row.id, 0)] });
+      }
+      await store.close();
+    })();
+    await Promise.all([child(), child(), local]);
+    const store = await ExecutionStore.open({ database });
+    try {
+      expect(await store.dataSource.getRepository(WorkflowExecution).count()).toBe(900);
+      expect(await store.dataSource.getRepository(ExecutionStep).count()).toBe(900);
+    } finally {
+      await store.close();
+    }
+  });
+});

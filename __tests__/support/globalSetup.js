@@ -1,0 +1,37 @@
+// Decides once per `jest` run whether the PostgreSQL suites run. They are required on CI; locally,
+// without a server, they are skipped and the run says so at the start and at the end.
+const { execFileSync } = require('node:child_process');
+const { join } = require('node:path');
+const { Client } = require('pg');
+
+const url = process.env.FLOWTRAIL_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+module.exports = async () => {
+  // Child-process tests run the built package, so build it once per run: a stale dist/ would test old code.
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: join(__dirname, '..', '..'),
+    stdio: 'inherit',
+  });
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    process.env.FLOWTRAIL_TEST_PG_URL = url;
+    process.env.FLOWTRAIL_TEST_PG = 'on';
+  } catch (error) {
+    if (process.env.CI) {
+      throw new Error(`CI is set and PostgreSQL is not reachable at ${url}: ${error.message}`);
+    }
+    process.env.FLOWTRAIL_TEST_PG = 'skipped';
+    process.stderr.write(banner(`PostgreSQL not reachable at ${url} (${error.message}): PostgreSQL suites SKIPPED`));
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+};
+
+function banner(text) {
+  const line = '!'.repeat(Math.min(100, text.length + 8));
+  return `\n${line}\n!!! ${text}\n${line}\n\n`;
+}
+module.exports.banner = banner;

@@ -1,0 +1,7 @@
+const { banner } = require('./globalSetup');
+
+module.exports = async () => {
+  if (process.env.FLOWTRAIL_TEST_PG === 'skipped') {
+    process.stderr.write(banner('Reminder: the PostgreSQL suites were SKIPPED (no server). CI requires them.'));
+  }
+};

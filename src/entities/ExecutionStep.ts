@@ -1,0 +1,61 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { epochMs } from './columns';
+import type { WorkflowExecution } from './WorkflowExecution';
+
+export type StepStatus = 'running' | 'success' | 'error' | 'skipped' | 'interrupted';
+
+/** One node execution inside a workflow run (CF11-004 `execution_steps`). */
+@Entity({ name: 'execution_steps' })
+@Index('idx_steps_execution_index', ['executionId', 'stepIndex'], { unique: true })
+@Index('idx_steps_node', ['nodeId'])
+export class ExecutionStep {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ name: 'execution_id', type: 'varchar', length: 36 })
+  executionId!: string;
+
+  @ManyToOne('WorkflowExecution', (execution: WorkflowExecution) => execution.steps, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'execution_id' })
+  execution?: WorkflowExecution;
+
+  @Column({ name: 'node_id', type: 'text' })
+  nodeId!: string;
+
+  @Column({ name: 'node_type', type: 'text' })
+  nodeType!: string;
+
+  @Column({ name: 'node_name', type: 'text', nullable: true })
+  nodeName!: string | null;
+
+  /** 0-based, unique within the execution, in start order. */
+  @Column({ name: 'step_index', type: 'integer' })
+  stepIndex!: number;
+
+  @Column({ name: 'started_at', type: 'bigint', transformer: epochMs })
+  startedAt!: number;
+
+  @Column({ name: 'completed_at', type: 'bigint', nullable: true, transformer: epochMs })
+  completedAt!: number | null;
+
+  @Column({ name: 'duration_ms', type: 'bigint', nullable: true, transformer: epochMs })
+  durationMs!: number | null;
+
+  @Column({ name: 'status', type: 'varchar', length: 16 })
+  status!: StepStatus;
+
+  @Column({ name: 'input_data', type: 'simple-json', nullable: true })
+  inputData!: unknown;
+
+  @Column({ name: 'output_data', type: 'simple-json', nullable: true })
+  outputData!: unknown;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage!: string | null;
+
+  @Column({ name: 'error_stack', type: 'text', nullable: true })
+  errorStack!: string | null;
+
+  @Column({ name: 'instance_id', type: 'varchar', length: 36, nullable: true })
+  instanceId!: string | null;
+}

@@ -1,0 +1,71 @@
+import { Column, Entity, Index, OneToMany, PrimaryColumn } from 'typeorm';
+import { epochMs } from './columns';
+import type { ExecutionStep } from './ExecutionStep';
+
+export type ExecutionStatus = 'running' | 'success' | 'error' | 'interrupted';
+export type TriggerType = 'webhook' | 'schedule' | 'manual' | 'db_change' | 'internal_event' | 'test' | (string & {});
+
+/**
+ * One workflow run (CF11-004 `workflow_executions`). Every column names its type explicitly so the
+ * mapping does not depend on emitted decorator metadata, and is chosen to read back identically
+ * on SQLite and PostgreSQL: text ids, bigint epoch ms read as numbers, JSON stored as text.
+ */
+@Entity({ name: 'workflow_executions' })
+@Index('idx_executions_workflow', ['workflowId'])
+@Index('idx_executions_status', ['status'])
+@Index('idx_executions_started', ['startedAt', 'id'])
+@Index('idx_executions_workflow_started', ['workflowId', 'startedAt', 'id'])
+@Index('idx_executions_parent', ['parentExecutionId'])
+export class WorkflowExecution {
+  /** UUIDv7, made by the client: time-ordered. */
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ name: 'workflow_id', type: 'text' })
+  workflowId!: string;
+
+  @Column({ name: 'workflow_name', type: 'text' })
+  workflowName!: string;
+
+  @Column({ name: 'trigger_type', type: 'varchar', length: 64 })
+  triggerType!: TriggerType;
+
+  @Column({ name: 'trigger_data', type: 'simple-json', nullable: true })
+  triggerData!: unknown;
+
+  @Column({ name: 'status', type: 'varchar', length: 16 })
+  status!: ExecutionStatus;
+
+  /** Epoch milliseconds. */
+  @Column({ name: 'started_at', type: 'bigint', transformer: epochMs })
+  startedAt!: number;
+
+  @Column({ name: 'completed_at', type: 'bigint', nullable: true, transformer: epochMs })
+  completedAt!: number | null;
+
+  @Column({ name: 'duration_ms', type: 'bigint', nullable: true, transformer: epochMs })
+  durationMs!: number | null;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage!: string | null;
+
+  @Column({ name: 'error_stack', type: 'text', nullable: true })
+  errorStack!: string | null;
+
+  @Column({ name: 'metadata', type: 'simple-json', nullable: true })
+  metadata!: unknown;
+
+  /** Set when this workflow was started from inside a node of another execution. */
+  @Column({ name: 'parent_execution_id', type: 'varchar', length: 36, nullable: true })
+  parentExecutionId!: string | null;
+
+  @Column({ name: 'parent_step_id', type: 'varchar', length: 36, nullable: true })
+  parentStepId!: string | null;
+
+  /** The logger instance (process) that owns this row while it is running; see crash recovery. */
+  @Column({ name: 'instance_id', type: 'varchar', length: 36, nullable: true })
+  instanceId!: string | null;
+
+  @OneToMany('ExecutionStep', (step: ExecutionStep) => step.execution)
+  steps?: ExecutionStep[];
+}

@@ -1,0 +1,10 @@
+import { ExecutionStep } from './ExecutionStep';
+import { LoggerInstance } from './LoggerInstance';
+import { WorkflowExecution } from './WorkflowExecution';
+
+export { ExecutionStep, LoggerInstance, WorkflowExecution };
+export type { ExecutionStatus, TriggerType } from './WorkflowExecution';
+export type { StepStatus } from './ExecutionStep';
+
+/** Add these to your own DataSource's `entities` (with `executionHistoryMigrations`). */
+export const executionHistoryEntities = [WorkflowExecution, ExecutionStep, LoggerInstance];

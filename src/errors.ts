@@ -1,0 +1,105 @@
+/**
+ * Every error flowtrail throws at its caller. Each class has a stable `code` (never reused) so that
+ * callers can branch without matching messages. Errors are thrown only while configuring or when a
+ * caller asks for something that cannot be done; the recording path never throws into a workflow.
+ */
+export class FlowtrailError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Thrown while resolving configuration: a field has a value it cannot take. */
+export class ConfigError extends FlowtrailError {
+  /** The setting, as the user wrote it: `maxDataSize`, or `FLOWTRAIL_MAX_DATA_SIZE` for the env. */
+  readonly field: string;
+  readonly value: unknown;
+
+  constructor(field: string, value: unknown, expected: string) {
+    super('FLOWTRAIL_CONFIG', `Invalid ${field}: ${describeValue(value)} (expected ${expected})`);
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/** Thrown by `ExecutionStore.open()` when the database cannot be opened, created or reached. */
+export class StoreOpenError extends FlowtrailError {
+  /** The file path or the URL (password masked) that could not be opened. */
+  readonly target: string;
+
+  constructor(target: string, reason: string, cause?: unknown) {
+    super('FLOWTRAIL_STORE_OPEN', `Cannot open execution store at ${target}: ${reason}`, { cause });
+    this.target = target;
+  }
+}
+
+/** Thrown by store methods called after `close()`. */
+export class StoreClosedError extends FlowtrailError {
+  constructor() {
+    super('FLOWTRAIL_STORE_CLOSED', 'The execution store is closed');
+  }
+}
+
+/** Thrown by store queries given an argument they cannot use (a malformed cursor, a bad limit). */
+export class QueryError extends FlowtrailError {
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super('FLOWTRAIL_QUERY', `Invalid ${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/** Thrown when a record asked for by id does not exist (store updates, CLI `show`). */
+export class NotFoundError extends FlowtrailError {
+  readonly id: string;
+
+  constructor(kind: 'execution' | 'step', id: string) {
+    super('FLOWTRAIL_NOT_FOUND', `No ${kind} with id ${JSON.stringify(id)}`);
+    this.id = id;
+  }
+}
+
+/** Thrown by the workflow runner before anything runs, when the graph cannot be executed. */
+export class WorkflowGraphError extends FlowtrailError {
+  /** The node or connection at fault. */
+  readonly culprit: string;
+
+  constructor(culprit: string, message: string) {
+    super('FLOWTRAIL_WORKFLOW_GRAPH', message);
+    this.culprit = culprit;
+  }
+}
+
+/** The rejection of a workflow run that exceeded its timeout. */
+export class WorkflowTimeoutError extends FlowtrailError {
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    super('FLOWTRAIL_WORKFLOW_TIMEOUT', `Workflow timed out after ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The rejection of a workflow run whose AbortSignal fired. */
+export class WorkflowCancelledError extends FlowtrailError {
+  constructor(reason?: unknown) {
+    super('FLOWTRAIL_WORKFLOW_CANCELLED', `Workflow cancelled${reason === undefined ? '' : `: ${String(reason)}`}`, {
+      cause: reason,
+    });
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

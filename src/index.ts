@@ -1,0 +1,7 @@
+import 'reflect-metadata';
+
+export * from './entities';
+export { executionHistoryMigrations } from './migrations';
+export * from './store';
+export * from './errors';
+export { uuidv7 } from './ids';

@@ -1,0 +1,3 @@
+export { ExecutionStore } from './ExecutionStore';
+export { DEFAULT_DATABASE } from './openDataSource';
+export type * from './types';

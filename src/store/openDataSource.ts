@@ -1,0 +1,189 @@
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DataSource } from 'typeorm';
+import { executionHistoryEntities } from '../entities';
+import { StoreOpenError } from '../errors';
+import { executionHistoryMigrations } from '../migrations';
+import type { Dialect, ExecutionStoreOptions, PostgresStoreOptions, SqliteStoreOptions } from './types';
+
+export const DEFAULT_DATABASE = './.flowtrail/history.sqlite';
+const MIGRATIONS_TABLE = 'flowtrail_migrations';
+
+export interface OpenedDataSource {
+  dataSource: DataSource;
+  dialect: Dialect;
+  /** Whether the store created the DataSource and so must destroy it on close. */
+  owned: boolean;
+  /** What was opened, for messages: a path or a masked URL. */
+  target: string;
+}
+
+export async function openDataSource(options: ExecutionStoreOptions): Promise<OpenedDataSource> {
+  if ('dataSource' in options) return adoptDataSource(options.dataSource, options.runMigrations ?? true);
+  if ('url' in options) return openPostgres(options);
+  return openSqlite(options);
+}
+
+async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource> {
+  const database = resolve(options.database ?? process.env.FLOWTRAIL_DB ?? DEFAULT_DATABASE);
+  ensureWritableFile(database);
+  const dataSource = new DataSource({
+    type: 'sqlite',
+    database,
+    entities: executionHistoryEntities,
+    migrations: executionHistoryMigrations,
+    migrationsTableName: MIGRATIONS_TABLE,
+    enableWAL: true,
+    busyTimeout: options.busyTimeoutMs ?? 5000,
+  });
+  await initialize(dataSource, database);
+  try {
+    await enableIncrementalVacuum(dataSource);
+    // WAL with synchronous=NORMAL survives a process crash; only an OS crash can lose the last commits.
+    await dataSource.query('PRAGMA synchronous = NORMAL');
+    if (options.runMigrations ?? true) await dataSource.runMigrations({ transaction: 'all' });
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw new StoreOpenError(database, describe(error), error);
+  }
+  return { dataSource, dialect: 'sqlite', owned: true, target: database };
+}
+
+/**
+ * Lets retention hand freed pages back to the file system. On a fresh file only: switching an
+ * existing database needs a full VACUUM, which is the owner's call, not ours.
+ */
+async function enableIncrementalVacuum(dataSource: DataSource): Promise<void> {
+  const tables: unknown[] = await dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table'");
+  if (tables.length > 0) return;
+  await dataSource.query('PRAGMA auto_vacuum = INCREMENTAL');
+  // TypeORM switched the file to WAL before we got it, which fixed its header: rewrite it once.
+  await dataSource.query('VACUUM');
+}
+
+function ensureWritableFile(path: string): void {
+  const folder = dirname(path);
+  try {
+    mkdirSync(folder, { recursive: true });
+    accessSync(folder, constants.W_OK);
+    if (existsSync(path)) accessSync(path, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    throw new StoreOpenError(path, `${describe(error)} (is the folder writable?)`, error);
+  }
+}
+
+async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSource> {
+  const target = maskPassword(options.url);
+  const schema = options.schema ?? 'public';
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  await ensureSchema(options.url, schema, connectTimeoutMs, target);
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: options.url,
+    schema,
+    entities: executionHistoryEntities,
+    migrations: executionHistoryMigrations,
+    migrationsTableName: MIGRATIONS_TABLE,
+    poolSize: options.poolSize ?? 10,
+    connectTimeoutMS: connectTimeoutMs,
+    // Raw statements name tables unqualified, so the schema goes first on the search path.
+    extra: { options: `-c search_path=${quoteIdentifier(schema)}` },
+  });
+  await initialize(dataSource, target);
+  if (options.runMigrations ?? true) {
+    try {
+      await dataSource.runMigrations({ transaction: 'all' });
+    } catch (error) {
+      await dataSource.destroy().catch(() => undefined);
+      throw new StoreOpenError(target, describe(error), error);
+    }
+  }
+  return { dataSource, dialect: 'postgres', owned: true, target };
+}
+
+async function ensureSchema(url: string, schema: string, connectTimeoutMs: number, target: string): Promise<void> {
+  const { Client } = loadPg(target);
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+  // An unreachable server makes the client emit 'error' after connect() rejects; keep that off the process.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    if (schema !== 'public') await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+  } catch (error) {
+    throw new StoreOpenError(target, describe(error), error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The slice of node-postgres used here; typed locally so users need no @types/pg. */
+interface PgModule {
+  Client: new (config: { connectionString: string; connectionTimeoutMillis: number }) => {
+    on(event: 'error', listener: (error: Error) => void): void;
+    connect(): Promise<void>;
+    query(sql: string): Promise<unknown>;
+    end(): Promise<void>;
+  };
+}
+
+function loadPg(target: string): PgModule {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('pg') as PgModule;
+  } catch (error) {
+    throw new StoreOpenError(target, 'the "pg" package is not installed (npm install pg)', error);
+  }
+}
+
+async function adoptDataSource(dataSource: DataSource, runMigrations: boolean): Promise<OpenedDataSource> {
+  const dialect = dialectOf(dataSource);
+  const target = `${dataSource.options.type} DataSource`;
+  if (!dataSource.isInitialized) await initialize(dataSource, target);
+  if (runMigrations) {
+    const listed = new Set(dataSource.migrations.map((migration) => migration.constructor));
+    const missing = executionHistoryMigrations.filter((migration) => !listed.has(migration));
+    if (missing.length > 0) {
+      throw new StoreOpenError(
+        target,
+        'its migrations do not include executionHistoryMigrations; add them, or pass runMigrations: false and run them yourself',
+      );
+    }
+    await dataSource.runMigrations({ transaction: 'each' });
+  }
+  return { dataSource, dialect, owned: false, target };
+}
+
+function dialectOf(dataSource: DataSource): Dialect {
+  const type = dataSource.options.type;
+  if (type === 'sqlite' || type === 'better-sqlite3') return 'sqlite';
+  if (type === 'postgres') return 'postgres';
+  throw new StoreOpenError(`${type} DataSource`, `unsupported database type "${type}" (use sqlite, better-sqlite3 or postgres)`);
+}
+
+async function initialize(dataSource: DataSource, target: string): Promise<void> {
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    throw new StoreOpenError(target, describe(error), error);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+export function maskPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

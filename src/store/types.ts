@@ -1,0 +1,153 @@
+import type { DataSource } from 'typeorm';
+import type { ExecutionStatus, StepStatus, TriggerType } from '../entities';
+
+/** The embedded default: one SQLite file, created with its folder. */
+export interface SqliteStoreOptions {
+  /** Path of the SQLite file. @default './.flowtrail/history.sqlite' (or FLOWTRAIL_DB) */
+  database?: string;
+  /** How long a write waits for another process's lock before failing. @default 5000 */
+  busyTimeoutMs?: number;
+  /** Run the shipped migrations on open. @default true */
+  runMigrations?: boolean;
+}
+
+/** A PostgreSQL server shared by many processes or machines. */
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database` */
+  url: string;
+  /** Schema to keep the tables in; created if missing. @default 'public' */
+  schema?: string;
+  /** Give up connecting after this long, with a StoreOpenError. @default 10000 */
+  connectTimeoutMs?: number;
+  /** Connections in the pool. @default 10 */
+  poolSize?: number;
+  /** @default true */
+  runMigrations?: boolean;
+}
+
+/** The application's own TypeORM DataSource, listing `executionHistoryEntities` and `executionHistoryMigrations`. */
+export interface DataSourceStoreOptions {
+  dataSource: DataSource;
+  /** Run the DataSource's pending migrations on open. @default true */
+  runMigrations?: boolean;
+}
+
+export type ExecutionStoreOptions = SqliteStoreOptions | PostgresStoreOptions | DataSourceStoreOptions;
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** A new `workflow_executions` row. `id` is made by the caller (UUIDv7) when given; else by the store. */
+export interface NewExecution {
+  id?: string;
+  workflowId: string;
+  workflowName: string;
+  triggerType: TriggerType;
+  triggerData?: unknown;
+  status: ExecutionStatus;
+  startedAt: number;
+  completedAt?: number | null;
+  durationMs?: number | null;
+  errorMessage?: string | null;
+  errorStack?: string | null;
+  metadata?: unknown;
+  parentExecutionId?: string | null;
+  parentStepId?: string | null;
+  instanceId?: string | null;
+}
+
+export type ExecutionPatch = Partial<
+  Pick<NewExecution, 'status' | 'completedAt' | 'durationMs' | 'errorMessage' | 'errorStack' | 'metadata'>
+>;
+
+/** A new `execution_steps` row. */
+export interface NewStep {
+  id?: string;
+  executionId: string;
+  nodeId: string;
+  nodeType: string;
+  nodeName?: string | null;
+  stepIndex: number;
+  startedAt: number;
+  completedAt?: number | null;
+  durationMs?: number | null;
+  status: StepStatus;
+  inputData?: unknown;
+  outputData?: unknown;
+  errorMessage?: string | null;
+  errorStack?: string | null;
+  instanceId?: string | null;
+}
+
+export type StepPatch = Partial<
+  Pick<NewStep, 'status' | 'completedAt' | 'durationMs' | 'inputData' | 'outputData' | 'errorMessage' | 'errorStack'>
+>;
+
+/**
+ * Rows to write in one transaction. Applied in this order, so a batch may insert an execution,
+ * its steps, and update rows inserted earlier. Inserts of an id already present are ignored,
+ * which makes replaying a batch harmless.
+ */
+export interface WriteBatch {
+  executions?: readonly (NewExecution & { id: string })[];
+  steps?: readonly (NewStep & { id: string })[];
+  executionUpdates?: readonly { id: string; patch: ExecutionPatch }[];
+  stepUpdates?: readonly { id: string; patch: StepPatch }[];
+}
+
+export interface ListExecutionsQuery {
+  workflowId?: string;
+  status?: ExecutionStatus;
+  triggerType?: string;
+  /** Inclusive lower bound on `startedAt`, epoch ms. */
+  startedAfter?: number;
+  /** Exclusive upper bound on `startedAt`, epoch ms. */
+  startedBefore?: number;
+  parentExecutionId?: string;
+  /** Page size, 1 to 1000. @default 50 */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface StatsQuery {
+  workflowId?: string;
+  /** Only runs started at or after this epoch ms. */
+  since?: number;
+  /** Only runs started before this epoch ms. */
+  until?: number;
+}
+
+export interface ExecutionStats {
+  total: number;
+  success: number;
+  error: number;
+  running: number;
+  interrupted: number;
+  /** success / (success + error + interrupted); null when no run has finished. */
+  successRate: number | null;
+  /** Duration figures over runs that finished with success or error; null when there are none. */
+  minDurationMs: number | null;
+  avgDurationMs: number | null;
+  p50DurationMs: number | null;
+  p95DurationMs: number | null;
+  maxDurationMs: number | null;
+}
+
+export interface RecoveryOptions {
+  /** Rows of an instance whose heartbeat is older than this are orphans. @default 30000 */
+  leaseMs?: number;
+  /** The calling instance: its own rows are never touched. */
+  selfInstanceId?: string;
+  now?: number;
+}
+
+export interface RecoveryResult {
+  executions: number;
+  steps: number;
+}
