@@ -1,0 +1,180 @@
+import { Buffer } from 'node:buffer';
+
+/**
+ * Replacement stored when captured data is larger than the configured cap. `_preview`
+ * holds the beginning of the JSON that would have been stored, followed by "...".
+ */
+export interface TruncatedData {
+  _truncated: true;
+  /** UTF-8 byte length of the complete serialized JSON. */
+  _originalSize: number;
+  _preview: string;
+}
+
+/**
+ * Smallest `maxDataSize` that leaves room for the truncation marker plus a preview of a
+ * couple of hundred bytes (the marker itself needs at most ~70 bytes).
+ */
+export const MIN_DATA_SIZE = 256;
+
+/** Upper bound, in UTF-16 code units, of the JSON excerpt kept in `_preview`. */
+export const PREVIEW_CHARS = 1000;
+
+const ELLIPSIS = '...';
+
+// Only these characters make JSON text longer than their UTF-8 encoding: quotes and
+// backslashes, control characters, and lone surrogates (escaped as \uXXXX).
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** Exact UTF-8 byte length of `JSON.stringify(text)`, without building that string. */
+export function jsonStringBytes(text: string): number {
+  const bytes = Buffer.byteLength(text, 'utf8') + 2;
+  return NEEDS_ESCAPE.test(text) ? bytes + escapeOverhead(text) : bytes;
+}
+
+/** Bytes that JSON escaping adds on top of `Buffer.byteLength(text)`. */
+function escapeOverhead(text: string): number {
+  let extra = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x20) {
+      extra += hasShortEscape(unit) ? 1 : 5;
+    } else if (unit === 0x22 || unit === 0x5c) {
+      extra += 1;
+    } else if (isHighSurrogate(unit) && isLowSurrogate(text.charCodeAt(i + 1))) {
+      i++; // a proper pair is 4 bytes both ways
+    } else if (isHighSurrogate(unit) || isLowSurrogate(unit)) {
+      extra += 3; // Buffer counts U+FFFD (3 bytes); JSON writes \udXXX (6 bytes)
+    }
+  }
+  return extra;
+}
+
+/** \b \t \n \f \r */
+function hasShortEscape(unit: number): boolean {
+  return unit === 8 || unit === 9 || unit === 10 || unit === 12 || unit === 13;
+}
+
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+/** JSON-escaped UTF-8 size of the code point starting at `i` and how many units it spans. */
+function codePointCost(text: string, i: number): { bytes: number; units: number } {
+  const unit = text.charCodeAt(i);
+  if (unit < 0x20) return { bytes: hasShortEscape(unit) ? 2 : 6, units: 1 };
+  if (unit === 0x22 || unit === 0x5c) return { bytes: 2, units: 1 };
+  if (unit < 0x80) return { bytes: 1, units: 1 };
+  if (unit < 0x800) return { bytes: 2, units: 1 };
+  if (isHighSurrogate(unit) && isLowSurrogate(text.charCodeAt(i + 1))) return { bytes: 4, units: 2 };
+  if (isHighSurrogate(unit) || isLowSurrogate(unit)) return { bytes: 6, units: 1 };
+  return { bytes: 3, units: 1 };
+}
+
+/**
+ * Longest prefix of `text`, cut between code points, whose JSON-escaped UTF-8 size
+ * (without the surrounding quotes) is at most `budget` bytes.
+ */
+export function fitToBytes(text: string, budget: number): string {
+  if (jsonStringBytes(text) - 2 <= budget) return text;
+  let used = 0;
+  let end = 0;
+  while (end < text.length) {
+    const { bytes, units } = codePointCost(text, end);
+    if (used + bytes > budget) break;
+    used += bytes;
+    end += units;
+  }
+  return text.slice(0, end);
+}
+
+/** Shortens `text` to at most `maxUnits` UTF-16 units without separating a surrogate pair. */
+export function cutAtCodePoint(text: string, maxUnits: number): string {
+  if (text.length <= maxUnits) return text;
+  const end = isHighSurrogate(text.charCodeAt(maxUnits - 1)) ? maxUnits - 1 : maxUnits;
+  return text.slice(0, end);
+}
+
+/**
+ * First `maxChars` (or more) characters of `JSON.stringify(tree)` for a tree that is
+ * already plain JSON data. Stops walking as soon as enough text exists, so a huge
+ * string or array inside the tree costs no more than its beginning.
+ */
+export function jsonPrefix(tree: unknown, maxChars: number): string {
+  const writer = new PrefixWriter(maxChars);
+  writer.value(tree);
+  return writer.text;
+}
+
+class PrefixWriter {
+  text = '';
+
+  constructor(private readonly maxChars: number) {}
+
+  private get full(): boolean {
+    return this.text.length >= this.maxChars;
+  }
+
+  value(value: unknown): void {
+    if (this.full) return;
+    if (typeof value === 'string') {
+      this.string(value);
+    } else if (Array.isArray(value)) {
+      this.array(value);
+    } else if (typeof value === 'object' && value !== null) {
+      this.object(value as Record<string, unknown>);
+    } else {
+      this.text += String(JSON.stringify(value) ?? 'null');
+    }
+  }
+
+  private string(value: string): void {
+    // Escaping only lengthens text, so the first `room` units always suffice; one
+    // extra unit keeps a surrogate pair at the boundary whole (and so unescaped).
+    const room = this.maxChars - this.text.length;
+    this.text += JSON.stringify(value.length > room ? value.slice(0, room + 1) : value);
+  }
+
+  private array(items: readonly unknown[]): void {
+    this.text += '[';
+    for (let i = 0; i < items.length; i++) {
+      if (this.full) return;
+      if (i > 0) this.text += ',';
+      this.value(items[i]);
+    }
+    if (!this.full) this.text += ']';
+  }
+
+  private object(record: Record<string, unknown>): void {
+    this.text += '{';
+    let first = true;
+    for (const key of Object.keys(record)) {
+      if (this.full) return;
+      if (!first) this.text += ',';
+      first = false;
+      this.string(key);
+      if (this.full) return;
+      this.text += ':';
+      this.value(record[key]);
+    }
+    if (!this.full) this.text += '}';
+  }
+}
+
+/**
+ * Builds the marker for data whose JSON is `originalSize` bytes. `tree` must serialize
+ * to the same JSON at least up to `maxDataSize` bytes; only its beginning is read.
+ * The marker's own JSON fits in `maxDataSize` whenever `maxDataSize >= MIN_DATA_SIZE`;
+ * below that the preview shrinks to "..." and the marker may still be larger.
+ */
+export function truncationMarker(tree: unknown, originalSize: number, maxDataSize: number): TruncatedData {
+  const excerpt = cutAtCodePoint(jsonPrefix(tree, PREVIEW_CHARS), PREVIEW_CHARS);
+  const empty: TruncatedData = { _truncated: true, _originalSize: originalSize, _preview: ELLIPSIS };
+  const overhead = Buffer.byteLength(JSON.stringify(empty), 'utf8');
+  const preview = fitToBytes(excerpt, maxDataSize - overhead);
+  return { _truncated: true, _originalSize: originalSize, _preview: preview + ELLIPSIS };
+}
