@@ -1,0 +1,246 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DEFAULT_REDACT_KEYS, MIN_DATA_SIZE } from '../capture';
+import { ConfigError } from '../errors';
+
+export type Durability = 'batched' | 'strict';
+
+/** What a failure report says about where it happened. */
+export interface ErrorContext {
+  /** `write` (a batch to the database), `capture`, `heartbeat`, `recovery`, `spool`, `retention`. */
+  operation: string;
+  /** Records affected, when the failure concerns records. */
+  records?: number;
+}
+
+/**
+ * Logger settings. Every field is optional; sources are applied in this order, later wins:
+ * defaults → `flowtrail.config.json` → these options → `FLOWTRAIL_*` environment → runtime toggles.
+ */
+export interface LoggerConfig {
+  /** Record anything at all. Env `FLOWTRAIL_ENABLED`. @default true */
+  enabled?: boolean;
+  /** Store node inputs and trigger data. Env `FLOWTRAIL_CAPTURE_INPUTS`. @default true */
+  captureInputs?: boolean;
+  /** Store node outputs. Env `FLOWTRAIL_CAPTURE_OUTPUTS`. @default true */
+  captureOutputs?: boolean;
+  /** Cap, in UTF-8 bytes, on each captured value's JSON; larger values become a truncation marker. Env `FLOWTRAIL_MAX_DATA_SIZE`. @default 100000 */
+  maxDataSize?: number;
+  /** Age after which `runRetentionCleanup()` deletes executions. Env `FLOWTRAIL_RETENTION_DAYS`. @default 30 */
+  retentionDays?: number;
+  /** Keys whose values are replaced by "[REDACTED]", matched case-insensitively ignoring `_`, `-` and spaces. Replaces the default list. */
+  redactKeys?: string[];
+  /** Longest time a record waits in memory before it is written. @default 100 */
+  flushIntervalMs?: number;
+  /** Records that trigger a flush before the interval is up. @default 1000 */
+  maxBatchSize?: number;
+  /** Records held in memory at most; past it, workflows wait for the database (or records spill when it is down). @default 10000 */
+  maxQueueSize?: number;
+  /** `batched`: write behind the workflow. `strict`: persist each record before the call proceeds. Env `FLOWTRAIL_DURABILITY`. @default 'batched' */
+  durability?: Durability;
+  /** First retry delay after a failed write; doubles up to `maxRetryDelayMs`. @default 100 */
+  retryDelayMs?: number;
+  /** @default 5000 */
+  maxRetryDelayMs?: number;
+  /** How often this logger's heartbeat row is refreshed. @default 5000 */
+  heartbeatIntervalMs?: number;
+  /** Running rows whose owner's heartbeat is older than this are recovered as interrupted. @default 30000 */
+  leaseMs?: number;
+  /** Run `recoverInterrupted()` when the logger starts. @default true */
+  recoverOnStart?: boolean;
+  /** How long `shutdown()` keeps retrying queued records before giving up. @default 10000 */
+  shutdownTimeoutMs?: number;
+  /** Folder for records that cannot reach a database that stays down; `false` disables spooling. @default next to the SQLite file, or `./.flowtrail/spool` */
+  spoolDir?: string | false;
+  /** Called for every contained failure; it cannot break anything, even by throwing. */
+  onError?: (error: unknown, context: ErrorContext) => void;
+  /** Path of the project config file; `false` to read none. @default './flowtrail.config.json' */
+  configFile?: string | false;
+}
+
+export interface ResolvedLoggerConfig extends Required<Omit<LoggerConfig, 'onError' | 'configFile' | 'spoolDir'>> {
+  onError: LoggerConfig['onError'];
+  /** Resolved later by the logger, which knows where the database is. */
+  spoolDir: string | false | undefined;
+}
+
+export const DEFAULT_CONFIG: Readonly<Omit<ResolvedLoggerConfig, 'onError' | 'spoolDir'>> = Object.freeze({
+  enabled: true,
+  captureInputs: true,
+  captureOutputs: true,
+  maxDataSize: 100_000,
+  retentionDays: 30,
+  redactKeys: [...DEFAULT_REDACT_KEYS],
+  flushIntervalMs: 100,
+  maxBatchSize: 1000,
+  maxQueueSize: 10_000,
+  durability: 'batched',
+  retryDelayMs: 100,
+  maxRetryDelayMs: 5000,
+  heartbeatIntervalMs: 5000,
+  leaseMs: 30_000,
+  recoverOnStart: true,
+  shutdownTimeoutMs: 10_000,
+});
+
+type Kind = 'boolean' | 'positiveInteger' | 'nonNegativeNumber' | 'durability' | 'stringList' | 'function' | 'spoolDir' | 'path';
+
+/** Every accepted field and what it takes: the single place validation is defined. */
+const FIELDS: Record<keyof LoggerConfig, Kind> = {
+  enabled: 'boolean',
+  captureInputs: 'boolean',
+  captureOutputs: 'boolean',
+  maxDataSize: 'positiveInteger',
+  retentionDays: 'nonNegativeNumber',
+  redactKeys: 'stringList',
+  flushIntervalMs: 'positiveInteger',
+  maxBatchSize: 'positiveInteger',
+  maxQueueSize: 'positiveInteger',
+  durability: 'durability',
+  retryDelayMs: 'positiveInteger',
+  maxRetryDelayMs: 'positiveInteger',
+  heartbeatIntervalMs: 'positiveInteger',
+  leaseMs: 'positiveInteger',
+  recoverOnStart: 'boolean',
+  shutdownTimeoutMs: 'positiveInteger',
+  spoolDir: 'spoolDir',
+  onError: 'function',
+  configFile: 'path',
+};
+
+const ENV: Partial<Record<keyof LoggerConfig, string>> = {
+  enabled: 'FLOWTRAIL_ENABLED',
+  captureInputs: 'FLOWTRAIL_CAPTURE_INPUTS',
+  captureOutputs: 'FLOWTRAIL_CAPTURE_OUTPUTS',
+  maxDataSize: 'FLOWTRAIL_MAX_DATA_SIZE',
+  retentionDays: 'FLOWTRAIL_RETENTION_DAYS',
+  durability: 'FLOWTRAIL_DURABILITY',
+  flushIntervalMs: 'FLOWTRAIL_FLUSH_INTERVAL_MS',
+  maxQueueSize: 'FLOWTRAIL_MAX_QUEUE_SIZE',
+  spoolDir: 'FLOWTRAIL_SPOOL_DIR',
+};
+
+/** The environment variables read, by setting: for the README and for error messages. */
+export const CONFIG_ENV_VARS: Readonly<typeof ENV> = Object.freeze({ ...ENV });
+
+/**
+ * Merges every source into one complete, validated config. Throws ConfigError naming the setting
+ * (the key, the file key, or the env var) and the value, so bad settings fail at start-up.
+ */
+export function resolveLoggerConfig(options: LoggerConfig = {}, env: NodeJS.ProcessEnv = process.env): ResolvedLoggerConfig {
+  const fromCode = validate(options as Record<string, unknown>, (key) => key);
+  const fileConfig = fromCode.configFile === false ? {} : readConfigFile(fromCode.configFile as string | undefined);
+  const fromEnv = readEnv(env);
+  const merged = { ...DEFAULT_CONFIG, spoolDir: undefined, onError: undefined, ...fileConfig, ...fromCode, ...fromEnv };
+  delete (merged as LoggerConfig).configFile;
+  if (merged.maxDataSize < MIN_DATA_SIZE) {
+    const field = 'maxDataSize' in fromEnv ? 'FLOWTRAIL_MAX_DATA_SIZE' : 'maxDataSize';
+    throw new ConfigError(field, merged.maxDataSize, `an integer ≥ ${MIN_DATA_SIZE} bytes`);
+  }
+  if (merged.maxRetryDelayMs < merged.retryDelayMs) {
+    throw new ConfigError('maxRetryDelayMs', merged.maxRetryDelayMs, `at least retryDelayMs (${merged.retryDelayMs})`);
+  }
+  if (merged.leaseMs <= merged.heartbeatIntervalMs) {
+    throw new ConfigError('leaseMs', merged.leaseMs, `more than heartbeatIntervalMs (${merged.heartbeatIntervalMs})`);
+  }
+  return merged as ResolvedLoggerConfig;
+}
+
+function readConfigFile(path: string | undefined): LoggerConfig {
+  const file = resolve(path ?? 'flowtrail.config.json');
+  if (!existsSync(file)) {
+    if (path !== undefined) throw new ConfigError('configFile', path, 'an existing JSON file');
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(file, (error as Error).message, 'valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(file, parsed, 'a JSON object of logger settings');
+  }
+  const config = validate(parsed as Record<string, unknown>, (key) => `${file}: ${key}`);
+  if ('onError' in config || 'configFile' in config) throw new ConfigError(`${file}: onError/configFile`, 'present', 'only in code');
+  return config;
+}
+
+function readEnv(env: NodeJS.ProcessEnv): LoggerConfig {
+  const config: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV) as [keyof LoggerConfig, string][]) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    config[key] = parseEnvValue(FIELDS[key], name, raw.trim());
+  }
+  return config as LoggerConfig;
+}
+
+function parseEnvValue(kind: Kind, name: string, raw: string): unknown {
+  switch (kind) {
+    case 'boolean':
+      if (/^(true|1|yes|on)$/i.test(raw)) return true;
+      if (/^(false|0|no|off)$/i.test(raw)) return false;
+      throw new ConfigError(name, raw, 'true or false');
+    case 'positiveInteger':
+      if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ConfigError(name, raw, 'a positive integer');
+      return Number(raw);
+    case 'nonNegativeNumber':
+      if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, raw, 'a non-negative number');
+      return Number(raw);
+    case 'durability':
+      if (raw !== 'batched' && raw !== 'strict') throw new ConfigError(name, raw, '"batched" or "strict"');
+      return raw;
+    case 'spoolDir':
+      return raw === 'false' ? false : raw;
+    default:
+      return raw;
+  }
+}
+
+function validate(input: Record<string, unknown>, label: (key: string) => string): LoggerConfig {
+  const output: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    const kind = FIELDS[key as keyof LoggerConfig];
+    if (kind === undefined) throw new ConfigError(label(key), value, `a known setting (${Object.keys(FIELDS).join(', ')})`);
+    if (value === undefined) continue;
+    checkKind(kind, label(key), value);
+    output[key] = kind === 'stringList' ? [...(value as string[])] : value;
+  }
+  return output as LoggerConfig;
+}
+
+function checkKind(kind: Kind, field: string, value: unknown): void {
+  const ok = (() => {
+    switch (kind) {
+      case 'boolean':
+        return typeof value === 'boolean';
+      case 'positiveInteger':
+        return Number.isSafeInteger(value) && (value as number) > 0;
+      case 'nonNegativeNumber':
+        return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+      case 'durability':
+        return value === 'batched' || value === 'strict';
+      case 'stringList':
+        return Array.isArray(value) && value.every((item) => typeof item === 'string' && item.trim() !== '');
+      case 'function':
+        return typeof value === 'function';
+      case 'spoolDir':
+        return value === false || (typeof value === 'string' && value !== '');
+      case 'path':
+        return value === false || (typeof value === 'string' && value !== '');
+    }
+  })();
+  if (!ok) throw new ConfigError(field, value, EXPECTED[kind]);
+}
+
+const EXPECTED: Record<Kind, string> = {
+  boolean: 'true or false',
+  positiveInteger: 'a positive integer',
+  nonNegativeNumber: 'a non-negative number',
+  durability: '"batched" or "strict"',
+  stringList: 'an array of non-empty strings',
+  function: 'a function',
+  spoolDir: 'a folder path or false',
+  path: 'a file path or false',
+};

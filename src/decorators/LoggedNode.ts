@@ -1,0 +1,60 @@
+import { executionContext } from '../logger/context';
+import type { NodeSite, SkipNodeParams } from '../logger/ExecutionLogger';
+import { className, methodDecorator, ownLabel, preserveIdentity, type Method, type MethodDecorator } from './decorate';
+
+export interface LoggedNodeOptions {
+  /** @default `this.id`, else the class name */
+  nodeId?: string | ((self: any) => string);
+  /** @default `this.type`, else the class name */
+  nodeType?: string | ((self: any) => string);
+  /** @default `this.label ?? this.name` */
+  nodeName?: string | ((self: any) => string | null);
+  /** What to store as input. @default the single argument, or the argument list */
+  inputs?: (self: any, args: any[]) => unknown;
+  /** What to store as output. @default the return value */
+  outputs?: (result: any, self: any) => unknown;
+}
+
+/**
+ * Records each call of the decorated method (a node's `execute()`) as one step of the workflow
+ * execution it runs in. Outside any execution the method runs unlogged, at the cost of one
+ * context lookup.
+ */
+export function LoggedNode(options: LoggedNodeOptions = {}): MethodDecorator {
+  return methodDecorator('LoggedNode', (method) => {
+    const site: NodeSite = {
+      nodeId: byInstance(options.nodeId, (self) => ownLabel(self, 'id') ?? className(self)),
+      nodeType: byInstance(options.nodeType, (self) => ownLabel(self, 'type') ?? className(self)),
+      nodeName: byInstance<string | null>(options.nodeName, (self) => ownLabel(self, 'label') ?? ownLabel(self, 'name') ?? null),
+      inputs: options.inputs ?? defaultInputs,
+      outputs: options.outputs ?? ((result) => result),
+      returnsPromise: false,
+    };
+    const wrapper: Method = function (this: unknown, ...args: unknown[]) {
+      const context = executionContext.getStore();
+      if (context === undefined || !context.logger.enabled) return method.apply(this, args);
+      return context.logger.runNode(site, context, this, args, method);
+    };
+    return preserveIdentity(wrapper, method);
+  });
+}
+
+/**
+ * Records a step that did not run (an untaken branch) in the execution of the current async
+ * call. Returns the step id, or '' outside a recorded execution.
+ */
+export function skipNode(params: Omit<SkipNodeParams, 'executionId'>): string {
+  const context = executionContext.getStore();
+  if (context === undefined) return '';
+  return context.logger.skipNode(params);
+}
+
+function defaultInputs(_self: unknown, args: unknown[]): unknown {
+  return args.length === 1 ? args[0] : args.length === 0 ? undefined : args;
+}
+
+function byInstance<T>(option: T | ((self: any) => T) | undefined, fallback: (self: unknown) => T): (self: unknown) => T {
+  if (option === undefined) return fallback;
+  if (typeof option === 'function') return option as (self: unknown) => T;
+  return () => option;
+}

@@ -1,0 +1,50 @@
+import type { TriggerType } from '../entities';
+import { ExecutionLogger, type WorkflowSite } from '../logger/ExecutionLogger';
+import { className, methodDecorator, ownLabel, preserveIdentity, resolver, type Method, type MethodDecorator, type Resolvable } from './decorate';
+
+export interface LoggedWorkflowOptions {
+  /** @default `this.id`, else the class name */
+  workflowId?: Resolvable<string>;
+  /** @default `this.name`, else the class name */
+  workflowName?: Resolvable<string>;
+  /** @default 'manual' */
+  triggerType?: Resolvable<TriggerType>;
+  /** @default the first argument (as a function: `(self, args) => data`) */
+  triggerData?: (self: any, args: any[]) => unknown;
+  /** Stored in the execution's `metadata` column. */
+  metadata?: (self: any, args: any[]) => unknown;
+  /** @default the logger given to `ExecutionLogger.setDefault()` */
+  logger?: ExecutionLogger | (() => ExecutionLogger | null);
+}
+
+/**
+ * Records each call of the decorated method as one workflow execution; `@LoggedNode` methods
+ * called while it runs (at any async depth) become its steps. A workflow method called inside
+ * a node becomes a child execution linked to that step. Returns and throws exactly what the
+ * method does.
+ */
+export function LoggedWorkflow(options: LoggedWorkflowOptions = {}): MethodDecorator {
+  return methodDecorator('LoggedWorkflow', (method) => {
+    const site: WorkflowSite = {
+      workflowId: resolver(options.workflowId, (self) => ownLabel(self, 'id') ?? className(self)),
+      workflowName: resolver(options.workflowName, (self) => ownLabel(self, 'name') ?? className(self)),
+      triggerType: resolver<TriggerType>(options.triggerType, () => 'manual'),
+      triggerData: options.triggerData ?? ((_self, args) => args[0]),
+      metadata: options.metadata ?? (() => undefined),
+      returnsPromise: false,
+    };
+    const pickLogger = loggerPicker(options.logger);
+    const wrapper: Method = function (this: unknown, ...args: unknown[]) {
+      const logger = pickLogger();
+      if (logger === null || !logger.enabled) return method.apply(this, args);
+      return logger.runWorkflow(site, this, args, method);
+    };
+    return preserveIdentity(wrapper, method);
+  });
+}
+
+function loggerPicker(option: LoggedWorkflowOptions['logger']): () => ExecutionLogger | null {
+  if (option === undefined) return ExecutionLogger.getDefault;
+  if (option instanceof ExecutionLogger) return () => option;
+  return option;
+}

@@ -1,0 +1,3 @@
+export { LoggedWorkflow, type LoggedWorkflowOptions } from './LoggedWorkflow';
+export { LoggedNode, skipNode, type LoggedNodeOptions } from './LoggedNode';
+export type { MethodDecorator } from './decorate';

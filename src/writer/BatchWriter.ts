@@ -1,0 +1,267 @@
+import type { ErrorContext } from '../config/LoggerConfig';
+import type { ExecutionStore } from '../store/ExecutionStore';
+import type { ExecutionPatch, StepPatch } from '../store/types';
+import { RecordBuffer, type ExecutionRow, type StepRow } from './RecordBuffer';
+
+export interface BatchWriterOptions {
+  flushIntervalMs: number;
+  maxBatchSize: number;
+  maxQueueSize: number;
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+}
+
+/** Counters of `logger.stats()`; records are rows to insert or updates to apply. */
+export interface WriterStats {
+  /** Held in memory now, waiting to be written (including a batch being written). */
+  queued: number;
+  /** Committed to the database. */
+  written: number;
+  /** Committed after at least one failed attempt. */
+  retried: number;
+  /** Failed write attempts (each a transaction that rolled back and will be retried). */
+  failedWrites: number;
+  /** Given up: not admitted while the database was down and memory was full, or left at shutdown. */
+  dropped: number;
+  /** Transactions committed. */
+  flushes: number;
+  /** Whether the last write attempt succeeded. */
+  healthy: boolean;
+  lastError: string | null;
+}
+
+type Report = (error: unknown, context: ErrorContext) => void;
+
+/**
+ * The write-behind queue between the logger and the store. Records are coalesced in memory and
+ * written in one transaction per flush, by an unref()'d timer or as soon as a batch is full.
+ * When the database is slow, async callers wait for room (backpressure); when it fails, records
+ * stay queued and are retried with exponential backoff, and the failure is reported once.
+ */
+export class BatchWriter {
+  private buffer = new RecordBuffer();
+  private inflight: RecordBuffer | null = null;
+  private writing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private timerDue = 0;
+  private sequence = 0;
+  private flushWaiters: { sequence: number; resolve: (written: boolean) => void }[] = [];
+  private roomWaiters: (() => void)[] = [];
+  private consecutiveFailures = 0;
+  private retryAt = 0;
+  private stopped = false;
+  private outageReported = false;
+  private readonly counters = { written: 0, retried: 0, failedWrites: 0, dropped: 0, flushes: 0 };
+  private lastError: string | null = null;
+
+  constructor(
+    private readonly store: ExecutionStore,
+    private readonly options: BatchWriterOptions,
+    private readonly report: Report,
+  ) {}
+
+  insertExecution(row: ExecutionRow): void {
+    if (this.admit()) {
+      this.buffer.insertExecution(row);
+      this.enqueued();
+    }
+  }
+
+  insertStep(row: StepRow): void {
+    if (this.admit()) {
+      this.buffer.insertStep(row);
+      this.enqueued();
+    }
+  }
+
+  updateExecution(id: string, patch: ExecutionPatch): void {
+    // A completion folded into a queued insert does not grow the queue: always take it.
+    if (this.buffer.executions.has(id) || this.admit()) {
+      this.buffer.updateExecution(id, patch);
+      this.enqueued();
+    }
+  }
+
+  updateStep(id: string, patch: StepPatch): void {
+    if (this.buffer.steps.has(id) || this.admit()) {
+      this.buffer.updateStep(id, patch);
+      this.enqueued();
+    }
+  }
+
+  /** True when the queue is full and the database is answering: the caller should wait for room. */
+  get mustWait(): boolean {
+    return !this.stopped && this.healthy && this.buffer.size >= this.options.maxQueueSize;
+  }
+
+  /** Resolves when the queue has room again, or when waiting is pointless (database down, stopped). */
+  waitForRoom(): Promise<void> {
+    if (!this.mustWait) return Promise.resolve();
+    this.kick();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /**
+   * Writes what is queued now. Resolves true once it is committed, false if the attempt failed
+   * (the records stay queued for retry). Never rejects.
+   */
+  flush(): Promise<boolean> {
+    if (this.buffer.isEmpty && this.inflight === null) return Promise.resolve(this.healthy);
+    const done = new Promise<boolean>((resolve) => this.flushWaiters.push({ sequence: this.sequence, resolve }));
+    this.retryAt = 0; // an explicit flush is a retry now, not after the backoff
+    this.kick();
+    return done;
+  }
+
+  /**
+   * Writes everything queued, retrying failures until `timeoutMs` has passed; what is still
+   * unwritten then is counted as dropped and returned. Further records are refused.
+   */
+  async close(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.flush())) {
+      const wait = Math.min(this.backoffMs(), deadline - Date.now());
+      if (wait <= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    this.stopped = true;
+    this.clearTimer();
+    await this.writing;
+    const left = this.buffer.size;
+    if (left > 0) {
+      this.counters.dropped += left;
+      this.buffer.take();
+      this.report(new Error(`${left} history records could not be written before shutdown`), { operation: 'shutdown', records: left });
+    }
+    this.wakeRoomWaiters();
+    return left;
+  }
+
+  get healthy(): boolean {
+    return this.consecutiveFailures === 0;
+  }
+
+  stats(): WriterStats {
+    return {
+      queued: this.buffer.size + (this.inflight?.size ?? 0),
+      ...this.counters,
+      healthy: this.healthy,
+      lastError: this.lastError,
+    };
+  }
+
+  private admit(): boolean {
+    if (this.stopped || (!this.healthy && this.buffer.size >= this.options.maxQueueSize)) {
+      this.counters.dropped++;
+      if (!this.outageReported || this.stopped) {
+        this.outageReported = true;
+        this.report(new Error('History records are being dropped: the database is unavailable and the in-memory queue is full'), {
+          operation: 'drop',
+          records: 1,
+        });
+      }
+      return false;
+    }
+    return true;
+  }
+
+  private enqueued(): void {
+    this.sequence++;
+    if (this.buffer.size >= this.options.maxBatchSize) this.kick();
+    else this.schedule(this.options.flushIntervalMs);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    const due = Date.now() + delayMs;
+    if (this.timer !== null && this.timerDue <= due) return;
+    this.clearTimer();
+    this.timerDue = due;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.kick();
+    }, delayMs);
+    // The history must never keep a finished program alive; shutdown() is how to write the tail.
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private kick(): void {
+    if (this.writing !== null) return;
+    const wait = this.retryAt - Date.now();
+    if (wait > 0) {
+      this.schedule(wait);
+      return;
+    }
+    this.writing = this.writeLoop().finally(() => {
+      this.writing = null;
+    });
+  }
+
+  private async writeLoop(): Promise<void> {
+    while (!this.buffer.isEmpty) {
+      const batch = this.buffer.take();
+      const sequence = this.sequence;
+      const retrying = !this.healthy;
+      this.inflight = batch;
+      try {
+        await this.store.writeBatch(batch.toWriteBatch());
+      } catch (error) {
+        this.inflight = null;
+        this.failed(batch, error);
+        return;
+      }
+      this.inflight = null;
+      this.counters.written += batch.size;
+      if (retrying) this.counters.retried += batch.size;
+      this.counters.flushes++;
+      this.consecutiveFailures = 0;
+      this.outageReported = false;
+      this.resolveFlushWaiters((waiter) => waiter.sequence <= sequence, true);
+      this.wakeRoomWaiters();
+    }
+    this.clearTimer();
+  }
+
+  private failed(batch: RecordBuffer, error: unknown): void {
+    this.buffer.prepend(batch);
+    this.counters.failedWrites++;
+    this.consecutiveFailures++;
+    this.lastError = error instanceof Error ? error.message : String(error);
+    if (!this.outageReported) {
+      this.outageReported = true;
+      this.report(error, { operation: 'write', records: batch.size });
+    }
+    const delay = this.backoffMs();
+    this.retryAt = Date.now() + delay;
+    this.resolveFlushWaiters(() => true, false);
+    // Producers waiting for room must not wait on a database that is down.
+    this.wakeRoomWaiters();
+    this.schedule(delay);
+  }
+
+  private backoffMs(): number {
+    const exponent = Math.min(Math.max(this.consecutiveFailures - 1, 0), 20);
+    return Math.min(this.options.maxRetryDelayMs, this.options.retryDelayMs * 2 ** exponent);
+  }
+
+  private resolveFlushWaiters(matches: (waiter: { sequence: number }) => boolean, written: boolean): void {
+    const remaining: typeof this.flushWaiters = [];
+    for (const waiter of this.flushWaiters) {
+      if (matches(waiter)) waiter.resolve(written);
+      else remaining.push(waiter);
+    }
+    this.flushWaiters = remaining;
+  }
+
+  private wakeRoomWaiters(): void {
+    if (this.mustWait || this.roomWaiters.length === 0) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

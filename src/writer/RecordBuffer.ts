@@ -1,0 +1,110 @@
+import type { ExecutionPatch, NewExecution, NewStep, StepPatch, WriteBatch } from '../store/types';
+
+export type ExecutionRow = NewExecution & { id: string };
+export type StepRow = NewStep & { id: string };
+
+/**
+ * Records waiting to be written, coalesced: the completion of a row whose insert is still here is
+ * folded into that insert, so a step that starts and ends within one flush window costs one
+ * INSERT. Maps keep insertion order, which is the order rows are written in.
+ */
+export class RecordBuffer {
+  executions = new Map<string, ExecutionRow>();
+  steps = new Map<string, StepRow>();
+  executionUpdates = new Map<string, ExecutionPatch>();
+  stepUpdates = new Map<string, StepPatch>();
+
+  /** Records (rows and updates) held: what the queue bound counts. */
+  get size(): number {
+    return this.executions.size + this.steps.size + this.executionUpdates.size + this.stepUpdates.size;
+  }
+
+  get isEmpty(): boolean {
+    return this.size === 0;
+  }
+
+  insertExecution(row: ExecutionRow): void {
+    this.executions.set(row.id, row);
+  }
+
+  insertStep(row: StepRow): void {
+    this.steps.set(row.id, row);
+  }
+
+  updateExecution(id: string, patch: ExecutionPatch): void {
+    merge(this.executions, this.executionUpdates, id, patch);
+  }
+
+  updateStep(id: string, patch: StepPatch): void {
+    merge(this.steps, this.stepUpdates, id, patch);
+  }
+
+  /**
+   * Puts an older, unwritten batch back in front of what arrived since, keeping write order and
+   * coalescing across the two.
+   */
+  prepend(older: RecordBuffer): void {
+    const newer = this.snapshot();
+    this.clear();
+    for (const row of older.executions.values()) this.insertExecution(row);
+    for (const row of older.steps.values()) this.insertStep(row);
+    for (const [id, patch] of older.executionUpdates) this.updateExecution(id, patch);
+    for (const [id, patch] of older.stepUpdates) this.updateStep(id, patch);
+    for (const row of newer.executions) this.insertExecution(row);
+    for (const row of newer.steps) this.insertStep(row);
+    for (const [id, patch] of newer.executionUpdates) this.updateExecution(id, patch);
+    for (const [id, patch] of newer.stepUpdates) this.updateStep(id, patch);
+  }
+
+  /** Moves everything out into a new buffer, leaving this one empty. */
+  take(): RecordBuffer {
+    const taken = new RecordBuffer();
+    [taken.executions, this.executions] = [this.executions, taken.executions];
+    [taken.steps, this.steps] = [this.steps, taken.steps];
+    [taken.executionUpdates, this.executionUpdates] = [this.executionUpdates, taken.executionUpdates];
+    [taken.stepUpdates, this.stepUpdates] = [this.stepUpdates, taken.stepUpdates];
+    return taken;
+  }
+
+  toWriteBatch(): WriteBatch {
+    const { executions, steps, executionUpdates, stepUpdates } = this.snapshot();
+    return {
+      executions,
+      steps,
+      executionUpdates: executionUpdates.map(([id, patch]) => ({ id, patch })),
+      stepUpdates: stepUpdates.map(([id, patch]) => ({ id, patch })),
+    };
+  }
+
+  private snapshot() {
+    return {
+      executions: [...this.executions.values()],
+      steps: [...this.steps.values()],
+      executionUpdates: [...this.executionUpdates],
+      stepUpdates: [...this.stepUpdates],
+    };
+  }
+
+  private clear(): void {
+    this.executions.clear();
+    this.steps.clear();
+    this.executionUpdates.clear();
+    this.stepUpdates.clear();
+  }
+}
+
+function merge<Row extends object, Patch extends object>(inserts: Map<string, Row>, updates: Map<string, Patch>, id: string, patch: Patch): void {
+  const pending = inserts.get(id);
+  if (pending !== undefined) {
+    Object.assign(pending, withoutUndefined(patch));
+    return;
+  }
+  const queued = updates.get(id);
+  updates.set(id, queued === undefined ? patch : { ...queued, ...withoutUndefined(patch) });
+}
+
+function withoutUndefined<T extends object>(patch: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(patch) as (keyof T)[]) if (patch[key] !== undefined) out[key] = patch[key];
+  return out;
+}
