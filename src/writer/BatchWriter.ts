@@ -91,7 +91,7 @@ export class BatchWriter {
 
   /** True when the queue is full and the database is answering: the caller should wait for room. */
   get mustWait(): boolean {
-    return !this.stopped && this.healthy && this.buffer.size >= this.options.maxQueueSize;
+    return !this.stopped && this.healthy && this.held >= this.options.maxQueueSize;
   }
 
   /** Resolves when the queue has room again, or when waiting is pointless (database down, stopped). */
@@ -141,9 +141,14 @@ export class BatchWriter {
     return this.consecutiveFailures === 0;
   }
 
+  /** Records in memory: queued plus the batch being written. What the queue bound limits. */
+  private get held(): number {
+    return this.buffer.size + (this.inflight?.size ?? 0);
+  }
+
   stats(): WriterStats {
     return {
-      queued: this.buffer.size + (this.inflight?.size ?? 0),
+      queued: this.held,
       ...this.counters,
       healthy: this.healthy,
       lastError: this.lastError,
@@ -151,7 +156,7 @@ export class BatchWriter {
   }
 
   private admit(): boolean {
-    if (this.stopped || (!this.healthy && this.buffer.size >= this.options.maxQueueSize)) {
+    if (this.stopped || (!this.healthy && this.held >= this.options.maxQueueSize)) {
       this.counters.dropped++;
       if (!this.outageReported || this.stopped) {
         this.outageReported = true;
