@@ -196,40 +196,45 @@ export class BatchWriter {
   }
 
   private kick(): void {
-    if (this.writing !== null) return;
+    if (this.writing !== null || this.buffer.isEmpty) return;
     const wait = this.retryAt - Date.now();
     if (wait > 0) {
       this.schedule(wait);
       return;
     }
-    this.writing = this.writeLoop().finally(() => {
-      this.writing = null;
-    });
+    // The buffer is not empty, so the loop awaits before it can finish: `writing` is set first.
+    this.writing = this.writeLoop();
   }
 
   private async writeLoop(): Promise<void> {
-    while (!this.buffer.isEmpty) {
-      const batch = this.buffer.take();
-      const sequence = this.sequence;
-      const retrying = !this.healthy;
-      this.inflight = batch;
-      try {
-        await this.store.writeBatch(batch.toWriteBatch());
-      } catch (error) {
+    // `writing` is cleared in the same tick as the loop's last look at the buffer, so a record
+    // queued after it finds no writer running and starts one, rather than waiting on one leaving.
+    try {
+      while (!this.buffer.isEmpty) {
+        const batch = this.buffer.take();
+        const sequence = this.sequence;
+        const retrying = !this.healthy;
+        this.inflight = batch;
+        try {
+          await this.store.writeBatch(batch.toWriteBatch());
+        } catch (error) {
+          this.inflight = null;
+          this.failed(batch, error);
+          return;
+        }
         this.inflight = null;
-        this.failed(batch, error);
-        return;
+        this.counters.written += batch.size;
+        if (retrying) this.counters.retried += batch.size;
+        this.counters.flushes++;
+        this.consecutiveFailures = 0;
+        this.outageReported = false;
+        this.resolveFlushWaiters((waiter) => waiter.sequence <= sequence, true);
+        this.wakeRoomWaiters();
       }
-      this.inflight = null;
-      this.counters.written += batch.size;
-      if (retrying) this.counters.retried += batch.size;
-      this.counters.flushes++;
-      this.consecutiveFailures = 0;
-      this.outageReported = false;
-      this.resolveFlushWaiters((waiter) => waiter.sequence <= sequence, true);
-      this.wakeRoomWaiters();
+      this.clearTimer();
+    } finally {
+      this.writing = null;
     }
-    this.clearTimer();
   }
 
   private failed(batch: RecordBuffer, error: unknown): void {

@@ -1,0 +1,179 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { ExecutionLogger, ExecutionStep, ExecutionStore, WorkflowExecution, uuidv7 } from '../src';
+import { databaseKinds, makeDatabase, sqliteDatabase, type TestDatabase } from './support/databases';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const worker = join(__dirname, 'support', 'crashWorker.js');
+
+describe.each(databaseKinds)('recoverInterrupted on %s', (kind) => {
+  let db: TestDatabase;
+  let store: ExecutionStore;
+
+  beforeEach(async () => {
+    db = makeDatabase(kind);
+    store = await db.open();
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  const running = (id: string, instanceId: string | null, startedAt: number) => ({
+    id,
+    workflowId: 'wf',
+    workflowName: 'wf',
+    triggerType: 'manual' as const,
+    status: 'running' as const,
+    startedAt,
+    instanceId,
+  });
+
+  test('only rows of instances whose lease expired are interrupted, and finished rows never change', async () => {
+    const now = Date.now();
+    const live = { id: uuidv7(), hostname: 'other-machine', pid: 1, startedAt: now - 60_000 };
+    const dead = { id: uuidv7(), hostname: 'crashed', pid: 2, startedAt: now - 60_000 };
+    await store.heartbeat(live, now - 1_000);
+    await store.heartbeat(dead, now - 45_000);
+    await store.writeBatch({
+      executions: [
+        running('live-run', live.id, now - 50_000),
+        running('dead-run', dead.id, now - 50_000),
+        { ...running('dead-done', dead.id, now - 50_000), status: 'success', completedAt: now - 49_000, durationMs: 1000 },
+        running('unknown-old', uuidv7(), now - 50_000),
+        running('unowned-fresh', null, now - 1_000),
+      ],
+      steps: [
+        { id: 'live-step', executionId: 'live-run', nodeId: 'n', nodeType: 't', stepIndex: 0, startedAt: now - 50_000, status: 'running', instanceId: live.id },
+        { id: 'dead-step', executionId: 'dead-run', nodeId: 'n', nodeType: 't', stepIndex: 0, startedAt: now - 50_000, status: 'running', instanceId: dead.id },
+        { id: 'dead-step-done', executionId: 'dead-run', nodeId: 'n', nodeType: 't', stepIndex: 1, startedAt: now - 50_000, status: 'success', instanceId: dead.id },
+      ],
+    });
+
+    // Two processes recovering at once do each row once.
+    const [first, second] = await Promise.all([
+      store.recoverInterrupted({ leaseMs: 30_000, now }),
+      store.recoverInterrupted({ leaseMs: 30_000, now }),
+    ]);
+    expect(first.executions + second.executions).toBe(2);
+    expect(first.steps + second.steps).toBe(1);
+
+    const status = async (id: string) => (await store.getExecution(id))?.status;
+    expect(await status('live-run')).toBe('running');
+    expect(await status('dead-run')).toBe('interrupted');
+    expect(await status('dead-done')).toBe('success');
+    expect(await status('unknown-old')).toBe('interrupted');
+    expect(await status('unowned-fresh')).toBe('running');
+    const steps = Object.fromEntries((await store.getSteps('dead-run')).map((s) => [s.id, s]));
+    expect(steps['dead-step']).toMatchObject({ status: 'interrupted', completedAt: now, durationMs: 50_000 });
+    expect(steps['dead-step']?.errorMessage).toMatch(/Interrupted/);
+    expect(steps['dead-step-done']?.status).toBe('success');
+    expect((await store.getSteps('live-run'))[0]?.status).toBe('running');
+    expect(await store.getExecution('dead-done')).toMatchObject({ completedAt: now - 49_000, durationMs: 1000 });
+  });
+
+  test('a stopped instance is recovered at once; the caller never recovers its own rows', async () => {
+    const now = Date.now();
+    const stopped = { id: uuidv7(), hostname: 'h', pid: 3, startedAt: now - 5_000 };
+    const self = { id: uuidv7(), hostname: 'h', pid: 4, startedAt: now - 5_000 };
+    await store.heartbeat(stopped, now - 100);
+    await store.markInstanceStopped(stopped.id, now - 50);
+    await store.heartbeat(self, now - 60_000);
+    await store.writeBatch({ executions: [running('stopped-run', stopped.id, now - 1_000), running('self-run', self.id, now - 1_000)] });
+    expect(await store.recoverInterrupted({ leaseMs: 30_000, now, selfInstanceId: self.id })).toEqual({ executions: 1, steps: 0 });
+    expect((await store.getExecution('stopped-run'))?.status).toBe('interrupted');
+    expect((await store.getExecution('self-run'))?.status).toBe('running');
+  });
+});
+
+describe('kill -9', () => {
+  let db: TestDatabase;
+  let child: ChildProcess | undefined;
+
+  beforeEach(() => {
+    db = sqliteDatabase();
+  });
+
+  afterEach(async () => {
+    child?.kill('SIGKILL');
+    await db.drop();
+  });
+
+  /** Starts the worker and resolves with each stdout line as it comes. */
+  function startWorker(durability: string, mode: string, onLine: (line: string) => void): Promise<number | null> {
+    const database = (db.options as { database: string }).database;
+    child = spawn(process.execPath, [worker, database, durability, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let pending = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      lines.forEach(onLine);
+    });
+    return new Promise((resolve) => child!.once('exit', (code) => resolve(code)));
+  }
+
+  test('strict: completed steps survive with their data, the running ones become interrupted, the file is intact', async () => {
+    let hungExecution = '';
+    const exited = startWorker('strict', 'hang', (line) => {
+      if (line.startsWith('HANG ')) {
+        hungExecution = line.slice(5);
+        child!.kill('SIGKILL');
+      }
+    });
+    await exited;
+    expect(hungExecution).not.toBe('');
+
+    const store = await db.open();
+    const before = await store.dataSource.getRepository(WorkflowExecution).find({ order: { startedAt: 'ASC' } });
+    expect(before.map((e) => e.status)).toEqual(['success', 'running']);
+    await sleep(400); // let the dead worker's lease (300 ms) expire
+    const logger = new ExecutionLogger(store, { configFile: false, leaseMs: 300, heartbeatIntervalMs: 100 });
+    await logger.ready;
+
+    const [finished, crashed] = await store.dataSource.getRepository(WorkflowExecution).find({ order: { startedAt: 'ASC' } });
+    expect(crashed).toMatchObject({ id: hungExecution, status: 'interrupted' });
+    expect(crashed?.errorMessage).toMatch(/Interrupted/);
+    expect(finished).toEqual(before[0]); // untouched, to the last column
+    const steps = await store.getSteps(hungExecution);
+    expect(steps.map((s) => [s.nodeId, s.status])).toEqual([
+      ['step-0', 'success'],
+      ['step-1', 'success'],
+      ['step-2', 'success'],
+      ['step-3', 'interrupted'],
+    ]);
+    expect(steps[2]).toMatchObject({ inputData: { value: 4 }, outputData: { doubled: 8, index: 2 } });
+    expect(await store.dataSource.getRepository(ExecutionStep).count({ where: { executionId: finished!.id, status: 'success' } })).toBe(6);
+    expect(await store.dataSource.query('PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    await logger.shutdown();
+    await store.close();
+  });
+
+  test('batched: what a crash loses is bounded by one flush window', async () => {
+    const flushIntervalMs = 50; // the worker's setting
+    const done: { index: number; at: number }[] = [];
+    let killedAt = 0;
+    const exited = startWorker('batched', 'stream', (line) => {
+      if (line.startsWith('DONE ')) {
+        const [, index, at] = line.split(' ');
+        done.push({ index: Number(index), at: Number(at) });
+        if (done.length === 150) {
+          killedAt = Date.now();
+          child!.kill('SIGKILL');
+        }
+      }
+    });
+    await exited;
+    const store = await db.open();
+    const persisted = await store.dataSource.getRepository(ExecutionStep).find({ where: { status: 'success' } });
+    const persistedNodes = new Set(persisted.map((s) => s.nodeId));
+    const lost = done.filter((d) => !persistedNodes.has(`step-${100 + d.index}`));
+    const oldestLostAgeMs = Math.max(0, ...lost.map((d) => killedAt - d.at));
+    // Every step completed before the last flush window (plus the time a batch takes to commit) is on disk.
+    expect(oldestLostAgeMs).toBeLessThanOrEqual(flushIntervalMs + 100);
+    expect(persisted.length).toBeGreaterThan(done.length - 100);
+    expect(await store.dataSource.query('PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    await store.close();
+  });
+});
