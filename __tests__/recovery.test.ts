@@ -177,3 +177,55 @@ describe('kill -9', () => {
     await store.close();
   });
 });
+
+describe.each(databaseKinds)('many processes, one history on %s', (kind) => {
+  test('4 processes × 500 workflows: every execution and step exactly once, indexes unique', async () => {
+    const db = makeDatabase(kind);
+    const setup = await db.open();
+    await setup.close();
+    const target = 'database' in db.options ? db.options.database : db.options.url;
+    const schema = 'schema' in db.options ? db.options.schema : '-';
+    try {
+      const outputs = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          new Promise<string>((resolve, reject) => {
+            const proc = spawn(process.execPath, [join(__dirname, 'support', 'multiWorker.js'), target, schema, '500'], {
+              stdio: ['ignore', 'pipe', 'inherit'],
+            });
+            let out = '';
+            proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+            proc.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`worker exited ${code}`))));
+          }),
+        ),
+      );
+      for (const output of outputs) {
+        const { stats, errors } = JSON.parse(output) as { stats: { dropped: number; queued: number }; errors: string[] };
+        expect(errors.filter((e) => /SQLITE_BUSY/.test(e))).toEqual([]);
+        expect(stats).toMatchObject({ dropped: 0, queued: 0 });
+      }
+      const store = await db.open();
+      try {
+        const [counts] = await store.dataSource.query(
+          `SELECT (SELECT COUNT(*) FROM workflow_executions) AS executions,
+                  (SELECT COUNT(*) FROM execution_steps) AS steps,
+                  (SELECT COUNT(DISTINCT execution_id || ':' || step_index) FROM execution_steps) AS unique_indexes,
+                  (SELECT COUNT(*) FROM workflow_executions WHERE status <> 'success') AS unfinished`,
+        );
+        expect(Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)]))).toEqual({
+          executions: 2000,
+          steps: 6000,
+          unique_indexes: 6000,
+          unfinished: 0,
+        });
+        const perExecution = await store.dataSource.query(
+          'SELECT MIN(step_index) AS lo, MAX(step_index) AS hi, COUNT(*) AS n FROM execution_steps GROUP BY execution_id',
+        );
+        expect(perExecution.every((row: Record<string, unknown>) => Number(row.lo) === 0 && Number(row.hi) === 2 && Number(row.n) === 3)).toBe(true);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await db.drop();
+    }
+  }, 120_000);
+});
