@@ -229,3 +229,90 @@ describe.each(databaseKinds)('many processes, one history on %s', (kind) => {
     }
   }, 120_000);
 });
+
+describe('database faults', () => {
+  test('SQLite locked by another process beyond the busy timeout: workflows finish, records wait, nothing is lost', async () => {
+    const db = sqliteDatabase();
+    const database = (db.options as { database: string }).database;
+    const store = await ExecutionStore.open({ database, busyTimeoutMs: 100 });
+    const reports: string[] = [];
+    const logger = new ExecutionLogger(store, {
+      configFile: false,
+      flushIntervalMs: 10,
+      retryDelayMs: 20,
+      maxRetryDelayMs: 100,
+      onError: (error) => reports.push(String(error)),
+    });
+    await logger.ready;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sqlite3 = require('sqlite3') as typeof import('sqlite3');
+    const locker = new sqlite3.Database(database);
+    const exec = (sql: string) => new Promise<void>((resolve, reject) => locker.exec(sql, (error) => (error ? reject(error) : resolve())));
+    try {
+      await exec('BEGIN EXCLUSIVE');
+      const { LoggedNode, LoggedWorkflow } = await import('../src');
+      class Quick {
+        readonly id = 'quick';
+        @LoggedNode()
+        async execute(n: number): Promise<number> {
+          return n + 1;
+        }
+      }
+      class Locked {
+        readonly id = 'locked';
+        @LoggedWorkflow({ logger })
+        async run(n: number): Promise<number> {
+          return new Quick().execute(await new Quick().execute(n));
+        }
+      }
+      const results = await Promise.all(Array.from({ length: 50 }, (_, n) => new Locked().run(n)));
+      expect(results).toEqual(Array.from({ length: 50 }, (_, n) => n + 2));
+      await sleep(300); // several failed attempts while the lock is held
+      expect(logger.stats().failedWrites).toBeGreaterThan(0);
+      expect(logger.stats().queued).toBe(150);
+      await exec('COMMIT');
+      expect(await logger.flush()).toBe(true);
+      expect(logger.stats()).toMatchObject({ queued: 0, dropped: 0, healthy: true });
+      expect(await store.dataSource.getRepository(WorkflowExecution).count({ where: { status: 'success' } })).toBe(50);
+      expect(await store.dataSource.getRepository(ExecutionStep).count()).toBe(100);
+      expect(reports).toHaveLength(1);
+      expect(reports[0]).toMatch(/SQLITE_BUSY|locked/);
+    } finally {
+      await new Promise((resolve) => locker.close(resolve));
+      await logger.shutdown();
+      await store.close();
+      await db.drop();
+    }
+  });
+
+  test('a database that stays down: memory stays bounded, drops are counted and reported', async () => {
+    const db = sqliteDatabase();
+    const store = await db.open();
+    const reports: { operation: string }[] = [];
+    const logger = new ExecutionLogger(store, {
+      configFile: false,
+      maxQueueSize: 100,
+      retryDelayMs: 10,
+      maxRetryDelayMs: 20,
+      shutdownTimeoutMs: 100,
+      onError: (_error, context) => reports.push(context),
+    });
+    await logger.ready;
+    // Fault injection: every write fails, as with a server that is gone.
+    jest.spyOn(store, 'writeBatch').mockRejectedValue(new Error('connect ECONNREFUSED (injected)'));
+    const imperative = async (i: number) => {
+      const id = await logger.startExecution({ workflowId: 'down', workflowName: 'down' });
+      await logger.completeExecution(id, i % 2 === 0);
+    };
+    for (let i = 0; i < 500; i++) await imperative(i);
+    const stats = logger.stats();
+    expect(stats.queued).toBeLessThanOrEqual(100);
+    expect(stats.dropped).toBeGreaterThan(0);
+    expect(stats.healthy).toBe(false);
+    expect(reports.map((r) => r.operation)).toEqual(['write', 'drop']);
+    await logger.shutdown();
+    expect(logger.stats().dropped).toBeGreaterThanOrEqual(stats.dropped + stats.queued);
+    await store.close();
+    await db.drop();
+  });
+});

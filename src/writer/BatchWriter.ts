@@ -51,6 +51,7 @@ export class BatchWriter {
   private retryAt = 0;
   private stopped = false;
   private outageReported = false;
+  private dropsReported = false;
   private readonly counters = { written: 0, retried: 0, failedWrites: 0, dropped: 0, flushes: 0 };
   private lastError: string | null = null;
 
@@ -158,8 +159,8 @@ export class BatchWriter {
   private admit(): boolean {
     if (this.stopped || (!this.healthy && this.held >= this.options.maxQueueSize)) {
       this.counters.dropped++;
-      if (!this.outageReported || this.stopped) {
-        this.outageReported = true;
+      if (!this.dropsReported) {
+        this.dropsReported = true;
         this.report(new Error('History records are being dropped: the database is unavailable and the in-memory queue is full'), {
           operation: 'drop',
           records: 1,
@@ -228,6 +229,7 @@ export class BatchWriter {
         this.counters.flushes++;
         this.consecutiveFailures = 0;
         this.outageReported = false;
+        this.dropsReported = false;
         this.resolveFlushWaiters((waiter) => waiter.sequence <= sequence, true);
         this.wakeRoomWaiters();
       }
