@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '__tests__/fixtures/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', '__tests__/fixtures/**', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: {
