@@ -274,7 +274,10 @@ describe.each(databaseKinds)('ExecutionStore on %s', (kind) => {
     const all = [...old, oldRunning, ...recent];
     await store.writeBatch({ executions: all, steps: all.flatMap((e) => [step(e.id, 0), step(e.id, 1)]) });
 
+    await store.heartbeat({ id: 'gone', hostname: 'h', pid: 1, startedAt: now - 40 * day }, now - 40 * day);
+    await store.heartbeat({ id: 'alive', hostname: 'h', pid: 2, startedAt: now - 40 * day }, now);
     expect(await store.cleanupOldExecutions(30 * day)).toBe(450);
+    expect((await store.listInstances()).map((i) => i.id)).toEqual(['alive']);
     const remaining = (await store.dataSource.getRepository(WorkflowExecution).find()).map((e) => e.id).sort();
     expect(remaining).toEqual([oldRunning.id, ...recent.map((e) => e.id)].sort());
     const stepOwners = new Set((await store.dataSource.getRepository(ExecutionStep).find()).map((s) => s.executionId));

@@ -10,7 +10,7 @@ export interface LoggedNodeOptions {
   /** @default `this.label ?? this.name` */
   nodeName?: string | ((self: any) => string | null);
   /** What to store as input. @default the single argument, or the argument list */
-  inputs?: (self: any, args: any[]) => unknown;
+  inputs?: (self: any, args: any) => unknown;
   /** What to store as output. @default the return value */
   outputs?: (result: any, self: any) => unknown;
 }

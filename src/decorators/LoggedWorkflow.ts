@@ -10,9 +10,9 @@ export interface LoggedWorkflowOptions {
   /** @default 'manual' */
   triggerType?: Resolvable<TriggerType>;
   /** @default the first argument (as a function: `(self, args) => data`) */
-  triggerData?: (self: any, args: any[]) => unknown;
+  triggerData?: (self: any, args: any) => unknown;
   /** Stored in the execution's `metadata` column. */
-  metadata?: (self: any, args: any[]) => unknown;
+  metadata?: (self: any, args: any) => unknown;
   /** @default the logger given to `ExecutionLogger.setDefault()` */
   logger?: ExecutionLogger | (() => ExecutionLogger | null);
 }

@@ -59,7 +59,8 @@ export function preserveIdentity(wrapper: Method, method: Method): Method {
 }
 
 /** An option given as a value, or as a function of the instance and the call's arguments. */
-export type Resolvable<T> = T | ((self: any, args: any[]) => T);
+// `args` is `any` so that callers may type it as their method's parameter tuple.
+export type Resolvable<T> = T | ((self: any, args: any) => T);
 
 export function resolver<T>(option: Resolvable<T> | undefined, fallback: (self: any, args: unknown[]) => T): (self: unknown, args: unknown[]) => T {
   if (option === undefined) return fallback;

@@ -243,7 +243,13 @@ export class ExecutionStore {
   async cleanupOldExecutions(maxAgeMs: number): Promise<number> {
     if (!Number.isFinite(maxAgeMs) || maxAgeMs < 0) throw new QueryError('maxAgeMs', `${maxAgeMs} is not a duration in ms`);
     const cutoff = Date.now() - maxAgeMs;
-    return this.deleteInChunks((params) => `started_at < ${params.add(cutoff)}`);
+    const removed = await this.deleteInChunks((params) => `started_at < ${params.add(cutoff)}`);
+    // Instances silent for as long are long dead; rows they left running stay recoverable as unowned.
+    await this.transaction(async (execute) => {
+      const params = new SqlParams(this.dialect);
+      await execute(`DELETE FROM flowtrail_instances WHERE heartbeat_at < ${params.add(cutoff)}`, params.values);
+    });
+    return removed;
   }
 
   /**
@@ -405,7 +411,7 @@ export class ExecutionStore {
    * connection) and begin IMMEDIATE, so a second process makes us wait for its lock (busy
    * timeout) instead of failing on a read-to-write upgrade.
    */
-  transaction<T>(work: (execute: Execute) => Promise<T>): Promise<T> {
+  private transaction<T>(work: (execute: Execute) => Promise<T>): Promise<T> {
     this.assertOpen();
     if (this.dialect === 'sqlite') return this.transactions.run(() => this.runTransaction(work, 'BEGIN IMMEDIATE'));
     return this.runTransaction(work, 'BEGIN');
