@@ -353,6 +353,26 @@ describe('opening', () => {
     }
   });
 
+  test('retention on SQLite hands the freed space back and truncates the WAL', async () => {
+    const dir = tempDir();
+    const database = join(dir, 'history.sqlite');
+    const store = await ExecutionStore.open({ database });
+    try {
+      const old = Date.now() - 90 * 86_400_000;
+      const payload = { blob: 'x'.repeat(5000) };
+      const rows = Array.from({ length: 2000 }, (_, i) => execution({ startedAt: old + i, triggerData: payload }));
+      await store.writeBatch({ executions: rows });
+      await store.dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
+      const full = statSync(database).size;
+      expect(full).toBeGreaterThan(10_000_000);
+      expect(await store.cleanupOldExecutions(30 * 86_400_000)).toBe(2000);
+      expect(statSync(database).size).toBeLessThan(full / 10);
+      expect(statSync(`${database}-wal`).size).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a path in an unwritable place names the path', async () => {
     const dir = tempDir();
     const aFile = join(dir, 'not-a-folder');
