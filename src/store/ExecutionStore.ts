@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { openDataSource } from './openDataSource';
 import { executionColumns, executionPatchSql, stepColumns, stepPatchSql } from './rows';
 import { SerialQueue } from './SerialQueue';
-import { SqlParams } from './SqlParams';
+import { bindable, SqlParams } from './SqlParams';
 import type {
   Dialect,
   ExecutionPatch,
@@ -132,17 +132,17 @@ export class ExecutionStore {
       throw new QueryError('limit', `${String(limit)} is not an integer from 1 to ${MAX_PAGE_SIZE}`);
     }
     const qb = this.executions.createQueryBuilder('e');
-    if (query.workflowId !== undefined) qb.andWhere('e.workflow_id = :workflowId', { workflowId: query.workflowId });
+    if (query.workflowId !== undefined) qb.andWhere('e.workflow_id = :workflowId', { workflowId: this.bind(query.workflowId) });
     if (query.status !== undefined) qb.andWhere('e.status = :status', { status: query.status });
-    if (query.triggerType !== undefined) qb.andWhere('e.trigger_type = :triggerType', { triggerType: query.triggerType });
+    if (query.triggerType !== undefined) qb.andWhere('e.trigger_type = :triggerType', { triggerType: this.bind(query.triggerType) });
     if (query.parentExecutionId !== undefined) {
-      qb.andWhere('e.parent_execution_id = :parentExecutionId', { parentExecutionId: query.parentExecutionId });
+      qb.andWhere('e.parent_execution_id = :parentExecutionId', { parentExecutionId: this.bind(query.parentExecutionId) });
     }
     if (query.startedAfter !== undefined) qb.andWhere('e.started_at >= :startedAfter', { startedAfter: query.startedAfter });
     if (query.startedBefore !== undefined) qb.andWhere('e.started_at < :startedBefore', { startedBefore: query.startedBefore });
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
-      qb.andWhere('(e.started_at, e.id) < (:cursorAt, :cursorId)', { cursorAt: after.startedAt, cursorId: after.id });
+      qb.andWhere('(e.started_at, e.id) < (:cursorAt, :cursorId)', { cursorAt: after.startedAt, cursorId: this.bind(after.id) });
     }
     const rows = await qb.orderBy('e.started_at', 'DESC').addOrderBy('e.id', 'DESC').limit(limit + 1).getMany();
     const items = rows.slice(0, limit);
@@ -448,7 +448,7 @@ export class ExecutionStore {
     for (let start = 0; start < rows.length; start += rowsPerStatement) {
       const chunk = rows.slice(start, start + rowsPerStatement);
       const values: unknown[] = [];
-      for (const row of chunk) for (const [, read] of columns) values.push(read(row));
+      for (const row of chunk) for (const [, read] of columns) values.push(bindable(read(row), this.dialect));
       await execute(this.insertSql(table, columns, chunk.length), values);
     }
   }
@@ -477,6 +477,10 @@ export class ExecutionStore {
     const set = patch.columns.map((column, i) => `${column} = ${params.add(patch.values[i])}`).join(', ');
     const { affected } = await execute(`UPDATE ${table} SET ${set} WHERE id = ${params.add(id)}`, params.values);
     return affected;
+  }
+
+  private bind(value: unknown): unknown {
+    return bindable(value, this.dialect);
   }
 
   private assertOpen(): void {
