@@ -1,0 +1,133 @@
+import type { ExecutionStatus, WorkflowExecution } from '../../entities';
+import type { ListExecutionsQuery } from '../../store';
+import {
+  commonOptions,
+  noPositionals,
+  parseChoice,
+  parseInteger,
+  UsageError,
+  type Command,
+  type CommandSpec,
+  type OptionSpec,
+  type ParsedArgs,
+} from '../args';
+import { parseTimeBound } from '../duration';
+import { colorStatus, formatDuration, formatTime, makePalette, renderTable, sanitize, shellQuote, type Palette } from '../format';
+import { withStore } from '../openStore';
+
+export const executionStatuses: readonly ExecutionStatus[] = ['running', 'success', 'error', 'interrupted'];
+
+/** The filters `list` and `export` share. */
+export const filterOptions: readonly OptionSpec[] = [
+  { name: 'workflow', short: 'w', type: 'string', value: 'id', description: 'only this workflow' },
+  { name: 'status', short: 's', type: 'string', value: 'status', description: 'only running, success, error or interrupted' },
+  { name: 'trigger', type: 'string', value: 'type', description: 'only this trigger type (webhook, schedule, manual, …)' },
+  { name: 'since', type: 'string', value: 'when', description: 'started at or after: a duration ago (12h, 30d) or an ISO date' },
+  { name: 'until', type: 'string', value: 'when', description: 'started before: a duration ago or an ISO date' },
+];
+
+export type ExecutionFilters = Omit<ListExecutionsQuery, 'limit' | 'cursor'>;
+
+/**
+ * Reads the shared filter flags into a store query.
+ * @throws UsageError on a bad status or time, or a window that ends before it starts.
+ */
+export function readFilters(args: ParsedArgs, now = Date.now()): ExecutionFilters {
+  const filters: ExecutionFilters = {};
+  const workflow = args.string('workflow');
+  const status = args.string('status');
+  const trigger = args.string('trigger');
+  const since = args.string('since');
+  const until = args.string('until');
+  if (workflow !== undefined) filters.workflowId = workflow;
+  if (status !== undefined) filters.status = parseChoice(status, '--status', executionStatuses);
+  if (trigger !== undefined) filters.triggerType = trigger;
+  if (since !== undefined) filters.startedAfter = parseTimeBound(since, '--since', now);
+  if (until !== undefined) filters.startedBefore = parseTimeBound(until, '--until', now);
+  if (filters.startedAfter !== undefined && filters.startedBefore !== undefined && filters.startedAfter >= filters.startedBefore) {
+    throw new UsageError(`--since ${since} is not before --until ${until}`);
+  }
+  return filters;
+}
+
+const spec: CommandSpec = {
+  name: 'list',
+  summary: 'List executions, newest first.',
+  description:
+    'Pages with a cursor: when there are more rows than --limit, the last lines give the cursor and\n' +
+    'the command that prints the next page. Pages do not shift while new executions arrive.',
+  options: [
+    ...filterOptions,
+    { name: 'limit', short: 'n', type: 'string', value: 'n', description: 'rows per page, 1 to 1000 (default 20)' },
+    { name: 'cursor', type: 'string', value: 'cursor', description: 'continue after the page that printed this cursor' },
+    ...commonOptions,
+  ],
+  examples: [
+    'flowtrail list',
+    'flowtrail list --workflow order-sync --status error --since 24h',
+    'flowtrail list --trigger webhook --since 2025-01-01 --until 2025-02-01 --json',
+    'flowtrail list --limit 50 --cursor <cursor printed by the previous page>',
+  ],
+};
+
+/** `flowtrail list`: one page of executions, with the command for the next. */
+export const listCommand: Command = {
+  spec,
+  async run(args, context) {
+    noPositionals(args);
+    const filters = readFilters(args);
+    const limit = parseInteger(args.string('limit') ?? '20', '--limit', 1, 1000);
+    const cursor = args.string('cursor');
+    const page = await withStore(args, context.env, (store) => store.listExecutions({ ...filters, limit, cursor }));
+    if (args.flag('json')) {
+      context.print(`${JSON.stringify(page, null, 2)}\n`);
+      return;
+    }
+    const palette = makePalette(context.color);
+    if (page.items.length === 0) {
+      context.print(cursor ? 'No more executions.\n' : 'No executions match.\n');
+      return;
+    }
+    let text = renderExecutions(page.items, palette);
+    if (page.nextCursor) {
+      text += `\nNext cursor: ${page.nextCursor}\n`;
+      text += `Next page:   ${nextPageCommand(args, page.nextCursor)}\n`;
+    }
+    context.print(text);
+  },
+};
+
+/** The executions table of `list`. */
+export function renderExecutions(items: readonly WorkflowExecution[], palette: Palette): string {
+  return renderTable(
+    [
+      { header: 'ID' },
+      { header: 'WORKFLOW', maxWidth: 32 },
+      { header: 'STATUS' },
+      { header: 'TRIGGER', maxWidth: 16 },
+      { header: 'STARTED' },
+      { header: 'DURATION', align: 'right' },
+    ],
+    items.map((execution) => [
+      execution.id,
+      sanitize(execution.workflowId),
+      colorStatus(execution.status, palette),
+      sanitize(execution.triggerType),
+      formatTime(execution.startedAt),
+      formatDuration(execution.durationMs),
+    ]),
+    palette,
+  );
+}
+
+/** The same command with the new cursor: every flag as given (database ones too), ready to paste. */
+function nextPageCommand(args: ParsedArgs, cursor: string): string {
+  const parts = ['flowtrail', 'list'];
+  for (const [option, value] of args.entries(spec)) {
+    if (option.name === 'cursor' || option.name === 'help') continue;
+    parts.push(`--${option.name}`);
+    if (value !== true) parts.push(shellQuote(value));
+  }
+  parts.push('--cursor', cursor);
+  return parts.join(' ');
+}

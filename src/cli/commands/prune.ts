@@ -1,0 +1,67 @@
+import type { ExecutionStore } from '../../store';
+import { commonOptions, noPositionals, parseInteger, UsageError, type Command, type CommandSpec } from '../args';
+import { parseDuration } from '../duration';
+import { withStore } from '../openStore';
+
+const spec: CommandSpec = {
+  name: 'prune',
+  summary: 'Delete old executions (with their steps) from the history.',
+  description:
+    'Give one rule: --older-than removes executions that started longer ago than the duration;\n' +
+    '--keep keeps the newest <n> finished executions of each workflow and removes the rest.\n' +
+    'Running executions are never removed. --dry-run only counts what would go.',
+  options: [
+    { name: 'older-than', type: 'string', value: 'duration', description: 'remove executions started before this long ago (30d, 12h, 90m)' },
+    { name: 'keep', type: 'string', value: 'n', description: 'keep the newest n finished executions per workflow' },
+    { name: 'dry-run', type: 'boolean', description: 'count what would be removed, remove nothing' },
+    ...commonOptions,
+  ],
+  examples: ['flowtrail prune --older-than 30d', 'flowtrail prune --keep 1000 --dry-run', 'flowtrail prune --older-than 12h --json'],
+};
+
+type Rule = { kind: 'age'; text: string; maxAgeMs: number } | { kind: 'keep'; keep: number };
+
+/** `flowtrail prune`: the store's retention, by age or by count, or a count of what it would remove. */
+export const pruneCommand: Command = {
+  spec,
+  async run(args, context) {
+    noPositionals(args);
+    const rule = readRule(args.string('older-than'), args.string('keep'));
+    const dryRun = args.flag('dry-run');
+    const count = await withStore(args, context.env, (store) => (dryRun ? countRemovable(store, rule) : remove(store, rule)));
+
+    if (args.flag('json')) {
+      context.print(`${JSON.stringify(dryRun ? { removed: 0, wouldRemove: count, dryRun: true } : { removed: count })}\n`);
+      return;
+    }
+    const what = `${count} execution${count === 1 ? '' : 's'}`;
+    const why = rule.kind === 'age' ? `started more than ${rule.text} ago` : `beyond the newest ${rule.keep} finished per workflow`;
+    context.print(dryRun ? `Would remove ${what} ${why} (dry run: nothing was deleted).\n` : `Removed ${what} ${why}.\n`);
+  },
+};
+
+function readRule(olderThan: string | undefined, keep: string | undefined): Rule {
+  if (olderThan !== undefined && keep !== undefined) throw new UsageError('give --older-than or --keep, not both');
+  if (olderThan !== undefined) return { kind: 'age', text: olderThan, maxAgeMs: parseDuration(olderThan, '--older-than') };
+  if (keep !== undefined) return { kind: 'keep', keep: parseInteger(keep, '--keep', 0, Number.MAX_SAFE_INTEGER) };
+  throw new UsageError('prune needs a rule: --older-than <duration> or --keep <n> (see flowtrail prune --help)');
+}
+
+function remove(store: ExecutionStore, rule: Rule): Promise<number> {
+  return rule.kind === 'age' ? store.cleanupOldExecutions(rule.maxAgeMs) : store.cleanupExcessExecutions(rule.keep);
+}
+
+/** Counts with the same conditions the store's cleanup deletes by: not running, and past the rule. */
+async function countRemovable(store: ExecutionStore, rule: Rule): Promise<number> {
+  const query = store.dataSource.createQueryBuilder().from('workflow_executions', 'e').where("e.status <> 'running'");
+  if (rule.kind === 'age') {
+    const row = await query
+      .select('COUNT(*)', 'n')
+      .andWhere('e.started_at < :cutoff', { cutoff: Date.now() - rule.maxAgeMs })
+      .getRawOne<{ n: string | number }>();
+    return Number(row?.n ?? 0);
+  }
+  // The store keeps the newest `keep` finished runs of each workflow: everything past them goes.
+  const rows = await query.select('e.workflow_id', 'workflow_id').addSelect('COUNT(*)', 'n').groupBy('e.workflow_id').getRawMany<{ n: string | number }>();
+  return rows.reduce((sum, row) => sum + Math.max(0, Number(row.n) - rule.keep), 0);
+}

@@ -1,0 +1,187 @@
+import type { ExecutionStep, WorkflowExecution } from '../../entities';
+import { CliError, commonOptions, UsageError, type Command, type CommandSpec } from '../args';
+import {
+  colorStatus,
+  formatDuration,
+  formatTime,
+  indentJson,
+  makePalette,
+  NONE,
+  renderTable,
+  sanitize,
+  sanitizeBlock,
+  timelineBar,
+  type Palette,
+} from '../format';
+import { withStore } from '../openStore';
+
+const TIMELINE_WIDTH = 30;
+/** Child executions listed under a parent; more than this is what `list` is for. */
+const MAX_CHILDREN = 20;
+
+const spec: CommandSpec = {
+  name: 'show',
+  positionals: '<executionId>',
+  summary: 'Show one execution: its header, then its steps in order on a timeline.',
+  description:
+    'Each step gets a bar on the execution\'s time line: where it starts is when the step started,\n' +
+    'its length is how long it ran. --data adds the captured input and output of every step, and\n' +
+    'the error message and stack of steps that failed.',
+  options: [
+    { name: 'data', short: 'd', type: 'boolean', description: 'include captured data, trigger data, metadata and error stacks' },
+    ...commonOptions,
+  ],
+  examples: [
+    'flowtrail show 0193b2c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d',
+    'flowtrail show 0193b2c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d --data',
+    'flowtrail show 0193b2c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d --json | jq .steps[].status',
+  ],
+};
+
+/** `flowtrail show <id>`: one execution, its steps on a timeline, optionally their data. */
+export const showCommand: Command = {
+  spec,
+  async run(args, context) {
+    const [id, extra] = args.positionals;
+    if (id === undefined) throw new UsageError('missing execution id (usage: flowtrail show <executionId>)');
+    if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)} (show takes one execution id)`);
+    await withStore(args, context.env, async (store) => {
+      const execution = await store.getExecution(id, { steps: true });
+      if (!execution) throw new CliError(`no execution with id ${JSON.stringify(id)}`);
+      if (args.flag('json')) {
+        context.print(`${JSON.stringify(execution, null, 2)}\n`);
+        return;
+      }
+      const children = await store.listExecutions({ parentExecutionId: id, limit: MAX_CHILDREN });
+      const palette = makePalette(context.color);
+      context.print(renderExecution(execution, children.items, { data: args.flag('data'), palette }));
+    });
+  },
+};
+
+interface RenderOptions {
+  data: boolean;
+  palette: Palette;
+  now?: number;
+}
+
+/** The whole `show` page for one execution (with `steps` loaded). */
+export function renderExecution(execution: WorkflowExecution, children: readonly WorkflowExecution[], options: RenderOptions): string {
+  const { palette } = options;
+  const steps = execution.steps ?? [];
+  const sections = [renderHeader(execution, options)];
+
+  const origin = execution.startedAt;
+  const span = timelineSpan(execution, steps, options.now ?? Date.now());
+  if (steps.length === 0) sections.push('No steps recorded.\n');
+  else {
+    const table = renderTable(
+      [
+        { header: '#', align: 'right' },
+        { header: 'NODE', maxWidth: 24 },
+        { header: 'TYPE', maxWidth: 20 },
+        { header: 'NAME', maxWidth: 28 },
+        { header: 'STATUS' },
+        { header: 'DURATION', align: 'right' },
+        { header: `TIMELINE (${formatDuration(span)})` },
+      ],
+      steps.map((step) => [
+        String(step.stepIndex),
+        sanitize(step.nodeId),
+        sanitize(step.nodeType),
+        step.nodeName === null ? NONE : sanitize(step.nodeName),
+        colorStatus(step.status, palette),
+        formatDuration(step.durationMs),
+        barColor(step.status, palette)(timelineBar(step.startedAt - origin, stepLength(step, options.now), span, TIMELINE_WIDTH)),
+      ]),
+      palette,
+    );
+    sections.push(`${palette.bold(`Steps (${steps.length})`)}\n${table}`);
+  }
+  if (options.data) sections.push(...steps.map((step) => renderStepData(step, palette)));
+  if (children.length > 0) {
+    const table = renderTable(
+      [{ header: 'ID' }, { header: 'WORKFLOW', maxWidth: 32 }, { header: 'STATUS' }, { header: 'PARENT STEP' }, { header: 'DURATION', align: 'right' }],
+      children.map((child) => [
+        child.id,
+        sanitize(child.workflowId),
+        colorStatus(child.status, palette),
+        child.parentStepId ?? NONE,
+        formatDuration(child.durationMs),
+      ]),
+      palette,
+    );
+    sections.push(`${palette.bold(`Child executions (${children.length}${children.length === MAX_CHILDREN ? '+' : ''})`)}\n${table}`);
+  }
+  return sections.join('\n');
+}
+
+function renderHeader(execution: WorkflowExecution, options: RenderOptions): string {
+  const { palette } = options;
+  const fields: [string, string][] = [
+    ['Execution', execution.id],
+    ['Workflow', `${sanitize(execution.workflowId)} (${sanitize(execution.workflowName)})`],
+    ['Status', colorStatus(execution.status, palette)],
+    ['Trigger', sanitize(execution.triggerType)],
+    ['Started', formatTime(execution.startedAt, { millis: true })],
+    ['Completed', formatTime(execution.completedAt, { millis: true })],
+    ['Duration', formatDuration(execution.durationMs)],
+  ];
+  if (execution.parentExecutionId) {
+    fields.push(['Parent', `${execution.parentExecutionId}${execution.parentStepId ? ` (step ${execution.parentStepId})` : ''}`]);
+  }
+  if (execution.errorMessage !== null) fields.push(['Error', palette.red(sanitize(execution.errorMessage))]);
+  const width = Math.max(...fields.map(([label]) => label.length));
+  let text = fields.map(([label, value]) => `${palette.dim(label.padEnd(width))}  ${value}`).join('\n') + '\n';
+  if (options.data) {
+    text += block('Trigger data', execution.triggerData, palette);
+    text += block('Metadata', execution.metadata, palette);
+    if (execution.errorStack) text += `${palette.dim('Error stack')}\n${indentText(execution.errorStack, 2)}\n`;
+  }
+  return text;
+}
+
+function renderStepData(step: ExecutionStep, palette: Palette): string {
+  const title = `Step ${step.stepIndex} · ${sanitize(step.nodeId)} (${sanitize(step.nodeType)}) · ${colorStatus(step.status, palette)}`;
+  let text = `${palette.bold(title)}\n`;
+  text += indentText(block('Input', step.inputData, palette), 2, false);
+  text += indentText(block('Output', step.outputData, palette), 2, false);
+  if (step.errorMessage !== null) text += `  ${palette.dim('Error')}  ${palette.red(sanitize(step.errorMessage))}\n`;
+  if (step.errorStack) text += `  ${palette.dim('Stack')}\n${indentText(step.errorStack, 4)}\n`;
+  return text;
+}
+
+function block(label: string, value: unknown, palette: Palette): string {
+  if (value === null || value === undefined) return `${palette.dim(label)}  ${NONE}\n`;
+  return `${palette.dim(label)}\n${indentJson(value, 2)}\n`;
+}
+
+function indentText(text: string, indent: number, clean = true): string {
+  const pad = ' '.repeat(indent);
+  const body = clean ? sanitizeBlock(text) : text;
+  return body
+    .split('\n')
+    .map((line) => (line === '' ? line : pad + line))
+    .join('\n');
+}
+
+/** How long a step ran; a step still running has run until now (until the execution ended, if it did). */
+function stepLength(step: ExecutionStep, now = Date.now()): number {
+  if (step.durationMs !== null) return step.durationMs;
+  if (step.completedAt !== null) return step.completedAt - step.startedAt;
+  return step.status === 'running' ? Math.max(0, now - step.startedAt) : 0;
+}
+
+/** The time the bars are scaled to: the execution's duration, stretched to cover any step that ran past it. */
+function timelineSpan(execution: WorkflowExecution, steps: readonly ExecutionStep[], now: number): number {
+  let end = execution.durationMs ?? (execution.status === 'running' ? now - execution.startedAt : 0);
+  for (const step of steps) end = Math.max(end, step.startedAt - execution.startedAt + stepLength(step, now));
+  return Math.max(1, end);
+}
+
+function barColor(status: string, palette: Palette): (text: string) => string {
+  if (status === 'error') return palette.red;
+  if (status === 'running') return palette.cyan;
+  if (status === 'interrupted') return palette.yellow;
+  return palette.green;
+}

@@ -1,0 +1,49 @@
+import { UsageError } from './args';
+
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
+/** A calendar date, optionally with a time and an offset: what `Date.parse` reads reliably. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+const EXAMPLES = '500ms, 90s, 15m, 12h, 30d, 2w';
+
+/**
+ * Reads a duration such as "30d", "12h", "15m", "90s", "500ms" (also "w", and decimals like "1.5h").
+ * A bare number is refused: "30" could mean seconds or days, and guessing wrong prunes the wrong rows.
+ * @returns milliseconds, rounded to a whole number.
+ * @throws UsageError naming the flag and showing valid forms.
+ */
+export function parseDuration(text: string, flag: string): number {
+  const match = DURATION.exec(text.trim());
+  if (!match) {
+    throw new UsageError(`invalid duration ${JSON.stringify(text)} for ${flag} (expected a number and a unit: ${EXAMPLES})`);
+  }
+  const ms = Math.round(Number(match[1]) * (UNIT_MS[match[2] as string] as number));
+  if (!Number.isSafeInteger(ms)) throw new UsageError(`duration ${JSON.stringify(text)} for ${flag} is too large`);
+  return ms;
+}
+
+/**
+ * Reads a point in time for `--since`/`--until`: a duration ago ("7d" → 7 days before `now`) or
+ * an ISO date ("2025-01-31", "2025-01-31T12:00", "2025-01-31T12:00:00Z"; no offset means local time).
+ * @returns epoch milliseconds.
+ * @throws UsageError naming the flag.
+ */
+export function parseTimeBound(text: string, flag: string, now = Date.now()): number {
+  const trimmed = text.trim();
+  if (DURATION.test(trimmed)) return now - parseDuration(trimmed, flag);
+  if (ISO_DATE.test(trimmed)) {
+    const ms = Date.parse(trimmed.replace(' ', 'T'));
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw new UsageError(
+    `invalid time ${JSON.stringify(text)} for ${flag} (expected a duration ago such as 12h or 30d, or an ISO date such as 2025-01-31 or 2025-01-31T12:00Z)`,
+  );
+}

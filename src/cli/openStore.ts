@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ExecutionStore } from '../store';
+import { CliError, UsageError, type ParsedArgs } from './args';
+
+/** Where the history lives, decided from the flags and the environment before anything is opened. */
+export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
+
+// The store's own DEFAULT_DATABASE, repeated here because importing it would load TypeORM, and
+// `--help` or a usage error should not wait half a second for that.
+const DEFAULT_DATABASE = './.flowtrail/history.sqlite';
+const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
+
+/**
+ * Picks the database: `--url` (PostgreSQL), `--db` (a file, or a postgres:// URL), then
+ * `FLOWTRAIL_DB` (same rule), then the embedded default file.
+ * @throws UsageError when the flags contradict each other.
+ */
+export function resolveTarget(args: ParsedArgs, env: NodeJS.ProcessEnv, cwd = process.cwd()): DatabaseTarget {
+  const url = args.string('url');
+  const db = args.string('db');
+  const schema = args.string('schema');
+  if (url !== undefined && db !== undefined) throw new UsageError('--db and --url name two databases; give only one');
+  if (url !== undefined && !POSTGRES_URL.test(url)) {
+    throw new UsageError(`--url must be a postgres:// URL (for a SQLite file use --db)`);
+  }
+  const chosen = url ?? db ?? (env.FLOWTRAIL_DB || undefined);
+  if (chosen !== undefined && POSTGRES_URL.test(chosen)) return { kind: 'postgres', url: chosen, schema };
+  if (schema !== undefined) throw new UsageError('--schema is for PostgreSQL only (use it with --url)');
+  return { kind: 'sqlite', path: resolve(cwd, chosen ?? DEFAULT_DATABASE) };
+}
+
+/**
+ * Opens an existing history database. A SQLite file that does not exist is never created (a
+ * mistyped `--db` must not leave an empty database behind), and a database without the flowtrail
+ * tables is refused rather than given them; pending migrations run only on a real history database.
+ * @throws CliError (exit 1) when there is no history there; StoreOpenError when it cannot be opened.
+ */
+export async function openStore(target: DatabaseTarget): Promise<ExecutionStore> {
+  if (target.kind === 'sqlite' && !existsSync(target.path)) {
+    throw new CliError(`no database at ${target.path} (run a workflow first, or pass --db)`);
+  }
+  // Loaded here, not at the top, so that help and usage errors never pay for TypeORM.
+  await import('reflect-metadata');
+  const { ExecutionStore } = await import('../store');
+  const store =
+    target.kind === 'sqlite'
+      ? await ExecutionStore.open({ database: target.path, runMigrations: false })
+      : await ExecutionStore.open({ url: target.url, schema: target.schema, runMigrations: false, poolSize: 2 });
+  try {
+    if (!(await hasHistoryTables(store))) {
+      const where = target.kind === 'sqlite' ? store.target : `${store.target} (schema ${target.schema ?? 'public'})`;
+      throw new CliError(`no flowtrail history in ${where} (run a workflow first, or pass ${target.kind === 'sqlite' ? '--db' : '--url/--schema'})`);
+    }
+    await store.dataSource.runMigrations({ transaction: 'all' });
+    return store;
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function hasHistoryTables(store: ExecutionStore): Promise<boolean> {
+  const rows: { name: string | null }[] =
+    store.dialect === 'sqlite'
+      ? await store.dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'workflow_executions'")
+      : await store.dataSource.query("SELECT to_regclass('workflow_executions')::text AS name");
+  return rows.length > 0 && rows[0]?.name !== null && rows[0]?.name !== undefined;
+}
+
+/**
+ * Runs `work` with the store the flags name, and closes it whatever happens, so that the process
+ * can exit by itself once output is flushed.
+ */
+export async function withStore<T>(args: ParsedArgs, env: NodeJS.ProcessEnv, work: (store: ExecutionStore) => Promise<T>): Promise<T> {
+  const store = await openStore(resolveTarget(args, env));
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
