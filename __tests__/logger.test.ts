@@ -389,6 +389,16 @@ describe.each(databaseKinds)('ExecutionLogger on %s', (kind) => {
     expect((await executions()).map((e) => e.id)).toEqual(['new-1']);
   });
 
+  test('shutdown right after construction leaves no heartbeat running', async () => {
+    makeLogger({ heartbeatIntervalMs: 20, leaseMs: 100 });
+    await logger.shutdown(); // before `ready` resolved
+    const stopped = (await store.listInstances()).find((i) => i.id === logger.instanceId);
+    await sleep(120);
+    const later = (await store.listInstances()).find((i) => i.id === logger.instanceId);
+    expect(stopped?.stoppedAt).not.toBeNull();
+    expect(later).toEqual(stopped);
+  });
+
   test('shutdown writes everything queued, is idempotent, and marks the instance stopped', async () => {
     makeLogger({ flushIntervalMs: 60_000 });
     await new ChainWorkflow('tail', 3).run({ tag: 'tail' });

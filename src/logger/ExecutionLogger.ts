@@ -393,8 +393,9 @@ export class ExecutionLogger {
   shutdown(): Promise<void> {
     this.shutdownPromise ??= (async () => {
       this.isEnabled = false;
-      if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+      // After `ready`: start() may still be about to arm the heartbeat timer.
       await this.ready;
+      if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
       await this.writer.close(this.config.shutdownTimeoutMs);
       await this.store.markInstanceStopped(this.instanceId).catch((error: unknown) => this.reportError(error, { operation: 'heartbeat' }));
       if (defaultLogger === this) defaultLogger = null;
