@@ -1,0 +1,10 @@
+export { WorkflowRunner, type WorkflowRunnerOptions } from './WorkflowRunner';
+export { WorkflowNode, workflowNodeStep } from './WorkflowNode';
+export { defineWorkflow, validateWorkflow, TRIGGER_INPUT, type WorkflowGraph } from './Workflow';
+export type { Connection, NodeContext, NodeInputs, NodeOutputs, RunOptions, RunResult, Trigger, Workflow } from './types';
+export { FunctionNode, type FunctionNodeOptions, type NodeFunction } from './nodes/FunctionNode';
+export { ConditionNode, type Predicate } from './nodes/ConditionNode';
+export { DelayNode } from './nodes/DelayNode';
+export { SubWorkflowNode, type SubWorkflowNodeOptions } from './nodes/SubWorkflowNode';
+export { RetryNode, type RetryNodeOptions } from './nodes/RetryNode';
+export type { RetryAction } from './nodes/RetryAttempt';
