@@ -311,12 +311,13 @@ describe.each(databaseKinds)('ExecutionStore on %s', (kind) => {
     // PostgreSQL text cannot hold U+0000: it is stored as U+FFFD there (JSON keeps it escaped).
     const stored = (value: string) => (kind === 'postgres' ? value.replaceAll('\u0000', '\uFFFD') : value);
     for (const value of nasty) {
-      const row = execution({ workflowId: value, workflowName: value, triggerType: 'manual', errorMessage: value, triggerData: { value } });
+      const row = execution({ workflowId: value, workflowName: value, triggerType: value, errorMessage: value, triggerData: { value } });
       await store.writeBatch({ executions: [row], steps: [step(row.id, 0, { nodeId: value, nodeType: value, nodeName: value })] });
       const page = await store.listExecutions({ workflowId: value });
       expect(page.items.map((e) => e.id)).toEqual([row.id]);
       const read = await store.getExecution(row.id, { steps: true });
-      expect(read).toMatchObject({ workflowName: stored(value), errorMessage: stored(value), triggerData: { value } });
+      expect(read).toMatchObject({ workflowName: stored(value), triggerType: stored(value), errorMessage: stored(value), triggerData: { value } });
+      expect((await store.listExecutions({ triggerType: value })).items.map((e) => e.id)).toEqual([row.id]);
       expect(read?.steps?.[0]).toMatchObject({ nodeId: stored(value), nodeType: stored(value), nodeName: stored(value) });
       expect((await store.getStats({ workflowId: value })).total).toBe(1);
     }

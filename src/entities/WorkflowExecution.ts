@@ -27,7 +27,7 @@ export class WorkflowExecution {
   @Column({ name: 'workflow_name', type: 'text' })
   workflowName!: string;
 
-  @Column({ name: 'trigger_type', type: 'varchar', length: 64 })
+  @Column({ name: 'trigger_type', type: 'text' })
   triggerType!: TriggerType;
 
   @Column({ name: 'trigger_data', type: 'simple-json', nullable: true })

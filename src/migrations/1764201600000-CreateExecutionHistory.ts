@@ -12,7 +12,7 @@ export class CreateExecutionHistory1764201600000 implements MigrationInterface {
       id varchar(36) PRIMARY KEY NOT NULL,
       workflow_id text NOT NULL,
       workflow_name text NOT NULL,
-      trigger_type varchar(64) NOT NULL,
+      trigger_type text NOT NULL,
       trigger_data text,
       status varchar(16) NOT NULL,
       started_at bigint NOT NULL,
