@@ -23,6 +23,8 @@ export interface WriterStats {
   failedWrites: number;
   /** Given up: not admitted while the database was down and memory was full, or left at shutdown. */
   dropped: number;
+  /** Refused by the database for their content (a constraint, a type), so set aside and reported. */
+  rejected: number;
   /** Transactions committed. */
   flushes: number;
   /** Whether the last write attempt succeeded. */
@@ -52,7 +54,7 @@ export class BatchWriter {
   private stopped = false;
   private outageReported = false;
   private dropsReported = false;
-  private readonly counters = { written: 0, retried: 0, failedWrites: 0, dropped: 0, flushes: 0 };
+  private readonly counters = { written: 0, retried: 0, failedWrites: 0, dropped: 0, rejected: 0, flushes: 0 };
   private lastError: string | null = null;
 
   constructor(
@@ -216,16 +218,28 @@ export class BatchWriter {
         const sequence = this.sequence;
         const retrying = !this.healthy;
         this.inflight = batch;
+        let written = batch.size;
         try {
           await this.store.writeBatch(batch.toWriteBatch());
         } catch (error) {
-          this.inflight = null;
-          this.failed(batch, error);
-          return;
+          if (!isDataError(error)) {
+            this.inflight = null;
+            this.failed(batch, error);
+            return;
+          }
+          // The database is up but refuses something in this batch: retried whole, it would fail
+          // forever and stall all history. Write it record by record and set the bad ones aside.
+          const outcome = await this.writeSeparately(batch);
+          if (outcome.unwritten) {
+            this.inflight = null;
+            this.failed(outcome.unwritten, outcome.error);
+            return;
+          }
+          written = outcome.written;
         }
         this.inflight = null;
-        this.counters.written += batch.size;
-        if (retrying) this.counters.retried += batch.size;
+        this.counters.written += written;
+        if (retrying) this.counters.retried += written;
         this.counters.flushes++;
         this.consecutiveFailures = 0;
         this.outageReported = false;
@@ -237,6 +251,38 @@ export class BatchWriter {
     } finally {
       this.writing = null;
     }
+  }
+
+  /**
+   * Writes each record of a rejected batch in its own transaction, rejecting those the database
+   * refuses. Stops if the database becomes unreachable, handing back what is left, in order.
+   */
+  private async writeSeparately(batch: RecordBuffer): Promise<{ written: number; unwritten?: RecordBuffer; error?: unknown }> {
+    const singles = batch.split();
+    let written = 0;
+    for (let i = 0; i < singles.length; i++) {
+      const single = singles[i]!;
+      try {
+        await this.store.writeBatch(single.toWriteBatch());
+        written++;
+      } catch (error) {
+        if (isDataError(error)) {
+          this.reject(single, error);
+          continue;
+        }
+        const unwritten = new RecordBuffer();
+        for (const rest of singles.slice(i)) unwritten.append(rest);
+        return { written, unwritten, error };
+      }
+    }
+    return { written };
+  }
+
+  /** Records the database refuses for their content can never be written: count and report them. */
+  private reject(records: RecordBuffer, error: unknown): void {
+    this.counters.rejected += records.size;
+    this.lastError = error instanceof Error ? error.message : String(error);
+    this.report(error, { operation: 'reject', records: records.size });
   }
 
   private failed(batch: RecordBuffer, error: unknown): void {
@@ -276,4 +322,15 @@ export class BatchWriter {
     this.roomWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/**
+ * Whether the database refused the data itself (a constraint, a value it cannot hold) rather
+ * than being unreachable or busy: PostgreSQL SQLSTATE classes 22 and 23, SQLite's constraint,
+ * type and size errors.
+ */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.driverError?.code ?? (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return /^2[23][0-9A-Z]{3}$/.test(code) || /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
 }

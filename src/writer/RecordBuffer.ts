@@ -44,16 +44,32 @@ export class RecordBuffer {
    * coalescing across the two.
    */
   prepend(older: RecordBuffer): void {
-    const newer = this.snapshot();
-    this.clear();
-    for (const row of older.executions.values()) this.insertExecution(row);
-    for (const row of older.steps.values()) this.insertStep(row);
-    for (const [id, patch] of older.executionUpdates) this.updateExecution(id, patch);
-    for (const [id, patch] of older.stepUpdates) this.updateStep(id, patch);
-    for (const row of newer.executions) this.insertExecution(row);
-    for (const row of newer.steps) this.insertStep(row);
-    for (const [id, patch] of newer.executionUpdates) this.updateExecution(id, patch);
-    for (const [id, patch] of newer.stepUpdates) this.updateStep(id, patch);
+    const newer = this.take();
+    this.append(older);
+    this.append(newer);
+  }
+
+  /** Adds another buffer's records after these, coalescing updates into pending inserts. */
+  append(other: RecordBuffer): void {
+    for (const row of other.executions.values()) this.insertExecution(row);
+    for (const row of other.steps.values()) this.insertStep(row);
+    for (const [id, patch] of other.executionUpdates) this.updateExecution(id, patch);
+    for (const [id, patch] of other.stepUpdates) this.updateStep(id, patch);
+  }
+
+  /** One buffer per record, in the order a batch writes them. */
+  split(): RecordBuffer[] {
+    const singles: RecordBuffer[] = [];
+    const single = (fill: (buffer: RecordBuffer) => void) => {
+      const buffer = new RecordBuffer();
+      fill(buffer);
+      singles.push(buffer);
+    };
+    for (const row of this.executions.values()) single((b) => b.insertExecution(row));
+    for (const row of this.steps.values()) single((b) => b.insertStep(row));
+    for (const [id, patch] of this.executionUpdates) single((b) => b.updateExecution(id, patch));
+    for (const [id, patch] of this.stepUpdates) single((b) => b.updateStep(id, patch));
+    return singles;
   }
 
   /** Moves everything out into a new buffer, leaving this one empty. */
@@ -85,12 +101,6 @@ export class RecordBuffer {
     };
   }
 
-  private clear(): void {
-    this.executions.clear();
-    this.steps.clear();
-    this.executionUpdates.clear();
-    this.stepUpdates.clear();
-  }
 }
 
 function merge<Row extends object, Patch extends object>(inserts: Map<string, Row>, updates: Map<string, Patch>, id: string, patch: Patch): void {
