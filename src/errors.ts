@@ -97,6 +97,7 @@ export class WorkflowCancelledError extends FlowtrailError {
 function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number') return String(value); // JSON would turn NaN and Infinity into "null"
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {

@@ -83,6 +83,8 @@ export const DEFAULT_CONFIG: Readonly<Omit<ResolvedLoggerConfig, 'onError' | 'sp
   shutdownTimeoutMs: 10_000,
 });
 
+const MAX_INTEGER_SETTING = 2_147_483_647;
+
 type Kind = 'boolean' | 'positiveInteger' | 'nonNegativeNumber' | 'durability' | 'stringList' | 'function' | 'spoolDir' | 'path';
 
 /** Every accepted field and what it takes: the single place validation is defined. */
@@ -171,7 +173,9 @@ function readEnv(env: NodeJS.ProcessEnv): LoggerConfig {
   for (const [key, name] of Object.entries(ENV) as [keyof LoggerConfig, string][]) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    config[key] = parseEnvValue(FIELDS[key], name, raw.trim());
+    const value = parseEnvValue(FIELDS[key], name, raw.trim());
+    checkKind(FIELDS[key], name, value); // the same bounds as in code
+    config[key] = value;
   }
   return config as LoggerConfig;
 }
@@ -216,7 +220,8 @@ function checkKind(kind: Kind, field: string, value: unknown): void {
       case 'boolean':
         return typeof value === 'boolean';
       case 'positiveInteger':
-        return Number.isSafeInteger(value) && (value as number) > 0;
+        // Node timers overflow past 2^31 - 1 ms (and fire after 1 ms), so no setting goes beyond it.
+        return Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= MAX_INTEGER_SETTING;
       case 'nonNegativeNumber':
         return typeof value === 'number' && Number.isFinite(value) && value >= 0;
       case 'durability':
@@ -236,7 +241,7 @@ function checkKind(kind: Kind, field: string, value: unknown): void {
 
 const EXPECTED: Record<Kind, string> = {
   boolean: 'true or false',
-  positiveInteger: 'a positive integer',
+  positiveInteger: `a positive integer up to ${MAX_INTEGER_SETTING}`,
   nonNegativeNumber: 'a non-negative number',
   durability: '"batched" or "strict"',
   stringList: 'an array of non-empty strings',
