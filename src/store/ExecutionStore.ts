@@ -29,8 +29,14 @@ const MAX_PARAMS_PER_STATEMENT = 30_000;
 const MAX_ROWS_PER_INSERT = 500;
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
-/** Executions deleted per retention transaction: short enough that loggers writing meanwhile wait little. */
-const RETENTION_CHUNK = 200;
+/**
+ * Executions deleted per retention transaction. Each takes its steps (often 20 each) and their
+ * index entries with it; 200 made SQLite transactions of up to 150 ms that stalled concurrent
+ * logging (bench/retention.ts), so chunks are kept small and writers get a turn between them.
+ */
+const RETENTION_CHUNK = 50;
+/** Pages handed back per incremental_vacuum call: 2000 held the write lock for up to 139 ms. */
+const VACUUM_PAGES = 500;
 const FINISHED = "('success', 'error')";
 
 export type Execute = (sql: string, params?: unknown[]) => Promise<{ rows: any[]; affected: number }>;
@@ -299,8 +305,8 @@ export class ExecutionStore {
       });
       removed += deleted;
       if (deleted < RETENTION_CHUNK) break;
-      // Let queued logger batches in between chunks.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Let queued logger batches in between chunks: they queue on the same transaction lane.
+      await new Promise((resolve) => setTimeout(resolve, 1));
     }
     if (reclaim && removed > 0) await this.reclaimSpace();
     return removed;
@@ -312,7 +318,7 @@ export class ExecutionStore {
     for (;;) {
       const [row] = await this.dataSource.query('PRAGMA freelist_count');
       if (!row || Number(row.freelist_count) === 0) break;
-      await this.transactions.run(() => this.dataSource.query('PRAGMA incremental_vacuum(2000)'));
+      await this.transactions.run(() => this.dataSource.query(`PRAGMA incremental_vacuum(${VACUUM_PAGES})`));
       const [after] = await this.dataSource.query('PRAGMA freelist_count');
       // auto_vacuum is off on files created by someone else: the freelist never shrinks then.
       if (!after || Number(after.freelist_count) >= Number(row.freelist_count)) break;

@@ -1,0 +1,191 @@
+import { ExecutionLogger, LoggedWorkflow } from '../src';
+import { createOtelPeer, otelUnavailable, type OtelPeer } from './otel';
+import { atMost, elapsedNs, summarize, type BenchOutput, type ResultRow } from './stats';
+import { envInt, INPUT, log, NoopNode, openDatabase, PlainNoopNode, size, startLogger, type ExecutableNode } from './support';
+
+/** The workflow the measured loop runs in: one execution per measured round. */
+class LoopWorkflow {
+  readonly id = 'hotpath';
+  readonly name = 'Hot path loop';
+
+  @LoggedWorkflow()
+  async run<T>(_trigger: { calls: number }, loop: () => Promise<T>): Promise<T> {
+    return loop();
+  }
+}
+
+/** Calls between two drains: the queue bound both recorders get (the logger's default) holds a chunk. */
+const CHUNK = 5_000;
+const QUEUE_BOUND = 10_000;
+
+interface Timing {
+  /** Time spent in the awaited calls themselves. */
+  loopNs: number;
+  /** Time spent writing out what the calls queued, between chunks and at the end. */
+  drainNs: number;
+}
+
+/**
+ * `calls` awaited calls of `node.execute`, timed in chunks of CHUNK. A loop of awaits never yields
+ * to the event loop, so neither the database nor OpenTelemetry's exporter (which answers on a timer)
+ * could write during it; between chunks, the clock stops and `drain()` writes what was queued, so
+ * no queue outgrows its normal bound and the loop measures what a step costs its caller.
+ */
+async function timeCalls(node: ExecutableNode, calls: number, drain: () => Promise<unknown>): Promise<Timing> {
+  let loopNs = 0;
+  let drainNs = 0;
+  for (let done = 0; done < calls; ) {
+    const chunk = Math.min(CHUNK, calls - done);
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < chunk; i++) await node.execute(INPUT);
+    loopNs += elapsedNs(start);
+    done += chunk;
+    const drained = process.hrtime.bigint();
+    await drain();
+    drainNs += elapsedNs(drained);
+  }
+  return { loopNs, drainNs };
+}
+
+interface Variant {
+  key: string;
+  label: string;
+  measure(calls: number): Promise<Timing>;
+}
+
+/**
+ * 1. Hot-path overhead per step: `calls` awaited calls of a no-op async `execute()` inside one
+ * workflow execution, per variant, variants interleaved round by round so drift hits all alike.
+ * The loggers and the OpenTelemetry batch processor have the same queue bound (10 000, the
+ * logger's default); the drain between chunks (logger.flush(), forceFlush()) is reported apart.
+ */
+export async function runHotpath(): Promise<BenchOutput> {
+  const calls = envInt('BENCH_HOTPATH_CALLS', size(200_000, 20_000));
+  const rounds = envInt('BENCH_HOTPATH_ROUNDS', size(5, 2));
+  const database = await openDatabase('sqlite3', 'hotpath');
+  const disabled = await startLogger(database.store, { enabled: false });
+  const captureOff = await startLogger(database.store, { maxQueueSize: QUEUE_BOUND, captureInputs: false, captureOutputs: false });
+  const capture = await startLogger(database.store, { maxQueueSize: QUEUE_BOUND });
+  const otelMissing = otelUnavailable();
+  const otel: OtelPeer | null = otelMissing ? null : createOtelPeer(QUEUE_BOUND);
+  if (otelMissing) log(`hotpath: OpenTelemetry peer skipped (${otelMissing})`);
+
+  const perCall: Record<string, number[]> = {};
+  const drainPerCall: Record<string, number[]> = {};
+  let stepsWritten = 0;
+  try {
+    const logged = new NoopNode('hot-node');
+    const plain = new PlainNoopNode('hot-node');
+    const workflow = new LoopWorkflow();
+    const inWorkflow = async (logger: ExecutionLogger, node: ExecutableNode, n: number): Promise<Timing> => {
+      ExecutionLogger.setDefault(logger);
+      const timing = await workflow.run({ calls: n }, () => timeCalls(node, n, () => logger.flush()));
+      const start = process.hrtime.bigint();
+      await logger.flush();
+      return { loopNs: timing.loopNs, drainNs: timing.drainNs + elapsedNs(start) };
+    };
+    const variants: Variant[] = [
+      // The undecorated baseline runs inside a recorded execution too, so its awaits pay for the active context like the others.
+      { key: 'undecorated', label: 'undecorated', measure: (n) => inWorkflow(capture, plain, n) },
+      // The baseline of the disabled case: the same undecorated call where logging is disabled, so no context is active either.
+      { key: 'undecoratedUnlogged', label: 'undecorated, logging disabled', measure: (n) => inWorkflow(disabled, plain, n) },
+      { key: 'disabled', label: '@LoggedNode, logging disabled', measure: (n) => inWorkflow(disabled, logged, n) },
+      { key: 'captureOff', label: '@LoggedNode, enabled, capture off', measure: (n) => inWorkflow(captureOff, logged, n) },
+      { key: 'capture', label: '@LoggedNode, enabled, capture 2×200 B', measure: (n) => inWorkflow(capture, logged, n) },
+    ];
+    if (otel) {
+      const traced: ExecutableNode = { execute: (input) => otel.traced('execute', input, () => plain.execute(input)) };
+      variants.push({
+        key: 'otel',
+        label: 'OpenTelemetry span, 2×200 B attributes',
+        measure: async (n) => {
+          let exported = 0;
+          const drain = async () => {
+            await otel.forceFlush();
+            exported += otel.takeExported();
+          };
+          const timing = await otel.inRootSpan('workflow', () => timeCalls(traced, n, drain));
+          await drain();
+          if (exported < n) throw new Error(`OpenTelemetry exported ${exported} of ${n} spans: the comparison would flatter it`);
+          return timing;
+        },
+      });
+    }
+
+    // BENCH_HOTPATH_ONLY=capture (comma-separated keys) runs just those variants, e.g. under --cpu-prof.
+    const only = process.env.BENCH_HOTPATH_ONLY?.split(',');
+    if (only) variants.splice(0, variants.length, ...variants.filter((variant) => only.includes(variant.key)));
+    log(`hotpath: warm-up (${Math.ceil(calls / 4)} calls per variant)`);
+    for (const variant of variants) await variant.measure(Math.ceil(calls / 4));
+    for (let round = 1; round <= rounds; round++) {
+      for (const variant of variants) {
+        const { loopNs, drainNs } = await variant.measure(calls);
+        (perCall[variant.key] ??= []).push(loopNs / calls);
+        (drainPerCall[variant.key] ??= []).push(drainNs / calls);
+      }
+      log(`hotpath: round ${round}/${rounds}: ${variants.map((v) => `${v.key} ${perCall[v.key]!.at(-1)!.toFixed(0)} ns`).join(', ')}`);
+    }
+
+    stepsWritten = capture.stats().written + captureOff.stats().written;
+  } finally {
+    await Promise.all([disabled.shutdown(), captureOff.shutdown(), capture.shutdown()]);
+    await otel?.shutdown();
+    await database.dispose();
+  }
+
+  const median = (key: string) => summarize(perCall[key] ?? []).median;
+  const base = median('undecorated');
+  const overhead = (key: string) => (perCall[key] ?? []).map((ns) => ns - base);
+  const bench = 'hot path';
+  const unloggedBase = median('undecoratedUnlogged');
+  const rows: ResultRow[] = [
+    { bench, figure: 'undecorated call, in a recorded execution', value: summarize(perCall.undecorated ?? []), unit: 'ns/call' },
+    { bench, figure: 'undecorated call, logging disabled', value: summarize(perCall.undecoratedUnlogged ?? []), unit: 'ns/call' },
+    {
+      bench,
+      figure: 'logging disabled',
+      value: summarize(perCall.disabled ?? []),
+      unit: 'ns/call',
+      baseline: { label: 'undecorated, logging disabled', value: unloggedBase, unit: 'ns' },
+      ratio: median('disabled') / unloggedBase,
+      verdict: atMost(median('disabled') / unloggedBase, 1.1, '≤ 1.1× undecorated'),
+    },
+    {
+      bench,
+      figure: 'enabled, capture off: overhead',
+      value: summarize(overhead('captureOff')),
+      unit: 'ns/call',
+      note: `drain ${summarize(drainPerCall.captureOff ?? []).median.toFixed(0)} ns/step`,
+    },
+    {
+      bench,
+      figure: 'enabled, capture 2×200 B: overhead',
+      value: summarize(overhead('capture')),
+      unit: 'ns/call',
+      note: `drain ${summarize(drainPerCall.capture ?? []).median.toFixed(0)} ns/step`,
+    },
+  ];
+  if (otel) {
+    const otelOverhead = median('otel') - base;
+    const ratio = (median('capture') - base) / otelOverhead;
+    rows[rows.length - 1] = {
+      ...rows[rows.length - 1]!,
+      baseline: { label: 'OTel span overhead', value: otelOverhead, unit: 'ns' },
+      ratio,
+      verdict: atMost(ratio, 0.5, '≤ 0.5× OTel span'),
+    };
+    rows.push({
+      bench,
+      figure: 'OpenTelemetry span: overhead',
+      value: summarize(overhead('otel')),
+      unit: 'ns/call',
+      note: `BatchSpanProcessor + in-memory exporter; forceFlush ${summarize(drainPerCall.otel ?? []).median.toFixed(0)} ns/span`,
+    });
+  } else {
+    rows.push({ bench, figure: 'OpenTelemetry span', value: summarize([]), unit: '', note: `skipped: ${otelMissing}` });
+  }
+  return {
+    rows,
+    details: { calls, rounds, perCallNs: perCall, drainNsPerCall: drainPerCall, stepsWritten, otel: otel?.versions ?? otelMissing },
+  };
+}
