@@ -1,24 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ExecutionLogger, ExecutionStep, ExecutionStore, WorkflowExecution, uuidv7 } from '../src';
-import { databaseKinds, makeDatabase, sqliteDatabase, type TestDatabase } from './support/databases';
+import { databaseKinds, makeDatabase, sqliteDatabase, useStorePerTest, type TestDatabase } from './support/databases';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const worker = join(__dirname, 'support', 'crashWorker.js');
 
 describe.each(databaseKinds)('recoverInterrupted on %s', (kind) => {
-  let db: TestDatabase;
-  let store: ExecutionStore;
-
-  beforeEach(async () => {
-    db = makeDatabase(kind);
-    store = await db.open();
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
+  const current = useStorePerTest(kind);
 
   const running = (id: string, instanceId: string | null, startedAt: number) => ({
     id,
@@ -31,6 +20,7 @@ describe.each(databaseKinds)('recoverInterrupted on %s', (kind) => {
   });
 
   test('only rows of instances whose lease expired are interrupted, and finished rows never change', async () => {
+    const { store } = current;
     const now = Date.now();
     const live = { id: uuidv7(), hostname: 'other-machine', pid: 1, startedAt: now - 60_000 };
     const dead = { id: uuidv7(), hostname: 'crashed', pid: 2, startedAt: now - 60_000 };
@@ -74,6 +64,7 @@ describe.each(databaseKinds)('recoverInterrupted on %s', (kind) => {
   });
 
   test('a stopped instance is recovered at once; the caller never recovers its own rows', async () => {
+    const { store } = current;
     const now = Date.now();
     const stopped = { id: uuidv7(), hostname: 'h', pid: 3, startedAt: now - 5_000 };
     const self = { id: uuidv7(), hostname: 'h', pid: 4, startedAt: now - 5_000 };

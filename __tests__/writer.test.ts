@@ -1,23 +1,13 @@
 import type { ErrorContext } from '../src';
-import { uuidv7, type ExecutionStore } from '../src';
+import { uuidv7 } from '../src';
 import { BatchWriter } from '../src/writer/BatchWriter';
-import { databaseKinds, makeDatabase, type TestDatabase } from './support/databases';
+import { databaseKinds, useStorePerTest } from './support/databases';
 
 describe.each(databaseKinds)('BatchWriter on %s', (kind) => {
-  let db: TestDatabase;
-  let store: ExecutionStore;
-
-  beforeEach(async () => {
-    db = makeDatabase(kind);
-    store = await db.open();
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
+  const current = useStorePerTest(kind);
 
   test('a record the database refuses is set aside and reported; the rest of its batch is written', async () => {
+    const { store } = current;
     const reports: ErrorContext[] = [];
     const writer = new BatchWriter(
       store,

@@ -61,3 +61,20 @@ export const databaseKinds: ('sqlite' | 'postgres')[] = pgAvailable ? ['sqlite',
 export function makeDatabase(kind: 'sqlite' | 'postgres'): TestDatabase {
   return kind === 'sqlite' ? sqliteDatabase() : postgresDatabase();
 }
+
+/**
+ * A fresh database and an open store for each test of the calling `describe`, closed and dropped
+ * after it. Read `current.store` inside tests (it changes per test).
+ */
+export function useStorePerTest(kind: 'sqlite' | 'postgres'): { readonly store: ExecutionStore; readonly db: TestDatabase } {
+  const current = {} as { store: ExecutionStore; db: TestDatabase };
+  beforeEach(async () => {
+    current.db = makeDatabase(kind);
+    current.store = await current.db.open();
+  });
+  afterEach(async () => {
+    await current.store.close();
+    await current.db.drop();
+  });
+  return current;
+}
