@@ -377,6 +377,21 @@ describe('opening', () => {
     }
   });
 
+  test('with no database named, FLOWTRAIL_DB names the SQLite file', async () => {
+    const database = join(tempDir(), 'from-env.sqlite');
+    const saved = process.env.FLOWTRAIL_DB;
+    process.env.FLOWTRAIL_DB = database;
+    try {
+      const store = await ExecutionStore.open();
+      await store.close();
+      expect(store.target).toBe(database);
+      expect(statSync(database).isFile()).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.FLOWTRAIL_DB;
+      else process.env.FLOWTRAIL_DB = saved;
+    }
+  });
+
   test('a path in an unwritable place names the path', async () => {
     const dir = tempDir();
     const aFile = join(dir, 'not-a-folder');

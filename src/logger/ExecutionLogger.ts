@@ -138,7 +138,7 @@ export class ExecutionLogger {
     const parent = executionContext.getStore();
     const execution = this.openExecution(params, parent);
     this.openExecutions.set(execution.id, execution);
-    await this.settle(undefined);
+    await this.waitAfterWrite();
     return execution.id;
   }
 
@@ -155,7 +155,7 @@ export class ExecutionLogger {
     const execution = this.executionFor(params.executionId);
     if (!this.isEnabled || !execution) return '';
     const stepId = this.openStep(execution, params, 'running', this.captureInput(params.inputData));
-    await this.settle(undefined);
+    await this.waitAfterWrite();
     return stepId;
   }
 
@@ -164,7 +164,7 @@ export class ExecutionLogger {
     const step = this.openSteps.get(stepId);
     if (!step) return;
     this.openSteps.delete(stepId);
-    await this.settle(this.closeStep(stepId, step.startedAt, success ? 'success' : 'error', this.captureOutput(outputData), error));
+    await this.closeStep(stepId, step.startedAt, success ? 'success' : 'error', this.captureOutput(outputData), error);
   }
 
   /** Records a step that did not run (an untaken branch), in the given or current execution. */
@@ -347,11 +347,6 @@ export class ExecutionLogger {
     if (this.strict) return this.writer.flush().then(() => undefined);
     if (this.writer.mustWait) return this.writer.waitForRoom();
     return undefined;
-  }
-
-  private settle(wait: Promise<void> | undefined): Promise<void> {
-    if (this.strict) return this.writer.flush().then(() => undefined);
-    return wait ?? (this.writer.mustWait ? this.writer.waitForRoom() : Promise.resolve());
   }
 
   /** An execution by id (started here imperatively, or the current one), or the current one. */

@@ -74,10 +74,6 @@ export class ExecutionStore {
    * @throws StoreOpenError naming the path or URL when it cannot be opened.
    */
   static async open(options: ExecutionStoreOptions = {}): Promise<ExecutionStore> {
-    if (!('dataSource' in options) && !('url' in options) && !('database' in options && options.database)) {
-      const fromEnv = process.env.FLOWTRAIL_DB;
-      if (fromEnv && /^postgres(ql)?:\/\//.test(fromEnv)) options = { ...options, url: fromEnv };
-    }
     return new ExecutionStore(await openDataSource(options));
   }
 

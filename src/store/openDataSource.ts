@@ -21,11 +21,14 @@ export interface OpenedDataSource {
 export async function openDataSource(options: ExecutionStoreOptions): Promise<OpenedDataSource> {
   if ('dataSource' in options) return adoptDataSource(options.dataSource, options.runMigrations ?? true);
   if ('url' in options) return openPostgres(options);
-  return openSqlite(options);
+  // With no database named, FLOWTRAIL_DB picks one: a postgres:// URL or a SQLite file path.
+  const fromEnv = options.database ? undefined : process.env.FLOWTRAIL_DB;
+  if (fromEnv && /^postgres(ql)?:\/\//.test(fromEnv)) return openPostgres({ url: fromEnv, runMigrations: options.runMigrations });
+  return openSqlite({ ...options, database: options.database || fromEnv || DEFAULT_DATABASE });
 }
 
 async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource> {
-  const database = resolve(options.database ?? process.env.FLOWTRAIL_DB ?? DEFAULT_DATABASE);
+  const database = resolve(options.database ?? DEFAULT_DATABASE);
   ensureWritableFile(database);
   const dataSource = new DataSource({
     type: 'sqlite',
