@@ -180,6 +180,57 @@ describe.each(databaseKinds)('ExecutionStore on %s', (kind) => {
     expect(count).toBe(5000);
   });
 
+  test('updates of different shapes, an unknown id and more rows than one statement apply exactly', async () => {
+    const parent = execution({ status: 'running' });
+    const steps = Array.from({ length: 2500 }, (_, i) => step(parent.id, i, { status: 'running' }));
+    await store.writeBatch({ executions: [parent], steps });
+    const completedAt = parent.startedAt + 9;
+    const stepUpdates = steps.map(({ id }, i) => ({
+      id,
+      patch:
+        i % 3 === 0
+          ? { status: 'success' as const, completedAt, durationMs: i, outputData: { i, text: `out ${i} ✓ "q" \\ ` } }
+          : i % 3 === 1
+            ? { status: 'error' as const, completedAt, durationMs: i, errorMessage: `failed ${i}`, errorStack: null }
+            : { status: 'skipped' as const },
+    }));
+    await store.writeBatch({
+      executionUpdates: [
+        { id: parent.id, patch: { status: 'error', completedAt, durationMs: 9, errorMessage: 'e', metadata: { m: 1 } } },
+        { id: uuidv7(), patch: { status: 'success' } },
+      ],
+      stepUpdates: [...stepUpdates, { id: uuidv7(), patch: { status: 'success' as const } }],
+    });
+    const read = await store.getExecution(parent.id, { steps: true });
+    expect(read).toMatchObject({ status: 'error', completedAt, durationMs: 9, errorMessage: 'e', metadata: { m: 1 } });
+    expect(read?.steps).toHaveLength(2500);
+    read?.steps?.forEach((row, i) => {
+      if (i % 3 === 0) expect(row).toMatchObject({ status: 'success', completedAt, durationMs: i, outputData: { i, text: `out ${i} ✓ "q" \\ ` }, errorMessage: null });
+      else if (i % 3 === 1) expect(row).toMatchObject({ status: 'error', durationMs: i, errorMessage: `failed ${i}`, errorStack: null, outputData: null });
+      else expect(row).toMatchObject({ status: 'skipped', completedAt: null, durationMs: null });
+    });
+    expect(await store.dataSource.getRepository(WorkflowExecution).count()).toBe(1);
+  });
+
+  test('characters the JSON path cannot carry are stored as bound parameters store them', async () => {
+    // U+0000 (SQLite's JSON cuts text there, PostgreSQL's json refuses it) and lone surrogates
+    // (PostgreSQL's json refuses them) send their chunk down the bound-parameter path instead.
+    const nul = 'a\u0000b';
+    const lone = 'x\uD800y';
+    const storedNul = kind === 'postgres' ? 'a\uFFFDb' : nul;
+    const rows = [execution({ workflowName: 'plain' }), execution({ workflowName: nul }), execution({ workflowName: lone })];
+    await store.writeBatch({ executions: rows, steps: rows.map((row) => step(row.id, 0, { nodeName: row.workflowName, status: 'running' })) });
+    const read = await Promise.all(rows.map((row) => store.getExecution(row.id, { steps: true })));
+    expect(read.map((row) => row?.workflowName)).toEqual(['plain', storedNul, 'x\uFFFDy']);
+    expect(read.map((row) => row?.steps?.[0]?.nodeName)).toEqual(['plain', storedNul, 'x\uFFFDy']);
+    // The same characters in an update, beside ordinary updates of the same shape.
+    await store.writeBatch({
+      stepUpdates: read.map((row, i) => ({ id: row!.steps![0]!.id, patch: { status: 'error' as const, errorMessage: [`ok`, nul, lone][i] } })),
+    });
+    const updated = await Promise.all(rows.map((row) => store.getExecution(row.id, { steps: true })));
+    expect(updated.map((row) => row?.steps?.[0]?.errorMessage)).toEqual(['ok', storedNul, 'x\uFFFDy']);
+  });
+
   test('concurrent batches do not collide on the shared connection', async () => {
     const parents = Array.from({ length: 50 }, () => execution());
     await Promise.all(parents.map((parent) => store.writeBatch({ executions: [parent], steps: [step(parent.id, 0), step(parent.id, 1)] })));

@@ -4,7 +4,8 @@ import { NotFoundError, QueryError, StoreClosedError } from '../errors';
 import { uuidv7 } from '../ids';
 import { decodeCursor, encodeCursor } from './cursor';
 import { openDataSource } from './openDataSource';
-import { executionColumns, executionPatchSql, stepColumns, stepPatchSql } from './rows';
+import { encodeJsonRows, jsonInsertSql, jsonUpdateSql } from './jsonBatch';
+import { executionColumns, executionPatchSql, stepColumns, stepPatchSql, type PatchSql } from './rows';
 import { SerialQueue } from './SerialQueue';
 import { bindable, SqlParams } from './SqlParams';
 import type {
@@ -27,6 +28,8 @@ import type {
 const MAX_PARAMS_PER_STATEMENT = 30_000;
 /** Rows per multi-row INSERT; larger statements stop paying for themselves. */
 const MAX_ROWS_PER_INSERT = 500;
+/** Rows per JSON-parameter statement: bounds the one string a statement binds. */
+const MAX_ROWS_PER_JSON = 1000;
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 /**
@@ -56,7 +59,7 @@ export class ExecutionStore {
   private readonly executions: Repository<WorkflowExecution>;
   private readonly steps: Repository<ExecutionStep>;
   private closed = false;
-  private readonly insertSqlCache = new Map<string, string>();
+  private readonly sqlCache = new Map<string, string>();
 
   private constructor(opened: { dataSource: DataSource; dialect: Dialect; owned: boolean; target: string }) {
     this.dataSource = opened.dataSource;
@@ -105,19 +108,15 @@ export class ExecutionStore {
   }
 
   /**
-   * Writes many rows in one transaction: inserts (multi-row, chunked under the parameter limit)
-   * then updates. Inserting an id that exists is ignored, so a batch can be replayed safely.
+   * Writes many rows in one transaction: inserts, then updates. Inserting an id that exists is
+   * ignored and updating one that does not exist does nothing, so a batch can be replayed safely.
    */
   async writeBatch(batch: WriteBatch): Promise<void> {
     await this.transaction(async (execute) => {
       if (batch.executions?.length) await this.insertRows(execute, 'workflow_executions', executionColumns, batch.executions);
       if (batch.steps?.length) await this.insertRows(execute, 'execution_steps', stepColumns, batch.steps);
-      for (const { id, patch } of batch.executionUpdates ?? []) {
-        await this.applyUpdate(execute, 'workflow_executions', id, executionPatchSql(patch));
-      }
-      for (const { id, patch } of batch.stepUpdates ?? []) {
-        await this.applyUpdate(execute, 'execution_steps', id, stepPatchSql(patch));
-      }
+      if (batch.executionUpdates?.length) await this.updateRows(execute, 'workflow_executions', batch.executionUpdates, executionPatchSql);
+      if (batch.stepUpdates?.length) await this.updateRows(execute, 'execution_steps', batch.stepUpdates, stepPatchSql);
     });
   }
 
@@ -135,7 +134,7 @@ export class ExecutionStore {
     }
     const qb = this.executions.createQueryBuilder('e');
     if (query.workflowId !== undefined) qb.andWhere('e.workflow_id = :workflowId', { workflowId: this.bind(query.workflowId) });
-    if (query.status !== undefined) qb.andWhere('e.status = :status', { status: query.status });
+    if (query.status !== undefined) qb.andWhere('e.status = :status', { status: this.bind(query.status) });
     if (query.triggerType !== undefined) qb.andWhere('e.trigger_type = :triggerType', { triggerType: this.bind(query.triggerType) });
     if (query.parentExecutionId !== undefined) {
       qb.andWhere('e.parent_execution_id = :parentExecutionId', { parentExecutionId: this.bind(query.parentExecutionId) });
@@ -155,17 +154,15 @@ export class ExecutionStore {
   /** One execution, with its steps in `stepIndex` order when asked; null when there is none. */
   async getExecution(id: string, options: { steps?: boolean } = {}): Promise<WorkflowExecution | null> {
     this.assertOpen();
-    const execution = await this.executions.findOne({ where: { id } });
-    if (execution && options.steps) {
-      execution.steps = await this.steps.find({ where: { executionId: id }, order: { stepIndex: 'ASC' } });
-    }
+    const execution = await this.executions.findOne({ where: { id: this.bind(id) } });
+    if (execution && options.steps) execution.steps = await this.getSteps(id);
     return execution;
   }
 
   /** Steps of one execution in `stepIndex` order. */
   getSteps(executionId: string): Promise<ExecutionStep[]> {
     this.assertOpen();
-    return this.steps.find({ where: { executionId }, order: { stepIndex: 'ASC' } });
+    return this.steps.find({ where: { executionId: this.bind(executionId) }, order: { stepIndex: 'ASC' } });
   }
 
   /** The distinct workflow ids that have history, sorted. */
@@ -446,6 +443,22 @@ export class ExecutionStore {
     columns: readonly (readonly [string, (row: T) => unknown])[],
     rows: readonly T[],
   ): Promise<void> {
+    const names = columns.map(([column]) => column);
+    for (let start = 0; start < rows.length; start += MAX_ROWS_PER_JSON) {
+      const chunk = rows.slice(start, start + MAX_ROWS_PER_JSON);
+      const json = encodeJsonRows(chunk.map((row) => columns.map(([, read]) => read(row))));
+      if (json === null) await this.insertBound(execute, table, columns, chunk);
+      else await execute(this.cachedSql(`insert:${table}`, () => jsonInsertSql(this.dialect, table, names)), [json]);
+    }
+  }
+
+  /** The multi-row INSERT with one bound parameter per value, for what the JSON path cannot carry. */
+  private async insertBound<T>(
+    execute: Execute,
+    table: string,
+    columns: readonly (readonly [string, (row: T) => unknown])[],
+    rows: readonly T[],
+  ): Promise<void> {
     const rowsPerStatement = Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS_PER_STATEMENT / columns.length));
     for (let start = 0; start < rows.length; start += rowsPerStatement) {
       const chunk = rows.slice(start, start + rowsPerStatement);
@@ -456,14 +469,46 @@ export class ExecutionStore {
   }
 
   private insertSql(table: string, columns: readonly (readonly [string, unknown])[], rowCount: number): string {
-    const key = `${table}:${rowCount}`;
-    let sql = this.insertSqlCache.get(key);
-    if (sql === undefined) {
+    return this.cachedSql(`insert:${table}:${rowCount}`, () => {
       const params = new SqlParams(this.dialect);
       const tuples: string[] = [];
       for (let row = 0; row < rowCount; row++) tuples.push(`(${params.list(new Array(columns.length).fill(null))})`);
-      sql = `INSERT INTO ${table} (${columns.map(([column]) => column).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`;
-      this.insertSqlCache.set(key, sql);
+      return `INSERT INTO ${table} (${columns.map(([column]) => column).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`;
+    });
+  }
+
+  /**
+   * Applies patches set-wise: patches that set the same columns (a step's success, its failure…)
+   * share one UPDATE … FROM statement, instead of one round trip per late completion.
+   */
+  private async updateRows<P>(execute: Execute, table: string, updates: readonly { id: string; patch: P }[], toSql: (patch: P) => PatchSql): Promise<void> {
+    const groups = new Map<string, { columns: string[]; rows: unknown[][] }>();
+    for (const { id, patch } of updates) {
+      const { columns, values } = toSql(patch);
+      if (columns.length === 0) continue;
+      const shape = columns.join(', ');
+      let group = groups.get(shape);
+      if (group === undefined) groups.set(shape, (group = { columns, rows: [] }));
+      group.rows.push([id, ...values]);
+    }
+    for (const [shape, { columns, rows }] of groups) {
+      for (let start = 0; start < rows.length; start += MAX_ROWS_PER_JSON) {
+        const chunk = rows.slice(start, start + MAX_ROWS_PER_JSON);
+        const json = encodeJsonRows(chunk);
+        if (json === null) {
+          for (const [id, ...values] of chunk) await this.applyUpdate(execute, table, String(id), { columns, values });
+        } else {
+          await execute(this.cachedSql(`update:${table}:${shape}`, () => jsonUpdateSql(this.dialect, table, columns)), [json]);
+        }
+      }
+    }
+  }
+
+  private cachedSql(key: string, build: () => string): string {
+    let sql = this.sqlCache.get(key);
+    if (sql === undefined) {
+      sql = build();
+      this.sqlCache.set(key, sql);
     }
     return sql;
   }
@@ -481,8 +526,9 @@ export class ExecutionStore {
     return affected;
   }
 
-  private bind(value: unknown): unknown {
-    return bindable(value, this.dialect);
+  /** A filter value as the database holds it: ids and names alike, so that a NUL finds its row instead of failing the query. */
+  private bind(value: string): string {
+    return bindable(value, this.dialect) as string;
   }
 
   private assertOpen(): void {

@@ -1,3 +1,4 @@
+import { CapturedJson } from '../capture/CapturedJson';
 import type { ExecutionPatch, NewExecution, NewStep, StepPatch } from './types';
 
 /**
@@ -6,7 +7,10 @@ import type { ExecutionPatch, NewExecution, NewStep, StepPatch } from './types';
  */
 type Encoder<T> = readonly [column: string, read: (row: T) => unknown][];
 
-const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
+const json = (value: unknown): string | null => {
+  if (value === undefined || value === null) return null;
+  return value instanceof CapturedJson ? value.json : JSON.stringify(value);
+};
 const orNull = (value: unknown): unknown => (value === undefined ? null : value);
 
 export const executionColumns: Encoder<NewExecution & { id: string }> = [
