@@ -1,3 +1,5 @@
+import { CapturedJson } from './CapturedJson';
+import { plainJson } from './plainJson';
 import { statelessPattern } from './redact';
 import { errorMessage, serialize } from './serialize';
 import { fitToBytes, MIN_DATA_SIZE, truncationMarker } from './truncate';
@@ -35,6 +37,22 @@ export function captureData(value: unknown, options: CaptureOptions): unknown {
   } catch (error) {
     return captureFailure(error, limit);
   }
+}
+
+/**
+ * {@link captureData}, as JSON text: what the logger stores. Plain data takes a one-pass fast
+ * path; the rest, and anything that throws on the way, the full serializer.
+ */
+export function captureJson(value: unknown, options: CaptureOptions): CapturedJson | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const json = plainJson(value, effectiveLimit(options.maxDataSize), statelessPattern(options.redact));
+    if (json !== undefined) return new CapturedJson(json);
+  } catch {
+    // A getter or a proxy trap threw: the full serializer records what it was.
+  }
+  const data = captureData(value, options);
+  return data === undefined ? undefined : new CapturedJson(JSON.stringify(data));
 }
 
 /** Callers validate against MIN_DATA_SIZE; a NaN or negative cap must still yield a bound. */

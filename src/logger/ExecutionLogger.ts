@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { buildRedactPattern, captureData, type CaptureOptions } from '../capture';
+import { buildRedactPattern, captureJson, type CaptureOptions } from '../capture';
 import { resolveLoggerConfig, type ErrorContext, type LoggerConfig, type ResolvedLoggerConfig } from '../config/LoggerConfig';
 import type { ExecutionStatus, StepStatus, TriggerType } from '../entities';
 import { uuidv7 } from '../ids';
@@ -277,7 +277,7 @@ export class ExecutionLogger {
       triggerData: this.captureInput(params.triggerData),
       status: 'running',
       startedAt,
-      metadata: params.metadata === undefined ? undefined : captureData(params.metadata, this.capture),
+      metadata: params.metadata === undefined ? undefined : captureJson(params.metadata, this.capture),
       parentExecutionId: params.parentExecutionId ?? parent?.execution.id ?? null,
       parentStepId: params.parentStepId ?? parent?.stepId ?? null,
       instanceId: this.instanceId,
@@ -357,11 +357,11 @@ export class ExecutionLogger {
   }
 
   private captureInput(value: unknown): unknown {
-    return this.config.captureInputs && value !== undefined ? captureData(value, this.capture) : undefined;
+    return this.config.captureInputs && value !== undefined ? captureJson(value, this.capture) : undefined;
   }
 
   private captureOutput(value: unknown): unknown {
-    return this.config.captureOutputs && value !== undefined ? captureData(value, this.capture) : undefined;
+    return this.config.captureOutputs && value !== undefined ? captureJson(value, this.capture) : undefined;
   }
 
   /** Evaluates a user option function; a throwing one is reported and replaced by the fallback. */

@@ -1,0 +1,142 @@
+import { Buffer } from 'node:buffer';
+import { types } from 'node:util';
+import { REDACTED } from './redact';
+import { MAX_DEPTH } from './serialize';
+
+/**
+ * The fast path of capture. Nearly everything a workflow passes between nodes is plain JSON
+ * data: objects, arrays, strings, numbers, booleans, null and dates. For those, the JSON text is
+ * written in one pass that reads each property once, as the full serializer would, and yields
+ * the exact text `JSON.stringify(serialize(value))` would produce, sensitive keys redacted
+ * without reading their values. Anything else, or anything over the size limit, returns
+ * undefined and takes the full serializer, which knows how to represent it.
+ *
+ * May throw (a getter, a proxy trap): the caller falls back to the full serializer then too.
+ */
+export function plainJson(value: unknown, limit: number, redact: RegExp): string | undefined {
+  const writer = new PlainJsonWriter(limit, keyCacheFor(redact), redact);
+  const json = writer.write(value, 0);
+  if (json === undefined || json.length > limit) return undefined;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: only long texts need counting.
+  if (json.length * 3 > limit && Buffer.byteLength(json, 'utf8') > limit) return undefined;
+  return json;
+}
+
+const { isArray } = Array;
+const { getPrototypeOf, keys: ownEnumerableKeys } = Object;
+const { isFinite: isFiniteNumber } = Number;
+const OBJECT_PROTOTYPE: unknown = Object.prototype;
+const ARRAY_PROTOTYPE: unknown = Array.prototype;
+const DATE_PROTOTYPE: unknown = Date.prototype;
+const DATE_TO_JSON = Date.prototype.toJSON;
+const dateGetTime = Date.prototype.getTime;
+const dateToISOString = Date.prototype.toISOString;
+const REDACTED_JSON = JSON.stringify(REDACTED);
+
+// Per redact pattern: a key's `"key":` prefix, or null when its value must be redacted.
+// Bounded because keys may be unbounded data (ids used as keys).
+const KEY_CACHE_LIMIT = 4096;
+const MAX_CACHED_KEY_LENGTH = 128;
+const keyCaches = new WeakMap<RegExp, Map<string, string | null>>();
+
+function keyCacheFor(redact: RegExp): Map<string, string | null> {
+  let cache = keyCaches.get(redact);
+  if (cache === undefined) {
+    cache = new Map();
+    keyCaches.set(redact, cache);
+  }
+  return cache;
+}
+
+class PlainJsonWriter {
+  // Characters written so far: stops the walk early on data far over the limit.
+  private size = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly keys: Map<string, string | null>,
+    private readonly redact: RegExp,
+  ) {}
+
+  write(value: unknown, depth: number): string | undefined {
+    switch (typeof value) {
+      case 'string':
+        return this.leaf(JSON.stringify(value));
+      case 'number':
+        // String() and JSON agree on finite numbers, -0 included ("0").
+        return this.leaf(isFiniteNumber(value) ? String(value) : 'null');
+      case 'boolean':
+        return value ? 'true' : 'false';
+      case 'object':
+        return value === null ? 'null' : this.object(value, depth);
+      default:
+        // undefined at the root, bigint, symbol, function: the full serializer's business.
+        return undefined;
+    }
+  }
+
+  private leaf(json: string): string | undefined {
+    this.size += json.length;
+    return this.size > this.limit ? undefined : json;
+  }
+
+  private object(value: object, depth: number): string | undefined {
+    if (depth >= MAX_DEPTH) return undefined; // also where a cycle ends up
+    const prototype: unknown = getPrototypeOf(value);
+    if (prototype === OBJECT_PROTOTYPE || prototype === null) {
+      return (value as { toJSON?: unknown }).toJSON === undefined ? this.plain(value as Record<string, unknown>, depth) : undefined;
+    }
+    if (prototype === ARRAY_PROTOTYPE) {
+      return isArray(value) && (value as { toJSON?: unknown }).toJSON === undefined ? this.array(value as unknown[], depth) : undefined;
+    }
+    if (prototype === DATE_PROTOTYPE && types.isDate(value) && (value as Date).toJSON === DATE_TO_JSON) {
+      return this.leaf(Number.isNaN(dateGetTime.call(value)) ? '"Invalid Date"' : `"${dateToISOString.call(value)}"`);
+    }
+    return undefined;
+  }
+
+  private array(items: readonly unknown[], depth: number): string | undefined {
+    let json = '[';
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      const element = item === undefined ? 'null' : this.write(item, depth + 1);
+      if (element === undefined) return undefined;
+      json += i === 0 ? element : `,${element}`;
+    }
+    return `${json}]`;
+  }
+
+  private plain(source: Record<string, unknown>, depth: number): string | undefined {
+    let json = '{';
+    let first = true;
+    for (const key of ownEnumerableKeys(source)) {
+      const prefix = this.keyPrefix(key);
+      let member: string;
+      if (prefix === null) {
+        member = `${JSON.stringify(key)}:${REDACTED_JSON}`;
+        this.size += member.length;
+      } else {
+        const item = source[key];
+        if (item === undefined) continue; // omitted, as JSON does
+        this.size += prefix.length;
+        const element = this.write(item, depth + 1);
+        if (element === undefined) return undefined;
+        member = prefix + element;
+      }
+      json += first ? member : `,${member}`;
+      first = false;
+    }
+    return `${json}}`;
+  }
+
+  private keyPrefix(key: string): string | null {
+    let prefix = this.keys.get(key);
+    if (prefix !== undefined) return prefix;
+    prefix = this.redact.test(key) ? null : `${JSON.stringify(key)}:`;
+    if (key.length <= MAX_CACHED_KEY_LENGTH) {
+      if (this.keys.size >= KEY_CACHE_LIMIT) this.keys.clear();
+      this.keys.set(key, prefix);
+    }
+    return prefix;
+  }
+}
