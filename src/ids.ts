@@ -1,11 +1,16 @@
 import { randomFillSync } from 'node:crypto';
 
-// Random bytes are drawn in blocks: one crypto call per 256 ids keeps id creation off the profile.
+// Random bytes are drawn in blocks and turned to hex once per block: one crypto call and one
+// hex conversion per 256 ids keep id creation off the profile.
 const POOL_IDS = 256;
-const pool = Buffer.alloc(10 * POOL_IDS);
+const BYTES_PER_ID = 10;
+const pool = Buffer.alloc(BYTES_PER_ID * POOL_IDS);
+let poolHex = '';
 let poolOffset = pool.length;
 let lastMs = -1;
+let msPrefix = '';
 let sequence = 0;
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 /**
  * A UUIDv7 (RFC 9562): 48-bit Unix ms timestamp, then random bits, so ids sort by creation time
@@ -13,27 +18,38 @@ let sequence = 0;
  * keeps ids from this process strictly increasing.
  */
 export function uuidv7(now: number = Date.now()): string {
-  if (poolOffset + 10 > pool.length) {
+  if (poolOffset + BYTES_PER_ID > pool.length) {
     randomFillSync(pool);
+    poolHex = pool.toString('hex');
     poolOffset = 0;
   }
   if (now > lastMs) {
-    lastMs = now;
+    setMillisecond(now);
     sequence = (pool[poolOffset]! << 4) & 0x7ff; // start low in the range so the counter rarely wraps
   } else {
     sequence++;
     if (sequence > 0xfff) {
       // Counter exhausted inside one ms: borrow the next millisecond, as RFC 9562 §6.2 allows.
-      lastMs++;
+      setMillisecond(lastMs + 1);
       sequence = 0;
     }
   }
-  const ms = lastMs;
-  const hex =
-    ms.toString(16).padStart(12, '0') +
-    (0x7000 | sequence).toString(16) +
-    ((pool[poolOffset + 1]! & 0x3f) | 0x80).toString(16).padStart(2, '0') +
-    pool.toString('hex', poolOffset + 2, poolOffset + 9);
-  poolOffset += 10;
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  const hex = poolOffset * 2;
+  const id =
+    msPrefix +
+    HEX_BYTES[0x70 | (sequence >> 8)]! +
+    HEX_BYTES[sequence & 0xff]! +
+    '-' +
+    HEX_BYTES[(pool[poolOffset + 1]! & 0x3f) | 0x80]! +
+    poolHex.slice(hex + 4, hex + 6) +
+    '-' +
+    poolHex.slice(hex + 6, hex + 18);
+  poolOffset += BYTES_PER_ID;
+  return id;
+}
+
+function setMillisecond(ms: number): void {
+  lastMs = ms;
+  const hex = ms.toString(16).padStart(12, '0');
+  msPrefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-`;
 }
