@@ -30,10 +30,13 @@ export function LoggedNode(options: LoggedNodeOptions = {}): MethodDecorator {
       outputs: options.outputs ?? ((result) => result),
       returnsPromise: false,
     };
-    const wrapper: Method = function (this: unknown, ...args: unknown[]) {
+    // `arguments`, not rest parameters: the unlogged path must not allocate an array per call.
+    const wrapper: Method = function (this: unknown) {
       const context = executionContext.getStore();
-      if (context === undefined || !context.logger.enabled) return method.apply(this, args);
-      return context.logger.runNode(site, context, this, args, method);
+      // eslint-disable-next-line prefer-rest-params
+      if (context === undefined || !context.logger.enabled) return method.apply(this, arguments as unknown as unknown[]);
+      // eslint-disable-next-line prefer-rest-params
+      return context.logger.runNode(site, context, this, Array.prototype.slice.call(arguments), method);
     };
     return preserveIdentity(wrapper, method);
   });

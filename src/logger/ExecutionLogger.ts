@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
 import { buildRedactPattern, captureJson, type CaptureOptions } from '../capture';
 import { resolveLoggerConfig, type ErrorContext, type LoggerConfig, type ResolvedLoggerConfig } from '../config/LoggerConfig';
-import type { ExecutionStatus, StepStatus, TriggerType } from '../entities';
+import { LoggerInstance, type ExecutionStatus, type StepStatus, type TriggerType } from '../entities';
 import { uuidv7 } from '../ids';
 import type { ExecutionStore } from '../store/ExecutionStore';
-import type { RecoveryResult } from '../store/types';
+import type { RecoveryResult, StepPatch } from '../store/types';
 import { BatchWriter, type WriterStats } from '../writer/BatchWriter';
+import { Spool, type SpoolOwner } from '../writer/Spool';
 import { executionContext, type ExecutionContext, type ExecutionState } from './context';
 import { errorDetails } from './errorDetails';
 
@@ -108,7 +109,10 @@ export class ExecutionLogger {
     this.isEnabled = this.config.enabled;
     this.strict = this.config.durability === 'strict';
     this.capture = { maxDataSize: this.config.maxDataSize, redact: buildRedactPattern(this.config.redactKeys) };
-    this.writer = new BatchWriter(store, this.config, (error, context) => this.reportError(error, context));
+    const report = (error: unknown, context: ErrorContext) => this.reportError(error, context);
+    const spool = Spool.forStore(store, this.config, this.instanceId, report);
+    if (spool) spool.onAdoptedReplayed = (owner) => void this.retireOrphan(owner);
+    this.writer = new BatchWriter(store, this.config, report, spool);
     this.ready = this.start();
   }
 
@@ -202,13 +206,8 @@ export class ExecutionLogger {
   /** @internal Runs a `@LoggedNode` method as one recorded step of the context's execution. */
   runNode(site: NodeSite, context: ExecutionContext, self: unknown, args: unknown[], method: Method): unknown {
     const input = this.config.captureInputs ? this.captureInput(this.read(() => site.inputs(self, args), undefined)) : undefined;
-    const params = {
-      nodeId: this.read(() => site.nodeId(self), 'unknown'),
-      nodeType: this.read(() => site.nodeType(self), 'unknown'),
-      nodeName: this.read(() => site.nodeName(self), null),
-    };
     const startedAt = Date.now();
-    const stepId = this.recordStep(context.execution, params, 'running', startedAt, { inputData: input });
+    const stepId = this.recordStep(context.execution, this.nodeParams(site, self), 'running', startedAt, { inputData: input });
     const inner: ExecutionContext = { logger: this, execution: context.execution, stepId };
     const invoke = () =>
       this.invoke(site, inner, self, args, method, (status, value, error) => {
@@ -216,6 +215,19 @@ export class ExecutionLogger {
         return this.closeStep(stepId, startedAt, status, output, error);
       });
     return this.strict && site.returnsPromise ? this.writer.flush().then(invoke) : this.kickStrict(invoke);
+  }
+
+  /** The node's labels; one try for all three, since option functions rarely throw. */
+  private nodeParams(site: NodeSite, self: unknown): { nodeId: string; nodeType: string; nodeName: string | null } {
+    try {
+      return { nodeId: site.nodeId(self), nodeType: site.nodeType(self), nodeName: site.nodeName(self) };
+    } catch {
+      return {
+        nodeId: this.read(() => site.nodeId(self), 'unknown'),
+        nodeType: this.read(() => site.nodeType(self), 'unknown'),
+        nodeName: this.read(() => site.nodeName(self), null),
+      };
+    }
   }
 
   /**
@@ -315,7 +327,10 @@ export class ExecutionLogger {
       startedAt,
       status,
       instanceId: this.instanceId,
-      ...extra,
+      inputData: extra.inputData,
+      completedAt: extra.completedAt,
+      durationMs: extra.durationMs,
+      errorMessage: extra.errorMessage,
     });
     return id;
   }
@@ -329,13 +344,8 @@ export class ExecutionLogger {
 
   private closeStep(stepId: string, startedAt: number, status: 'success' | 'error', outputData: unknown, error: unknown): Promise<void> | undefined {
     const completedAt = Date.now();
-    this.writer.updateStep(stepId, {
-      status,
-      completedAt,
-      durationMs: completedAt - startedAt,
-      outputData,
-      ...(status === 'error' ? errorDetails(error) : {}),
-    });
+    const patch: StepPatch = { status, completedAt, durationMs: completedAt - startedAt, outputData };
+    this.writer.updateStep(stepId, status === 'error' ? Object.assign(patch, errorDetails(error)) : patch);
     return this.waitAfterWrite();
   }
 
@@ -421,6 +431,22 @@ export class ExecutionLogger {
         () => this.failingOperations.delete('recovery'),
         (error: unknown) => this.reportError(error, { operation: 'recovery' }),
       );
+    }
+  }
+
+  /**
+   * A dead logger's spool has been replayed in full, so what it left `running` was interrupted:
+   * mark it so now, rather than once its lease runs out (it may never have reached the database).
+   */
+  private async retireOrphan(owner: SpoolOwner): Promise<void> {
+    try {
+      if (!(await this.store.dataSource.getRepository(LoggerInstance).existsBy({ id: owner.instanceId }))) {
+        await this.store.heartbeat({ id: owner.instanceId, hostname: owner.hostname, pid: owner.pid, startedAt: owner.createdAt }, owner.createdAt);
+      }
+      await this.store.markInstanceStopped(owner.instanceId);
+      if (this.config.recoverOnStart) await this.recoverInterrupted();
+    } catch (error) {
+      this.reportError(error, { operation: 'recovery' });
     }
   }
 
