@@ -15,8 +15,12 @@ import { MAX_DEPTH } from './serialize';
  */
 export function plainJson(value: unknown, limit: number, redact: RegExp): string | undefined {
   const writer = new PlainJsonWriter(limit, keyCacheFor(redact), redact);
-  const json = writer.write(value, 0);
-  if (json === undefined || json.length > limit) return undefined;
+  if (!writer.write(value, 0)) return undefined;
+  // Joined once rather than concatenated piece by piece: a string built with += is a tree of
+  // slices that V8 keeps as it is, and thousands of those waiting in the write queue made the
+  // garbage collector, not the capture, the cost of a step.
+  const json = writer.parts.join('');
+  if (json.length > limit) return undefined;
   // A UTF-16 code unit is at most 3 UTF-8 bytes: only long texts need counting.
   if (json.length * 3 > limit && Buffer.byteLength(json, 'utf8') > limit) return undefined;
   return json;
@@ -49,6 +53,7 @@ function keyCacheFor(redact: RegExp): Map<string, string | null> {
 }
 
 class PlainJsonWriter {
+  readonly parts: string[] = [];
   // Characters written so far: stops the walk early on data far over the limit.
   private size = 0;
 
@@ -58,7 +63,8 @@ class PlainJsonWriter {
     private readonly redact: RegExp,
   ) {}
 
-  write(value: unknown, depth: number): string | undefined {
+  /** Appends the JSON of `value`; false when the full serializer must take over. */
+  write(value: unknown, depth: number): boolean {
     switch (typeof value) {
       case 'string':
         return this.leaf(JSON.stringify(value));
@@ -66,67 +72,63 @@ class PlainJsonWriter {
         // String() and JSON agree on finite numbers, -0 included ("0").
         return this.leaf(isFiniteNumber(value) ? String(value) : 'null');
       case 'boolean':
-        return value ? 'true' : 'false';
+        return this.leaf(value ? 'true' : 'false');
       case 'object':
-        return value === null ? 'null' : this.object(value, depth);
+        return value === null ? this.leaf('null') : this.object(value, depth);
       default:
         // undefined at the root, bigint, symbol, function: the full serializer's business.
-        return undefined;
+        return false;
     }
   }
 
-  private leaf(json: string): string | undefined {
+  private leaf(json: string): boolean {
+    this.parts.push(json);
     this.size += json.length;
-    return this.size > this.limit ? undefined : json;
+    return this.size <= this.limit;
   }
 
-  private object(value: object, depth: number): string | undefined {
-    if (depth >= MAX_DEPTH) return undefined; // also where a cycle ends up
+  private object(value: object, depth: number): boolean {
+    if (depth >= MAX_DEPTH) return false; // also where a cycle ends up
     const prototype: unknown = getPrototypeOf(value);
     if (prototype === OBJECT_PROTOTYPE || prototype === null) {
-      return (value as { toJSON?: unknown }).toJSON === undefined ? this.plain(value as Record<string, unknown>, depth) : undefined;
+      return (value as { toJSON?: unknown }).toJSON === undefined && this.plain(value as Record<string, unknown>, depth);
     }
     if (prototype === ARRAY_PROTOTYPE) {
-      return isArray(value) && (value as { toJSON?: unknown }).toJSON === undefined ? this.array(value as unknown[], depth) : undefined;
+      return isArray(value) && (value as { toJSON?: unknown }).toJSON === undefined && this.array(value as unknown[], depth);
     }
     if (prototype === DATE_PROTOTYPE && types.isDate(value) && (value as Date).toJSON === DATE_TO_JSON) {
       return this.leaf(Number.isNaN(dateGetTime.call(value)) ? '"Invalid Date"' : `"${dateToISOString.call(value)}"`);
     }
-    return undefined;
+    return false;
   }
 
-  private array(items: readonly unknown[], depth: number): string | undefined {
-    let json = '[';
+  private array(items: readonly unknown[], depth: number): boolean {
+    this.parts.push('[');
     for (let i = 0; i < items.length; i++) {
+      if (i > 0) this.parts.push(',');
       const item = items[i];
-      const element = item === undefined ? 'null' : this.write(item, depth + 1);
-      if (element === undefined) return undefined;
-      json += i === 0 ? element : `,${element}`;
+      if (!(item === undefined ? this.leaf('null') : this.write(item, depth + 1))) return false;
     }
-    return `${json}]`;
+    this.parts.push(']');
+    return true;
   }
 
-  private plain(source: Record<string, unknown>, depth: number): string | undefined {
-    let json = '{';
+  private plain(source: Record<string, unknown>, depth: number): boolean {
+    this.parts.push('{');
     let first = true;
     for (const key of ownEnumerableKeys(source)) {
       const prefix = this.keyPrefix(key);
-      let member: string;
       if (prefix === null) {
-        member = `${JSON.stringify(key)}:${REDACTED_JSON}`;
-        this.size += member.length;
+        if (!this.leaf(`${first ? '' : ','}${JSON.stringify(key)}:${REDACTED_JSON}`)) return false;
       } else {
         const item = source[key];
         if (item === undefined) continue; // omitted, as JSON does
-        this.size += prefix.length;
-        const element = this.write(item, depth + 1);
-        if (element === undefined) return undefined;
-        member = prefix + element;
+        if (!this.leaf(first ? prefix : `,${prefix}`) || !this.write(item, depth + 1)) return false;
       }
-      json += first ? member : `,${member}`;
       first = false;
     }
-    return `${json}}`;
+    this.parts.push('}');
+    return true;
   }
 
   private keyPrefix(key: string): string | null {
