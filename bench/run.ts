@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { runEndToEnd } from './endToEnd';
 import { runHotpath } from './hotpath';
 import { runMemory } from './memory';
+import { runOutage } from './outage';
 import { runRetention } from './retention';
 import { machine, markdownTable, summarize, type BenchOutput, type ResultRow } from './stats';
 import { isolateFromEnvironment, log, loggerErrors, QUICK } from './support';
@@ -15,11 +16,12 @@ const BENCHES: Record<string, () => Promise<BenchOutput>> = {
   e2e: runEndToEnd,
   memory: runMemory,
   retention: runRetention,
+  outage: runOutage,
 };
 const ALIASES: Record<string, string> = { endToEnd: 'e2e', 'end-to-end': 'e2e' };
 
 /**
- * `node run.js [hotpath] [throughput] [e2e] [memory] [retention]` — all when none is named.
+ * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage]` — all when none is named.
  * `BENCH_QUICK=1` shrinks every size for a smoke run. Prints a markdown table of the figures,
  * their baselines, ratios and targets, and writes the results to bench/results/latest.json.
  */
