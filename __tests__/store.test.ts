@@ -13,6 +13,7 @@ import {
   type NewExecution,
   type NewStep,
 } from '../src';
+import { nextRetentionChunk } from '../src/store/ExecutionStore';
 import { databaseKinds, makeDatabase, tempDir, type TestDatabase } from './support/databases';
 
 const run = promisify(execFile);
@@ -494,5 +495,15 @@ describe('opening', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('retention chunks', () => {
+  test('halve after a long transaction, double after a short one, within bounds', () => {
+    expect(nextRetentionChunk(50, 80)).toBe(25);
+    expect(nextRetentionChunk(50, 1)).toBe(100);
+    expect(nextRetentionChunk(50, 12)).toBe(50);
+    expect(nextRetentionChunk(1, 500)).toBe(1);
+    expect(nextRetentionChunk(1000, 0)).toBe(1000);
   });
 });

@@ -33,11 +33,14 @@ const MAX_ROWS_PER_JSON = 1000;
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 /**
- * Executions deleted per retention transaction. Each takes its steps (often 20 each) and their
- * index entries with it; 200 made SQLite transactions of up to 150 ms that stalled concurrent
- * logging (bench/retention.ts), so chunks are kept small and writers get a turn between them.
+ * Executions deleted per retention transaction, at first. Each takes its steps (often 20 each)
+ * and their index entries with it, and concurrent logging waits for the transaction: 200 made
+ * SQLite transactions of up to 150 ms (bench/retention.ts). The chunk then adapts, so that a
+ * transaction takes about RETENTION_TRANSACTION_MS whatever the disk, the cache and the row sizes.
  */
 const RETENTION_CHUNK = 50;
+const RETENTION_CHUNK_LIMITS = { min: 1, max: 1000 };
+const RETENTION_TRANSACTION_MS = 20;
 /** Pages handed back per incremental_vacuum call: 2000 held the write lock for up to 139 ms. */
 const VACUUM_PAGES = 500;
 const FINISHED = "('success', 'error')";
@@ -75,6 +78,7 @@ export class ExecutionStore {
    * - no options: the embedded SQLite file `./.flowtrail/history.sqlite` (or `FLOWTRAIL_DB`)
    * - `{ database }`: another SQLite file · `{ url }`: PostgreSQL · `{ dataSource }`: your own DataSource
    * @throws StoreOpenError naming the path or URL when it cannot be opened.
+   * @throws ConfigError when FLOWTRAIL_DB is a URL but not a postgres:// one.
    */
   static async open(options: ExecutionStoreOptions = {}): Promise<ExecutionStore> {
     return new ExecutionStore(await openDataSource(options));
@@ -281,11 +285,16 @@ export class ExecutionStore {
   private async deleteInChunks(condition: (params: SqlParams) => string, reclaim = true): Promise<number> {
     this.assertOpen();
     let removed = 0;
+    let chunk = RETENTION_CHUNK;
     for (;;) {
+      const limit = chunk;
+      let started = 0;
       const deleted = await this.transaction(async (execute) => {
+        // Timed from inside: waiting for the logger's batches is not this chunk's cost.
+        started = Date.now();
         const params = new SqlParams(this.dialect);
         const { rows } = await execute(
-          `SELECT id FROM workflow_executions WHERE ${condition(params)} AND status <> 'running' LIMIT ${RETENTION_CHUNK}`,
+          `SELECT id FROM workflow_executions WHERE ${condition(params)} AND status <> 'running' LIMIT ${limit}`,
           params.values,
         );
         if (rows.length === 0) return 0;
@@ -297,7 +306,8 @@ export class ExecutionStore {
         return ids.length;
       });
       removed += deleted;
-      if (deleted < RETENTION_CHUNK) break;
+      if (deleted < limit) break;
+      chunk = nextRetentionChunk(chunk, Date.now() - started);
       // Let queued logger batches in between chunks: they queue on the same transaction lane.
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
@@ -534,4 +544,11 @@ export class ExecutionStore {
   private assertOpen(): void {
     if (this.closed) throw new StoreClosedError();
   }
+}
+
+/** Halves a chunk whose transaction ran long, doubles one that ran short. */
+export function nextRetentionChunk(chunk: number, elapsedMs: number): number {
+  if (elapsedMs > RETENTION_TRANSACTION_MS) return Math.max(RETENTION_CHUNK_LIMITS.min, Math.floor(chunk / 2));
+  if (elapsedMs < RETENTION_TRANSACTION_MS / 4) return Math.min(RETENTION_CHUNK_LIMITS.max, chunk * 2);
+  return chunk;
 }
