@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 
 /** Median, min and max of repeated measurements of one figure. */
@@ -61,6 +62,21 @@ export function elapsedNs(start: bigint): number {
 
 export function elapsedMs(start: bigint): number {
   return elapsedNs(start) / 1e6;
+}
+
+/**
+ * CPU time of this process's main thread alone, in ms (10 ms ticks, from /proc), or NaN where
+ * there is no /proc. Unlike wall time it does not grow when other programs load the machine,
+ * and unlike process.cpuUsage() it leaves out the threads the database driver works on.
+ */
+export function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** A number with about three significant digits and thousands separators. */
