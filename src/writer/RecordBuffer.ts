@@ -1,4 +1,5 @@
 import type { ExecutionPatch, NewExecution, NewStep, StepPatch, WriteBatch } from '../store/types';
+import type { SpoolRecord } from './Spool';
 
 export type ExecutionRow = NewExecution & { id: string };
 export type StepRow = NewStep & { id: string };
@@ -55,6 +56,38 @@ export class RecordBuffer {
     for (const row of other.steps.values()) this.insertStep(row);
     for (const [id, patch] of other.executionUpdates) this.updateExecution(id, patch);
     for (const [id, patch] of other.stepUpdates) this.updateStep(id, patch);
+  }
+
+  /**
+   * Adds a record read back from the spool. An update is never folded into an insert here: the
+   * insert may already be in the database from an earlier replay cut short by a crash, and an
+   * insert of an existing id is skipped, together with anything folded into it.
+   */
+  addReplayed(record: SpoolRecord): void {
+    switch (record.t) {
+      case 'E':
+        this.executions.set(record.r.id, record.r);
+        break;
+      case 'S':
+        this.steps.set(record.r.id, record.r);
+        break;
+      case 'e':
+        merge(new Map(), this.executionUpdates, record.id, record.p);
+        break;
+      case 's':
+        merge(new Map(), this.stepUpdates, record.id, record.p);
+        break;
+    }
+  }
+
+  /** The records in the order a batch writes them, as the spool stores them; all with sequence `q`. */
+  toSpoolRecords(q: number): SpoolRecord[] {
+    const records: SpoolRecord[] = [];
+    for (const row of this.executions.values()) records.push({ q, t: 'E', r: row });
+    for (const row of this.steps.values()) records.push({ q, t: 'S', r: row });
+    for (const [id, patch] of this.executionUpdates) records.push({ q, t: 'e', id, p: patch });
+    for (const [id, patch] of this.stepUpdates) records.push({ q, t: 's', id, p: patch });
+    return records;
   }
 
   /** One buffer per record, in the order a batch writes them. */
