@@ -276,12 +276,13 @@ describe('database faults', () => {
     }
   });
 
-  test('a database that stays down: memory stays bounded, drops are counted and reported', async () => {
+  test('a database that stays down, no spool: memory stays bounded, drops are counted and reported', async () => {
     const db = sqliteDatabase();
     const store = await db.open();
     const reports: { operation: string }[] = [];
     const logger = new ExecutionLogger(store, {
       configFile: false,
+      spoolDir: false, // with a spool nothing is dropped: __tests__/spool.test.ts
       maxQueueSize: 100,
       retryDelayMs: 10,
       maxRetryDelayMs: 20,
