@@ -50,7 +50,12 @@ export interface LoggerConfig {
   recoverOnStart?: boolean;
   /** How long `shutdown()` keeps retrying queued records before giving up. @default 10000 */
   shutdownTimeoutMs?: number;
-  /** Folder for records that cannot reach a database that stays down; `false` disables spooling. @default next to the SQLite file, or `./.flowtrail/spool` */
+  /**
+   * Folder for records memory cannot hold while the database is slow or down (one subfolder per
+   * logger); `false` turns the spool off, and records past `maxQueueSize` are then queued past the
+   * bound while the database answers and dropped while it does not. Env `FLOWTRAIL_SPOOL_DIR`.
+   * @default beside the SQLite file (`<file>.spool`), else `./.flowtrail/spool`
+   */
   spoolDir?: string | false;
   /** Called for every contained failure; it cannot break anything, even by throwing. */
   onError?: (error: unknown, context: ErrorContext) => void;
