@@ -125,8 +125,10 @@ function nextPageCommand(args: ParsedArgs, cursor: string): string {
   const parts = ['flowtrail', 'list'];
   for (const [option, value] of args.entries(spec)) {
     if (option.name === 'cursor' || option.name === 'help') continue;
-    parts.push(`--${option.name}`);
-    if (value !== true) parts.push(shellQuote(value));
+    if (value === true) parts.push(`--${option.name}`);
+    // Parsed back, `--workflow --x` would be a forgotten value; the `=` form keeps a leading dash.
+    else if (value.startsWith('-')) parts.push(shellQuote(`--${option.name}=${value}`));
+    else parts.push(`--${option.name}`, shellQuote(value));
   }
   parts.push('--cursor', cursor);
   return parts.join(' ');
