@@ -12,6 +12,7 @@ import { serialize } from '../src/capture/serialize';
 
 const REDACT = buildRedactPattern(DEFAULT_REDACT_KEYS);
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
+const REDACTED_MARK = '[REDACTED]';
 
 function options(maxDataSize = UNLIMITED, redact = REDACT): CaptureOptions {
   return { maxDataSize, redact };
@@ -929,10 +930,85 @@ describe('properties over arbitrary inputs', () => {
 
     fc.assert(
       fc.property(node, fc.constantFrom(MIN_DATA_SIZE, 1000, UNLIMITED), (value, maxDataSize) => {
-        const out = capture(value, maxDataSize);
+        // Redaction replaces values in the copy only: the input keeps its secrets.
+        const out = captureUnchanged(value, maxDataSize);
         expect(JSON.stringify(out) ?? '').not.toContain(SECRET);
+        expectJsonSafe(out);
+        if (out !== undefined) expect(jsonBytes(out)).toBeLessThanOrEqual(maxDataSize);
         expectRedacted(out);
       }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('property: a sensitive key in any spelling, default or configured, is redacted at any depth', () => {
+    const SECRET = 'S3CR3T-VALUE';
+    const VISIBLE = 'V1S1BLE-VALUE';
+    // Custom keys carry regex metacharacters: they must be matched as literal text.
+    const customWord = fc.stringMatching(/^[a-z][a-z0-9$()+|*?]{1,5}$/);
+    const keys = fc.oneof(
+      fc.constant({ list: [...DEFAULT_REDACT_KEYS], custom: false }),
+      fc.array(fc.array(customWord, { minLength: 1, maxLength: 2 }), { minLength: 1, maxLength: 3 }).map((groups) => ({
+        list: groups.map((words) => words.join(' ')),
+        custom: true,
+      })),
+    );
+    const spell = (key: string, style: number, prefix: string, suffix: string): string => {
+      const words = key.split(' ');
+      const styles = [
+        words.map((w, i) => (i === 0 ? w : `${w[0]?.toUpperCase() ?? ''}${w.slice(1)}`)).join(''),
+        words.join('_'),
+        words.join('-').toUpperCase(),
+        words.join(''),
+        words.join(' '),
+        words.join('.'),
+      ];
+      return `${prefix}${styles[style % styles.length] ?? key}${suffix}`;
+    };
+    const wrappers: ((key: string, child: unknown) => unknown)[] = [
+      (key, child) => ({ [key]: child }),
+      (_key, child) => [child],
+      (key, child) => new Map([[key, child]]),
+      (_key, child) => new Set([child]),
+      (key, child) => Object.assign(new Error('e'), { [key]: child }),
+      (key, child) => Object.assign(Object.create(null) as object, { [key]: child }),
+      (key, child) => Object.freeze({ [key]: child }),
+      (key, child) => new (class Holder {
+        constructor(readonly held: Record<string, unknown>) {}
+      })({ [key]: child }),
+    ];
+    const path = fc.array(fc.tuple(fc.nat({ max: wrappers.length - 1 }), fc.string({ unit: 'grapheme-ascii', maxLength: 6 })), {
+      minLength: 0,
+      maxLength: 90,
+    });
+    fc.assert(
+      fc.property(
+        keys,
+        fc.nat(),
+        fc.nat({ max: 5 }),
+        fc.constantFrom('', 'x-', 'user', 'Old'),
+        fc.constantFrom('', 's', '_v2', 'Hash'),
+        path,
+        fc.constantFrom(MIN_DATA_SIZE, UNLIMITED),
+        (config, pick, style, prefix, suffix, levels, maxDataSize) => {
+          const redact = buildRedactPattern(config.list);
+          const sensitive = spell(config.list[pick % config.list.length] ?? '', style, prefix, suffix);
+          fc.pre(levels.every(([, key]) => !redact.test(key)) && !redact.test('plain'));
+          let value: unknown = { plain: VISIBLE, [sensitive]: SECRET };
+          for (const [wrapper, key] of [...levels].reverse()) value = wrappers[wrapper]?.(key, value);
+          const before = snapshot(value);
+          const out = captureData(value, { maxDataSize, redact });
+          expect(snapshot(value)).toEqual(before);
+          const json = JSON.stringify(out) ?? '';
+          expect(json).not.toContain(SECRET);
+          expect(Buffer.byteLength(json, 'utf8')).toBeLessThanOrEqual(maxDataSize);
+          // Within the depth cap the secret is replaced, not lost with everything around it.
+          if (maxDataSize === UNLIMITED && levels.length < 60) {
+            expect(json).toContain(VISIBLE);
+            expect(json).toContain(JSON.stringify(REDACTED_MARK));
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
