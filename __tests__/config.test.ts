@@ -1,9 +1,19 @@
-import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CONFIG_ENV_VARS, ConfigError, DEFAULT_REDACT_KEYS, ExecutionLogger, LoggedWorkflow, WorkflowExecution, type ExecutionStore, type LoggerConfig } from '../src';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  CONFIG_ENV_VARS,
+  ConfigError,
+  DEFAULT_REDACT_KEYS,
+  ExecutionLogger,
+  ExecutionStore,
+  LoggedWorkflow,
+  StoreOpenError,
+  WorkflowExecution,
+  type LoggerConfig,
+} from '../src';
 import { MIN_DATA_SIZE } from '../src/capture';
 import { resolveLoggerConfig } from '../src/config/LoggerConfig';
-import { makeDatabase, tempDir, type TestDatabase } from './support/databases';
+import { makeDatabase, pgAvailable, pgUrl, tempDir, type TestDatabase } from './support/databases';
 
 /** No FLOWTRAIL_* variables: what the pure tests pass as the environment. */
 const noEnv: NodeJS.ProcessEnv = {};
@@ -84,7 +94,14 @@ describe('precedence: defaults → flowtrail.config.json → code → environmen
     ['maxDataSize', 'FLOWTRAIL_MAX_DATA_SIZE', 2000, 3000, '4000', 4000],
     ['retentionDays', 'FLOWTRAIL_RETENTION_DAYS', 7, 14, '2.5', 2.5],
     ['durability', 'FLOWTRAIL_DURABILITY', 'strict', 'batched', 'strict', 'strict'],
+    ['flushIntervalMs', 'FLOWTRAIL_FLUSH_INTERVAL_MS', 250, 50, '20', 20],
+    ['maxQueueSize', 'FLOWTRAIL_MAX_QUEUE_SIZE', 500, 600, '700', 700],
+    ['spoolDir', 'FLOWTRAIL_SPOOL_DIR', '/var/spool/a', '/var/spool/b', 'false', false],
   ];
+
+  test('every variable the logger reads has a row above', () => {
+    expect(rows.map(([field, envVar]) => [field, envVar]).sort()).toEqual(Object.entries(CONFIG_ENV_VARS).sort());
+  });
 
   test.each(rows)('%s / %s', (field, envVar, fileValue, codeValue, envValue, parsed) => {
     expect(CONFIG_ENV_VARS[field]).toBe(envVar);
@@ -203,6 +220,24 @@ describe('invalid values in code', () => {
     if (field !== 'configFile') expect(config[field as keyof typeof config]).toEqual(value);
   });
 
+  // The file goes through the same checks; its errors name the file as well as the key.
+  const fileCases = Object.entries(invalid).flatMap(([field, values]) => {
+    const value = values.find((candidate) => JSON.stringify(candidate) !== undefined && !Number.isNaN(candidate));
+    return value === undefined ? [] : [[field, value] as const];
+  });
+
+  test('every field has a value the config file can hold', () => {
+    expect(fileCases.map(([field]) => field)).toEqual(Object.keys(invalid));
+  });
+
+  test.each(fileCases)('%s = %p in flowtrail.config.json throws ConfigError naming the file and the key', (field, value) => {
+    const file = configFile(`invalid-${field}.json`, { [field]: value });
+    const error = configError(() => resolveLoggerConfig({ configFile: file }, noEnv));
+    expect(error.field).toBe(`${resolve(file)}: ${field}`);
+    expect(error.message).toContain(field);
+    expect(error.message).toContain(shown(value));
+  });
+
   // JSON.stringify(NaN) and JSON.stringify(Infinity) are "null": the message must not use it.
   test.each([
     ['maxDataSize', NaN],
@@ -264,7 +299,22 @@ describe('invalid environment', () => {
     ['FLOWTRAIL_DURABILITY', 'STRICT'],
     ['FLOWTRAIL_FLUSH_INTERVAL_MS', '0'],
     ['FLOWTRAIL_MAX_QUEUE_SIZE', 'ten'],
+    ['FLOWTRAIL_FLUSH_INTERVAL_MS', '1.5'],
+    ['FLOWTRAIL_RETENTION_DAYS', '1e3'],
   ];
+
+  test('every variable the logger reads has a bad value above', () => {
+    const named = new Set([...bad.map(([name]) => name), 'FLOWTRAIL_SPOOL_DIR']);
+    for (const name of Object.values(CONFIG_ENV_VARS)) expect(`${name}: ${named.has(name as string)}`).toBe(`${name}: true`);
+  });
+
+  // Empty counts as unset; blank is a value, and no folder.
+  test('FLOWTRAIL_SPOOL_DIR of blanks throws naming it', () => {
+    const error = configError(() => resolveLoggerConfig({ configFile: false }, { FLOWTRAIL_SPOOL_DIR: '   ' }));
+    expect(error.field).toBe('FLOWTRAIL_SPOOL_DIR');
+    expect(error.message).toContain('FLOWTRAIL_SPOOL_DIR');
+    expect(resolveLoggerConfig({ configFile: false }, { FLOWTRAIL_SPOOL_DIR: ' /tmp/spool ' }).spoolDir).toBe('/tmp/spool');
+  });
 
   test.each(bad)('%s=%p throws ConfigError naming the variable and the value', (name, raw) => {
     const error = configError(() => resolveLoggerConfig({ configFile: false }, { [name]: raw }));
@@ -303,6 +353,10 @@ describe('invalid environment', () => {
   // /^\d+$/ alone would admit integers that the same setting in code rejects.
   test('an integer variable beyond Number.MAX_SAFE_INTEGER is rejected, as it is in code', () => {
     configError(() => resolveLoggerConfig({ configFile: false }, { FLOWTRAIL_MAX_DATA_SIZE: '99999999999999999999' }));
+    // Past the timer limit, as in code: checked after parsing, so the error holds the number.
+    const error = configError(() => resolveLoggerConfig({ configFile: false }, { FLOWTRAIL_MAX_QUEUE_SIZE: '2147483648' }));
+    expect(error.field).toBe('FLOWTRAIL_MAX_QUEUE_SIZE');
+    expect(error.message).toContain('2147483648');
   });
 });
 
@@ -346,6 +400,59 @@ describe('the config file', () => {
     expect(error.field).toBe('configFile');
     expect(error.value).toBe(missing);
     expect(error.message).toContain(missing);
+  });
+});
+
+// FLOWTRAIL_DB belongs to the store, not to LoggerConfig: it is checked when the store opens.
+describe('FLOWTRAIL_DB', () => {
+  const saved = { db: process.env.FLOWTRAIL_DB, cwd: process.cwd() };
+  afterEach(() => {
+    process.chdir(saved.cwd);
+    if (saved.db === undefined) delete process.env.FLOWTRAIL_DB;
+    else process.env.FLOWTRAIL_DB = saved.db;
+  });
+
+  test('a URL that is not postgres:// throws ConfigError naming the variable, password masked, and creates nothing', async () => {
+    const project = tempDir('flowtrail-db-env-');
+    process.chdir(project);
+    process.env.FLOWTRAIL_DB = 'mysql://app:hunter2@db.internal/history';
+    const error = await ExecutionStore.open().then(
+      () => 'opened',
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).field).toBe('FLOWTRAIL_DB');
+    expect((error as ConfigError).message).toContain('mysql://app:***@db.internal/history');
+    expect((error as ConfigError).message).not.toContain('hunter2');
+    expect(readdirSync(project)).toEqual([]);
+  });
+
+  test('a file that cannot be created throws StoreOpenError naming the path', async () => {
+    // A folder inside a regular file: ENOTDIR. (Not /proc: Node's recursive mkdirSync never returns there.)
+    const blocker = configFile('not-a-folder.json', {});
+    const database = join(blocker, 'history.sqlite');
+    process.env.FLOWTRAIL_DB = database;
+    const error = await ExecutionStore.open().then(
+      () => 'opened',
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(StoreOpenError);
+    expect((error as StoreOpenError).target).toBe(database);
+    expect((error as StoreOpenError).message).toContain(database);
+    expect(existsSync(database)).toBe(false);
+  });
+
+  (pgAvailable ? test : test.skip)('the URL scheme is case-insensitive, as it is for the CLI', async () => {
+    const project = tempDir('flowtrail-db-env-');
+    process.chdir(project);
+    process.env.FLOWTRAIL_DB = pgUrl.replace(/^postgres(ql)?:/, 'POSTGRES:');
+    const store = await ExecutionStore.open({ runMigrations: false });
+    try {
+      expect(store.dialect).toBe('postgres');
+    } finally {
+      await store.close();
+    }
+    expect(readdirSync(project)).toEqual([]);
   });
 });
 

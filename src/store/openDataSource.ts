@@ -2,11 +2,14 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { executionHistoryEntities } from '../entities';
-import { StoreOpenError } from '../errors';
+import { ConfigError, StoreOpenError } from '../errors';
 import { executionHistoryMigrations } from '../migrations';
 import type { Dialect, ExecutionStoreOptions, PostgresStoreOptions, SqliteStoreOptions } from './types';
 
 export const DEFAULT_DATABASE = './.flowtrail/history.sqlite';
+/** URL schemes are case-insensitive: the CLI reads `POSTGRES://…` as PostgreSQL, so the store must too. */
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+const OTHER_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 const MIGRATIONS_TABLE = 'flowtrail_migrations';
 
 export interface OpenedDataSource {
@@ -23,7 +26,9 @@ export async function openDataSource(options: ExecutionStoreOptions): Promise<Op
   if ('url' in options) return openPostgres(options);
   // With no database named, FLOWTRAIL_DB picks one: a postgres:// URL or a SQLite file path.
   const fromEnv = options.database ? undefined : process.env.FLOWTRAIL_DB;
-  if (fromEnv && /^postgres(ql)?:\/\//.test(fromEnv)) return openPostgres({ url: fromEnv, runMigrations: options.runMigrations });
+  if (fromEnv && POSTGRES_URL.test(fromEnv)) return openPostgres({ url: fromEnv, runMigrations: options.runMigrations });
+  // Read as a path, another URL would quietly become a local file in a folder named after its scheme.
+  if (fromEnv && OTHER_URL.test(fromEnv)) throw new ConfigError('FLOWTRAIL_DB', maskPassword(fromEnv), 'a SQLite file path or a postgres:// URL');
   return openSqlite({ ...options, database: options.database || fromEnv || DEFAULT_DATABASE });
 }
 
