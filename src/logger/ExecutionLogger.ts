@@ -4,7 +4,7 @@ import { resolveLoggerConfig, type ErrorContext, type LoggerConfig, type Resolve
 import { LoggerInstance, type ExecutionStatus, type StepStatus, type TriggerType } from '../entities';
 import { uuidv7 } from '../ids';
 import type { ExecutionStore } from '../store/ExecutionStore';
-import type { RecoveryResult, StepPatch } from '../store/types';
+import type { ExecutionPatch, RecoveryResult, StepPatch } from '../store/types';
 import { BatchWriter, type WriterStats } from '../writer/BatchWriter';
 import { Spool, type SpoolOwner } from '../writer/Spool';
 import { executionContext, type ExecutionContext, type ExecutionState } from './context';
@@ -139,6 +139,7 @@ export class ExecutionLogger {
   /** Records a new running execution and returns its id ('' when logging is disabled). */
   async startExecution(params: StartExecutionParams): Promise<string> {
     if (!this.isEnabled) return '';
+    if (this.writer.mustWait) await this.writer.waitForRoom();
     const parent = executionContext.getStore();
     const execution = this.openExecution(params, parent);
     this.openExecutions.set(execution.id, execution);
@@ -151,13 +152,14 @@ export class ExecutionLogger {
     const execution = this.openExecutions.get(executionId);
     if (!execution) return;
     this.openExecutions.delete(executionId);
-    await this.closeExecution(execution, success ? 'success' : 'error', error);
+    await this.closeExecution(execution, success ? 'success' : 'error', error, true);
   }
 
   /** Records a running step in the given (or current) execution and returns its id ('' when not recorded). */
   async startNode(params: StartNodeParams): Promise<string> {
     const execution = this.executionFor(params.executionId);
     if (!this.isEnabled || !execution) return '';
+    if (this.writer.mustWait) await this.writer.waitForRoom();
     const stepId = this.openStep(execution, params, 'running', this.captureInput(params.inputData));
     await this.waitAfterWrite();
     return stepId;
@@ -168,7 +170,7 @@ export class ExecutionLogger {
     const step = this.openSteps.get(stepId);
     if (!step) return;
     this.openSteps.delete(stepId);
-    await this.closeStep(stepId, step.startedAt, success ? 'success' : 'error', this.captureOutput(outputData), error);
+    await this.closeStep(stepId, step.startedAt, success ? 'success' : 'error', this.captureOutput(outputData), error, true);
   }
 
   /** Records a step that did not run (an untaken branch), in the given or current execution. */
@@ -187,6 +189,7 @@ export class ExecutionLogger {
 
   /** @internal Runs a `@LoggedWorkflow` method as one recorded execution. */
   runWorkflow(site: WorkflowSite, self: unknown, args: unknown[], method: Method): unknown {
+    if (site.returnsPromise && this.writer.mustWait) return this.afterRoom(() => this.runWorkflow(site, self, args, method), self, args, method);
     const parent = executionContext.getStore();
     const execution = this.openExecution(
       {
@@ -199,22 +202,33 @@ export class ExecutionLogger {
       parent,
     );
     const context: ExecutionContext = { logger: this, execution, stepId: null };
-    const invoke = () => this.invoke(site, context, self, args, method, (status, _value, error) => this.closeExecution(execution, status, error));
+    const invoke = () =>
+      this.invoke(site, context, self, args, method, (status, _value, error, canWait) => this.closeExecution(execution, status, error, canWait));
     return this.strict && site.returnsPromise ? this.writer.flush().then(invoke) : this.kickStrict(invoke);
   }
 
   /** @internal Runs a `@LoggedNode` method as one recorded step of the context's execution. */
   runNode(site: NodeSite, context: ExecutionContext, self: unknown, args: unknown[], method: Method): unknown {
+    if (site.returnsPromise && this.writer.mustWait) return this.afterRoom(() => this.runNode(site, context, self, args, method), self, args, method);
     const input = this.config.captureInputs ? this.captureInput(this.read(() => site.inputs(self, args), undefined)) : undefined;
     const startedAt = Date.now();
     const stepId = this.recordStep(context.execution, this.nodeParams(site, self), 'running', startedAt, { inputData: input });
     const inner: ExecutionContext = { logger: this, execution: context.execution, stepId };
     const invoke = () =>
-      this.invoke(site, inner, self, args, method, (status, value, error) => {
+      this.invoke(site, inner, self, args, method, (status, value, error, canWait) => {
         const output = status === 'success' && this.config.captureOutputs ? this.captureOutput(this.read(() => site.outputs(value, self), undefined)) : undefined;
-        return this.closeStep(stepId, startedAt, status, output, error);
+        return this.closeStep(stepId, startedAt, status, output, error, canWait);
       });
     return this.strict && site.returnsPromise ? this.writer.flush().then(invoke) : this.kickStrict(invoke);
+  }
+
+  /**
+   * A full queue while the database answers means it is slower than the workflows. A method
+   * known to be async then waits for room before its start is recorded: the start stays in
+   * memory, instead of going to the spool and taking every record after it there too.
+   */
+  private afterRoom(run: () => unknown, self: unknown, args: unknown[], method: Method): Promise<unknown> {
+    return this.writer.waitForRoom().then(() => (this.isEnabled ? run() : method.apply(self, args)));
   }
 
   /** The node's labels; one try for all three, since option functions rarely throw. */
@@ -240,27 +254,27 @@ export class ExecutionLogger {
     self: unknown,
     args: unknown[],
     method: Method,
-    close: (status: 'success' | 'error', value: unknown, error: unknown) => Promise<void> | undefined,
+    close: (status: 'success' | 'error', value: unknown, error: unknown, canWait: boolean) => Promise<void> | undefined,
   ): unknown {
     let result: unknown;
     try {
       result = executionContext.run(context, () => method.apply(self, args));
     } catch (error) {
-      void close('error', undefined, error);
+      void close('error', undefined, error, false);
       throw error;
     }
     if (!isPromiseLike(result)) {
-      void close('success', result, undefined);
+      void close('success', result, undefined, false);
       return result;
     }
     site.returnsPromise = true;
     return Promise.resolve(result).then(
       (value) => {
-        const wait = close('success', value, undefined);
+        const wait = close('success', value, undefined, true);
         return wait ? wait.then(() => value) : value;
       },
       (error: unknown) => {
-        const wait = close('error', undefined, error);
+        const wait = close('error', undefined, error, true);
         if (!wait) throw error;
         return wait.then(() => {
           throw error;
@@ -297,15 +311,11 @@ export class ExecutionLogger {
     return execution;
   }
 
-  private closeExecution(execution: ExecutionState, status: ExecutionStatus, error: unknown): Promise<void> | undefined {
+  private closeExecution(execution: ExecutionState, status: ExecutionStatus, error: unknown, canWait: boolean): Promise<void> | undefined {
     const completedAt = Date.now();
-    this.writer.updateExecution(execution.id, {
-      status,
-      completedAt,
-      durationMs: completedAt - execution.startedAt,
-      ...(status === 'error' ? errorDetails(error) : {}),
-    });
-    return this.waitAfterWrite();
+    const patch: ExecutionPatch = { status, completedAt, durationMs: completedAt - execution.startedAt };
+    if (status === 'error') Object.assign(patch, errorDetails(error));
+    return this.complete(canWait && !this.writer.queuesExecution(execution.id), () => this.writer.updateExecution(execution.id, patch));
   }
 
   private recordStep(
@@ -342,10 +352,33 @@ export class ExecutionLogger {
     return id;
   }
 
-  private closeStep(stepId: string, startedAt: number, status: 'success' | 'error', outputData: unknown, error: unknown): Promise<void> | undefined {
+  private closeStep(
+    stepId: string,
+    startedAt: number,
+    status: 'success' | 'error',
+    outputData: unknown,
+    error: unknown,
+    canWait: boolean,
+  ): Promise<void> | undefined {
     const completedAt = Date.now();
     const patch: StepPatch = { status, completedAt, durationMs: completedAt - startedAt, outputData };
-    this.writer.updateStep(stepId, status === 'error' ? Object.assign(patch, errorDetails(error)) : patch);
+    if (status === 'error') Object.assign(patch, errorDetails(error));
+    return this.complete(canWait && !this.writer.queuesStep(stepId), () => this.writer.updateStep(stepId, patch));
+  }
+
+  /**
+   * Writes a completion whose timestamps are already taken. One that its caller can wait for,
+   * and that will not fold into its insert still in memory, waits for room first while the
+   * database answers but the queue is full, for the reason of {@link afterRoom}.
+   */
+  private complete(mayWaitForRoom: boolean, write: () => void): Promise<void> | undefined {
+    if (mayWaitForRoom && this.writer.mustWait) {
+      return this.writer.waitForRoom().then(() => {
+        write();
+        return this.waitAfterWrite();
+      });
+    }
+    write();
     return this.waitAfterWrite();
   }
 

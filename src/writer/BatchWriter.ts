@@ -125,6 +125,16 @@ export class BatchWriter {
     this.admit(this.buffer.steps.has(id), (buffer) => buffer.updateStep(id, patch), (q) => ({ q, t: 's', id, p: patch }));
   }
 
+  /** Whether this execution's insert is still in memory, so that its completion folds into it. */
+  queuesExecution(id: string): boolean {
+    return this.buffer.executions.has(id);
+  }
+
+  /** Whether this step's insert is still in memory, so that its completion folds into it. */
+  queuesStep(id: string): boolean {
+    return this.buffer.steps.has(id);
+  }
+
   /**
    * True when the database is answering but the backlog (memory and spool) is at its ceiling: the
    * caller should wait. The ceiling is `maxQueueSize`, or, after an outage, the backlog it left,
