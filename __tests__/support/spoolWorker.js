@@ -61,6 +61,9 @@ async function main() {
     maxRetryDelayMs: 20,
     shutdownTimeoutMs: 50,
     onError: () => undefined,
+    // The outage below is made by destroying this store's DataSource; a writer thread would
+    // write on a connection of its own and never see it.
+    writerThread: false,
   });
   ExecutionLogger.setDefault(logger);
   await logger.ready;

@@ -51,6 +51,11 @@ export interface LoggerConfig {
   /** How long `shutdown()` keeps retrying queued records before giving up. @default 10000 */
   shutdownTimeoutMs?: number;
   /**
+   * Write batches on a worker thread with its own connection, off the workflows' thread. Only for
+   * stores opened by flowtrail (a file or a URL); one opened on your DataSource writes on it. @default true
+   */
+  writerThread?: boolean;
+  /**
    * Folder for records memory cannot hold while the database is slow or down (one subfolder per
    * logger); `false` turns the spool off, and records past `maxQueueSize` are then queued past the
    * bound while the database answers and dropped while it does not. Env `FLOWTRAIL_SPOOL_DIR`.
@@ -86,6 +91,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<ResolvedLoggerConfig, 'onError' | 'sp
   leaseMs: 30_000,
   recoverOnStart: true,
   shutdownTimeoutMs: 10_000,
+  writerThread: true,
 });
 
 const MAX_INTEGER_SETTING = 2_147_483_647;
@@ -110,6 +116,7 @@ const FIELDS: Record<keyof LoggerConfig, Kind> = {
   leaseMs: 'positiveInteger',
   recoverOnStart: 'boolean',
   shutdownTimeoutMs: 'positiveInteger',
+  writerThread: 'boolean',
   spoolDir: 'spoolDir',
   onError: 'function',
   configFile: 'path',

@@ -6,6 +6,7 @@ import { uuidv7 } from '../ids';
 import type { ExecutionStore } from '../store/ExecutionStore';
 import type { ExecutionPatch, RecoveryResult, StepPatch } from '../store/types';
 import { BatchWriter, type WriterStats } from '../writer/BatchWriter';
+import { WriterThread } from '../writer/WriterThread';
 import { Spool, type SpoolOwner } from '../writer/Spool';
 import { executionContext, type ExecutionContext, type ExecutionState } from './context';
 import { errorDetails } from './errorDetails';
@@ -43,6 +44,8 @@ export interface LoggerStats extends WriterStats {
   stepsStarted: number;
   /** Failures reported through `onError` (or the warning). */
   errorsReported: number;
+  /** Whether batches are written on the writer thread (see `writerThread`). */
+  writerThread: boolean;
 }
 
 /** Static description of a decorated workflow method, resolved once per method. @internal */
@@ -101,6 +104,7 @@ export class ExecutionLogger {
   private warned = false;
   private readonly counters = { executionsStarted: 0, stepsStarted: 0, errorsReported: 0 };
   private readonly failingOperations = new Set<string>();
+  private readonly thread: WriterThread | null;
 
   /** @throws ConfigError when a setting (in code, the config file or the environment) is invalid. */
   constructor(store: ExecutionStore, config: LoggerConfig = {}) {
@@ -112,7 +116,8 @@ export class ExecutionLogger {
     const report = (error: unknown, context: ErrorContext) => this.reportError(error, context);
     const spool = Spool.forStore(store, this.config, this.instanceId, report);
     if (spool) spool.onAdoptedReplayed = (owner) => void this.retireOrphan(owner);
-    this.writer = new BatchWriter(store, this.config, report, spool);
+    this.thread = this.config.writerThread && this.config.enabled ? WriterThread.start(store) : null;
+    this.writer = new BatchWriter(this.thread ?? store, this.config, report, spool);
     this.ready = this.start();
   }
 
@@ -435,6 +440,7 @@ export class ExecutionLogger {
       await this.ready;
       if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
       await this.writer.close(this.config.shutdownTimeoutMs);
+      await this.thread?.close();
       await this.store.markInstanceStopped(this.instanceId).catch((error: unknown) => this.reportError(error, { operation: 'heartbeat' }));
       if (defaultLogger === this) defaultLogger = null;
     })();
@@ -442,7 +448,7 @@ export class ExecutionLogger {
   }
 
   stats(): LoggerStats {
-    return { ...this.writer.stats(), ...this.counters };
+    return { ...this.writer.stats(), ...this.counters, writerThread: this.thread?.active ?? false };
   }
 
   /** Deletes executions older than `retentionDays`; returns how many. */

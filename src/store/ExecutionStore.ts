@@ -3,7 +3,7 @@ import { ExecutionStep, LoggerInstance, WorkflowExecution } from '../entities';
 import { NotFoundError, QueryError, StoreClosedError } from '../errors';
 import { uuidv7 } from '../ids';
 import { decodeCursor, encodeCursor } from './cursor';
-import { openDataSource } from './openDataSource';
+import { openDataSource, type OpenedDataSource } from './openDataSource';
 import { encodeJsonRows, jsonInsertSql, jsonUpdateSql } from './jsonBatch';
 import { executionColumns, executionPatchSql, stepColumns, stepPatchSql, type PatchSql } from './rows';
 import { SerialQueue } from './SerialQueue';
@@ -17,8 +17,10 @@ import type {
   NewExecution,
   NewStep,
   Page,
+  PostgresStoreOptions,
   RecoveryOptions,
   RecoveryResult,
+  SqliteStoreOptions,
   StatsQuery,
   StepPatch,
   WriteBatch,
@@ -57,6 +59,8 @@ export class ExecutionStore {
   readonly dialect: Dialect;
   /** The file path or masked URL this store opened, for messages. */
   readonly target: string;
+  /** @internal How a second connection (the logger's writer thread) opens this same database; null for a DataSource handed in. */
+  readonly reopenOptions: SqliteStoreOptions | PostgresStoreOptions | null;
   private readonly owned: boolean;
   private readonly transactions = new SerialQueue();
   private readonly executions: Repository<WorkflowExecution>;
@@ -64,7 +68,8 @@ export class ExecutionStore {
   private closed = false;
   private readonly sqlCache = new Map<string, string>();
 
-  private constructor(opened: { dataSource: DataSource; dialect: Dialect; owned: boolean; target: string }) {
+  private constructor(opened: OpenedDataSource) {
+    this.reopenOptions = opened.reopen;
     this.dataSource = opened.dataSource;
     this.dialect = opened.dialect;
     this.owned = opened.owned;

@@ -19,6 +19,8 @@ export interface OpenedDataSource {
   owned: boolean;
   /** What was opened, for messages: a path or a masked URL. */
   target: string;
+  /** How another connection opens the same database (the writer thread's); null for a DataSource handed in. */
+  reopen: SqliteStoreOptions | PostgresStoreOptions | null;
 }
 
 export async function openDataSource(options: ExecutionStoreOptions): Promise<OpenedDataSource> {
@@ -55,7 +57,7 @@ async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource
     await dataSource.destroy().catch(() => undefined);
     throw new StoreOpenError(database, describe(error), error);
   }
-  return { dataSource, dialect: 'sqlite', owned: true, target: database };
+  return { dataSource, dialect: 'sqlite', owned: true, target: database, reopen: { database, busyTimeoutMs: options.busyTimeoutMs, runMigrations: false } };
 }
 
 /**
@@ -120,7 +122,9 @@ async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSo
       throw new StoreOpenError(target, describe(error), error);
     }
   }
-  return { dataSource, dialect: 'postgres', owned: true, target };
+  // The writer thread writes one batch at a time: two connections are plenty.
+  const reopen = { url: options.url, schema, connectTimeoutMs, poolSize: 2, runMigrations: false };
+  return { dataSource, dialect: 'postgres', owned: true, target, reopen };
 }
 
 async function ensureSchema(url: string, schema: string, connectTimeoutMs: number, target: string): Promise<void> {
@@ -172,7 +176,7 @@ async function adoptDataSource(dataSource: DataSource, runMigrations: boolean): 
     }
     await dataSource.runMigrations({ transaction: 'each' });
   }
-  return { dataSource, dialect, owned: false, target };
+  return { dataSource, dialect, owned: false, target, reopen: null };
 }
 
 function dialectOf(dataSource: DataSource): Dialect {

@@ -1,5 +1,5 @@
 import type { ErrorContext } from '../config/LoggerConfig';
-import type { ExecutionStore } from '../store/ExecutionStore';
+import type { BatchSink } from './WriterThread';
 import type { ExecutionPatch, StepPatch } from '../store/types';
 import { RecordBuffer, type ExecutionRow, type StepRow } from './RecordBuffer';
 import type { Spool, SpoolChunk, SpoolRecord } from './Spool';
@@ -95,7 +95,7 @@ export class BatchWriter {
   private readonly chunkSize: number;
 
   constructor(
-    private readonly store: ExecutionStore,
+    private readonly store: BatchSink,
     private readonly options: BatchWriterOptions,
     private readonly report: Report,
     private readonly spool: Spool | null = null,

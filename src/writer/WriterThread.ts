@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ExecutionStore } from '../store/ExecutionStore';
+import type { WriteBatch } from '../store/types';
+import { toWire, type WireBatch } from './wireBatch';
+
+/** What the BatchWriter writes through: the store itself, or a writer thread. */
+export interface BatchSink {
+  writeBatch(batch: WriteBatch): Promise<void>;
+}
+
+export type ThreadRequest = { kind: 'write'; id: number; batch: WireBatch } | { kind: 'close' };
+export interface ThreadReply {
+  kind: 'ready' | 'written';
+  id?: number;
+  error?: { name: string; message: string; stack?: string; code?: string; errno?: number; driverCode?: string };
+}
+
+// Compiled, the entry sits beside this file; run from TypeScript sources (ts-jest) there is none.
+const ENTRY = join(__dirname, 'writerThreadMain.js');
+
+/**
+ * Writes batches on a worker thread with its own connection to the same database. The workflow
+ * thread only hands a batch over (a structured clone); encoding, binding and every round trip of
+ * the transaction happen off it. Should the thread fail to open or die, writes fall back to the
+ * store's own connection: nothing is lost, only the work moves back.
+ */
+export class WriterThread implements BatchSink {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private nextId = 1;
+  private usable = true;
+  private readonly ready: Promise<void>;
+  private closing: Promise<void> | null = null;
+  private exited = false;
+
+  /** A writer thread for `store`, or null when the store cannot be reopened elsewhere (a DataSource handed in) or there is no compiled entry. */
+  static start(store: ExecutionStore): WriterThread | null {
+    if (store.reopenOptions === null || !existsSync(ENTRY)) return null;
+    return new WriterThread(store);
+  }
+
+  private constructor(private readonly store: ExecutionStore) {
+    this.worker = new Worker(ENTRY, { workerData: store.reopenOptions });
+    let opened: (ok: boolean) => void = () => undefined;
+    this.ready = new Promise<boolean>((resolve) => (opened = resolve)).then((ok) => {
+      if (!ok) this.usable = false;
+      this.updateRef();
+    });
+    this.worker.on('message', (reply: ThreadReply) => {
+      if (reply.kind === 'ready') opened(reply.error === undefined);
+      else this.settle(reply);
+    });
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', () => {
+      this.exited = true;
+      opened(false);
+      this.fail(new Error('the flowtrail writer thread exited'));
+    });
+  }
+
+  /** True while batches go to the thread (false once it failed and writes fell back). */
+  get active(): boolean {
+    return this.usable;
+  }
+
+  async writeBatch(batch: WriteBatch): Promise<void> {
+    await this.ready;
+    if (!this.usable) return this.store.writeBatch(batch);
+    const id = this.nextId++;
+    const written = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.updateRef();
+    this.worker.postMessage({ kind: 'write', id, batch: toWire(batch) } satisfies ThreadRequest);
+    return written;
+  }
+
+  /** Closes the thread's connection and ends it; batches still sent are written first. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.usable = false;
+      if (this.exited) return resolve();
+      this.worker.ref();
+      this.worker.once('exit', () => resolve());
+      this.worker.postMessage({ kind: 'close' } satisfies ThreadRequest);
+    });
+    return this.closing;
+  }
+
+  /**
+   * The thread keeps the process alive only while it opens, writes or closes: like the flush
+   * timer, an idle history must never keep a finished program running, but a batch handed over
+   * is finished, as a query in flight on the store's own connection would be.
+   */
+  private updateRef(): void {
+    if (this.closing !== null) return;
+    const busy = this.pending.size > 0;
+    if (busy) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  private settle(reply: ThreadReply): void {
+    const waiter = this.pending.get(reply.id!);
+    if (waiter === undefined) return;
+    this.pending.delete(reply.id!);
+    this.updateRef();
+    if (reply.error === undefined) waiter.resolve();
+    else waiter.reject(reviveError(reply.error));
+  }
+
+  /** The thread is gone: its writes in flight failed (the writer retries them), later ones use the store. */
+  private fail(error: Error): void {
+    this.usable = false;
+    const waiters = [...this.pending.values()];
+    this.pending.clear();
+    this.updateRef();
+    for (const waiter of waiters) waiter.reject(error);
+  }
+}
+
+function reviveError(described: NonNullable<ThreadReply['error']>): Error {
+  const error = Object.assign(new Error(described.message), {
+    name: described.name,
+    code: described.code,
+    errno: described.errno,
+    driverError: described.driverCode === undefined ? undefined : { code: described.driverCode },
+  });
+  if (described.stack !== undefined) error.stack = described.stack;
+  return error;
+}
