@@ -180,12 +180,10 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
       ],
       [edge('start', 'charge'), edge('start', 'slow'), edge('charge', 'ship')],
     );
-    const startedAt = Date.now();
 
     const error: unknown = await runner.run(failing).catch((thrown: unknown) => thrown);
 
     expect(error).toEqual(new Error('card declined'));
-    expect(Date.now() - startedAt).toBeLessThan(2000);
     expect(later).not.toHaveBeenCalled();
     const execution = await onlyExecution('failing');
     expect(execution).toMatchObject({ status: 'error', errorMessage: 'card declined' });
@@ -253,12 +251,10 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
       [fn('start', () => ({ value: 1 })), new DelayNode('wait-a', 'Wait A', 5000), new DelayNode('wait-b', 'Wait B', 5000), fn('after', after)],
       [edge('start', 'wait-a'), edge('start', 'wait-b'), edge('wait-a', 'after', 'value', 'a'), edge('wait-b', 'after', 'value', 'b')],
     );
-    const startedAt = Date.now();
 
     const error: unknown = await runner.run(slow, { type: 'schedule' }, { timeoutMs: 50 }).catch((thrown: unknown) => thrown);
 
     expect(error).toBeInstanceOf(WorkflowTimeoutError);
-    expect(Date.now() - startedAt).toBeLessThan(1000);
     expect(after).not.toHaveBeenCalled();
     const execution = await onlyExecution('timeout');
     expect(execution).toMatchObject({ status: 'error', errorMessage: 'Workflow timed out after 50 ms' });
@@ -269,6 +265,26 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
     ]);
     expect(stepOf(execution, 'wait-a').errorMessage).toBe('Workflow timed out after 50 ms');
     expect(stepOf(execution, 'wait-a').completedAt).not.toBeNull();
+  });
+
+  test('a timeout stops a graph of CPU-bound nodes between two nodes', async () => {
+    // Each node holds the thread; a run chained through promise callbacks alone would never let
+    // the timeout's timer fire before the last node.
+    let ran = 0;
+    const busy = () => {
+      ran++;
+      for (const until = Date.now() + 5; Date.now() < until; );
+      return { value: ran };
+    };
+    const nodes = Array.from({ length: 40 }, (_, i) => fn(`n${i}`, busy));
+    const chain = workflow('cpu-bound', nodes, nodes.slice(1).map((node, i) => edge(`n${i}`, node.id)));
+
+    const error: unknown = await runner.run(chain, undefined, { timeoutMs: 20 }).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(WorkflowTimeoutError);
+    expect(ran).toBeLessThan(40);
+    const execution = await onlyExecution('cpu-bound');
+    expect(execution.steps).toHaveLength(ran);
   });
 
   test('an AbortSignal cancels the run, and the history says so', async () => {
@@ -317,15 +333,17 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
   });
 
   test('after an abort, the run waits for a node that ignores the signal only up to abortGraceMs', async () => {
+    let finished = false;
     const stubborn = fn('stubborn', async () => {
       await sleep(300);
+      finished = true;
       return { done: true };
     });
-    const startedAt = Date.now();
 
     await expect(runner.run(workflow('grace', [stubborn], []), undefined, { timeoutMs: 20, abortGraceMs: 30 })).rejects.toThrow(WorkflowTimeoutError);
 
-    expect(Date.now() - startedAt).toBeLessThan(250);
+    // Ordering, not a stopwatch: the run gave up before the node was done.
+    expect(finished).toBe(false);
     await sleep(350);
     // The node finished after the run gave up on it: its step is closed, not left running.
     const execution = await onlyExecution('grace');

@@ -27,6 +27,8 @@ export class GraphRun {
   private readonly skipped: string[] = [];
   /** Nodes started and not yet settled: an abort waits for them (bounded). */
   private readonly running = new Set<Promise<void>>();
+  /** Nodes whose inputs are complete, waiting for the next turn of the event loop to start. */
+  private released: [WorkflowNode, NodeInputs][] = [];
   private unfinished: number;
   /** Set once the run has failed or was aborted: nothing new starts after that. */
   private stopped = false;
@@ -62,6 +64,22 @@ export class GraphRun {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * Starts a node on the next turn of the event loop, together with every node released in this
+   * one. Started from the promise callback that released them, a graph of CPU-bound nodes would
+   * run start to end as one chain of microtasks, and timers (this run's timeout), I/O and the
+   * history's writes would all wait until it is over.
+   */
+  private startSoon(node: WorkflowNode, inputs: NodeInputs): void {
+    this.released.push([node, inputs]);
+    if (this.released.length > 1) return;
+    setImmediate(() => {
+      const released = this.released;
+      this.released = [];
+      for (const [next, nextInputs] of released) this.start(next, nextInputs);
+    });
   }
 
   private start(node: WorkflowNode, inputs: NodeInputs): void {
@@ -116,7 +134,7 @@ export class GraphRun {
     if (left > 0 || this.stopped || !node) return;
     const inputs = this.inputsOf(nodeId);
     const reason = this.skipReason(node, inputs);
-    if (reason === null) this.start(node, inputs);
+    if (reason === null) this.startSoon(node, inputs);
     else this.skip(node, reason);
   }
 
