@@ -181,7 +181,11 @@ describe.each(databaseKinds)('ExecutionStore on %s', (kind) => {
     expect(count).toBe(5000);
   });
 
-  test('updates of different shapes, an unknown id and more rows than one statement apply exactly', async () => {
+  test.each([
+    ['one JSON parameter', true],
+    ['bound parameters (the writer thread)', false],
+  ])('updates of different shapes, an unknown id and more rows than one statement apply exactly: %s', async (_path, jsonBatches) => {
+    store.jsonBatches = jsonBatches;
     const parent = execution({ status: 'running' });
     const steps = Array.from({ length: 2500 }, (_, i) => step(parent.id, i, { status: 'running' }));
     await store.writeBatch({ executions: [parent], steps });

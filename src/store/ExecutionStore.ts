@@ -61,6 +61,12 @@ export class ExecutionStore {
   readonly target: string;
   /** @internal How a second connection (the logger's writer thread) opens this same database; null for a DataSource handed in. */
   readonly reopenOptions: SqliteStoreOptions | PostgresStoreOptions | null;
+  /**
+   * @internal Batches travel as one JSON parameter (the default: least work on the calling
+   * thread), or as bound parameters (least work in all: what the writer thread uses, where the
+   * calling thread is not the workflows').
+   */
+  jsonBatches = true;
   private readonly owned: boolean;
   private readonly transactions = new SerialQueue();
   private readonly executions: Repository<WorkflowExecution>;
@@ -461,7 +467,7 @@ export class ExecutionStore {
     const names = columns.map(([column]) => column);
     for (let start = 0; start < rows.length; start += MAX_ROWS_PER_JSON) {
       const chunk = rows.slice(start, start + MAX_ROWS_PER_JSON);
-      const json = encodeJsonRows(chunk.map((row) => columns.map(([, read]) => read(row))));
+      const json = this.jsonBatches ? encodeJsonRows(chunk.map((row) => columns.map(([, read]) => read(row)))) : null;
       if (json === null) await this.insertBound(execute, table, columns, chunk);
       else await execute(this.cachedSql(`insert:${table}`, () => jsonInsertSql(this.dialect, table, names)), [json]);
     }
@@ -509,7 +515,7 @@ export class ExecutionStore {
     for (const [shape, { columns, rows }] of groups) {
       for (let start = 0; start < rows.length; start += MAX_ROWS_PER_JSON) {
         const chunk = rows.slice(start, start + MAX_ROWS_PER_JSON);
-        const json = encodeJsonRows(chunk);
+        const json = this.jsonBatches ? encodeJsonRows(chunk) : null;
         if (json === null) {
           for (const [id, ...values] of chunk) await this.applyUpdate(execute, table, String(id), { columns, values });
         } else {

@@ -12,7 +12,13 @@ import type { ThreadReply, ThreadRequest } from './WriterThread';
 const port = parentPort;
 if (port === null) throw new Error('writerThreadMain runs as a worker thread only');
 
-const opening = ExecutionStore.open(workerData as SqliteStoreOptions | PostgresStoreOptions);
+const opening = ExecutionStore.open(workerData as SqliteStoreOptions | PostgresStoreOptions).then((store) => {
+  // Here the calling thread is not the workflows': least work in all wins, and bound parameters
+  // beat one JSON parameter that the database unpacks (bench throughput: SQLite 62 % of the raw
+  // driver against 57 %, PostgreSQL 69 % against 49 %).
+  store.jsonBatches = false;
+  return store;
+});
 opening.then(
   () => reply({ kind: 'ready' }),
   (error: unknown) => reply({ kind: 'ready', error: describeError(error) }),
