@@ -17,6 +17,14 @@ export interface ThreadReply {
   error?: { name: string; message: string; stack?: string; code?: string; errno?: number; driverCode?: string };
 }
 
+/**
+ * The thread's heap. Left to V8's defaults (sized from the machine's memory) it grew by 130 MB
+ * while a million steps were logged (bench memory), holding garbage it had no reason to collect;
+ * a batch in flight needs a few MB. Should a batch ever need more, the thread dies of it and the
+ * writes fall back to the store's connection.
+ */
+const HEAP_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 };
+
 // Compiled, the entry sits beside this file; run from TypeScript sources (ts-jest) there is none.
 const ENTRY = join(__dirname, 'writerThreadMain.js');
 
@@ -42,7 +50,7 @@ export class WriterThread implements BatchSink {
   }
 
   private constructor(private readonly store: ExecutionStore) {
-    this.worker = new Worker(ENTRY, { workerData: store.reopenOptions });
+    this.worker = new Worker(ENTRY, { workerData: store.reopenOptions, resourceLimits: HEAP_LIMITS });
     let opened: (ok: boolean) => void = () => undefined;
     this.ready = new Promise<boolean>((resolve) => (opened = resolve)).then((ok) => {
       if (!ok) this.usable = false;
