@@ -2,11 +2,7 @@
 // inside its fourth node, announcing "HANG <executionId>" so the test can SIGKILL it there.
 // Mode "stream": runs nodes forever, printing "DONE <stepIndex> <completedAt>" after each one.
 const { ExecutionLogger, ExecutionStore, LoggedNode, LoggedWorkflow, currentExecution } = require('../../dist');
-
-function decorate(cls, method, decorator) {
-  const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, method);
-  Object.defineProperty(cls.prototype, method, decorator(cls.prototype, method, descriptor));
-}
+const { decorate } = require('./decorate');
 
 class Step {
   constructor(index) {

@@ -2,11 +2,7 @@
 // ignores file modes), or on a file system that may fault in ways that must not hit the runner.
 // Driven over IPC; every command is answered with one message: { ok, ...result } or { ok: false, error }.
 const { ExecutionLogger, ExecutionStore, LoggedNode, LoggedWorkflow } = require('../../dist');
-
-function decorate(cls, method, decorator) {
-  const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, method);
-  Object.defineProperty(cls.prototype, method, decorator(cls.prototype, method, descriptor));
-}
+const { decorate } = require('./decorate');
 
 class Work {
   constructor(id) {

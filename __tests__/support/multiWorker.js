@@ -1,11 +1,7 @@
 // Child process for the many-processes test: runs N workflows of 3 nodes (two in parallel)
 // against the database named by its arguments, then shuts its logger down and prints its stats.
 const { ExecutionLogger, ExecutionStore, LoggedNode, LoggedWorkflow } = require('../../dist');
-
-function decorate(cls, method, decorator) {
-  const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, method);
-  Object.defineProperty(cls.prototype, method, decorator(cls.prototype, method, descriptor));
-}
+const { decorate } = require('./decorate');
 
 class Work {
   constructor(id) {

@@ -5,11 +5,7 @@
 // "STATS <json>". Mode "kill": after `killAfter` workflows prints "KILLME" and keeps running
 // workflows until the test kills it with SIGKILL.
 const { ExecutionLogger, ExecutionStore, LoggedNode, LoggedWorkflow, currentExecution } = require('../../dist');
-
-function decorate(cls, method, decorator) {
-  const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, method);
-  Object.defineProperty(cls.prototype, method, decorator(cls.prototype, method, descriptor));
-}
+const { decorate } = require('./decorate');
 
 let releaseGate;
 const gate = new Promise((resolve) => (releaseGate = resolve));
