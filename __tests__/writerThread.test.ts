@@ -77,6 +77,28 @@ describe.each(databaseKinds)('writer thread on %s', (kind) => {
     expect(await store.getSteps(execution.id)).toHaveLength(1);
   });
 
+  test('plain data values (records read back from the spool) cross the thread as their JSON', async () => {
+    const thread = WriterThread.start(store)!;
+    const startedAt = Date.now();
+    const execution = { id: dist.uuidv7(), workflowId: 'w', workflowName: 'W', triggerType: 'manual', status: 'running' as const, startedAt, triggerData: { json: 'not a wrapper' }, metadata: null };
+    const step = { id: dist.uuidv7(), executionId: execution.id, nodeId: 'n', nodeType: 't', stepIndex: 0, startedAt, status: 'running' as const, inputData: ['a', 1, { b: null }] };
+    try {
+      await thread.writeBatch({ executions: [execution], steps: [step] });
+      await thread.writeBatch({
+        stepUpdates: [{ id: step.id, patch: { status: 'success', outputData: 'text', completedAt: startedAt + 1 } }],
+        executionUpdates: [{ id: execution.id, patch: { status: 'success', metadata: { m: [1] } } }],
+      });
+    } finally {
+      await thread.close();
+    }
+    expect(await store.getExecution(execution.id, { steps: true })).toMatchObject({
+      status: 'success',
+      triggerData: { json: 'not a wrapper' },
+      metadata: { m: [1] },
+      steps: [{ status: 'success', inputData: ['a', 1, { b: null }], outputData: 'text' }],
+    });
+  });
+
   test('a thread that dies fails its write in flight (the writer retries it) and later batches use the store', async () => {
     const logger = new dist.ExecutionLogger(store, { configFile: false, spoolDir: false, retryDelayMs: 5, onError: () => undefined });
     await logger.ready;

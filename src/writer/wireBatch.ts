@@ -1,50 +1,59 @@
 import { CapturedJson } from '../capture/CapturedJson';
-import type { ExecutionPatch, NewExecution, NewStep, StepPatch, WriteBatch } from '../store/types';
+import type { WriteBatch } from '../store/types';
 
 /**
  * A WriteBatch as it crosses to the writer thread. Structured clone keeps plain data but not
- * classes, so every data column travels as its JSON text (a string, or null / absent) and is
- * wrapped back into CapturedJson on the other side. Data that arrives as a plain value (records
- * read back from the spool) is encoded here too, so on the wire a string is always JSON text.
+ * classes: a CapturedJson arrives as a plain `{ json }` object. So every data value is made a
+ * CapturedJson before it leaves (records read back from the spool hold plain values), and every
+ * data value that arrives is one, wrapped back. Rows already in that form, the usual case, cross
+ * as they are, without a copy.
  */
 export type WireBatch = WriteBatch;
 
 const EXECUTION_DATA = ['triggerData', 'metadata'] as const;
 const STEP_DATA = ['inputData', 'outputData'] as const;
+const EXECUTION_PATCH_DATA = ['metadata'] as const;
 
 export function toWire(batch: WriteBatch): WireBatch {
   return {
-    executions: batch.executions?.map((row) => encodeFields(row, EXECUTION_DATA)),
-    steps: batch.steps?.map((row) => encodeFields(row, STEP_DATA)),
-    executionUpdates: batch.executionUpdates?.map(({ id, patch }) => ({ id, patch: encodeFields(patch, ['metadata'] as const) })),
-    stepUpdates: batch.stepUpdates?.map(({ id, patch }) => ({ id, patch: encodeFields(patch, STEP_DATA) })),
+    executions: batch.executions?.map((row) => captured(row, EXECUTION_DATA)),
+    steps: batch.steps?.map((row) => captured(row, STEP_DATA)),
+    executionUpdates: batch.executionUpdates?.map((update) => withPatch(update, EXECUTION_PATCH_DATA)),
+    stepUpdates: batch.stepUpdates?.map((update) => withPatch(update, STEP_DATA)),
   };
 }
 
 export function fromWire(batch: WireBatch): WriteBatch {
-  return {
-    executions: batch.executions?.map((row) => decodeFields<NewExecution & { id: string }>(row, EXECUTION_DATA)),
-    steps: batch.steps?.map((row) => decodeFields<NewStep & { id: string }>(row, STEP_DATA)),
-    executionUpdates: batch.executionUpdates?.map(({ id, patch }) => ({ id, patch: decodeFields<ExecutionPatch>(patch, ['metadata'] as const) })),
-    stepUpdates: batch.stepUpdates?.map(({ id, patch }) => ({ id, patch: decodeFields<StepPatch>(patch, STEP_DATA) })),
-  };
+  for (const row of batch.executions ?? []) revive(row, EXECUTION_DATA);
+  for (const row of batch.steps ?? []) revive(row, STEP_DATA);
+  for (const { patch } of batch.executionUpdates ?? []) revive(patch, EXECUTION_PATCH_DATA);
+  for (const { patch } of batch.stepUpdates ?? []) revive(patch, STEP_DATA);
+  return batch;
 }
 
-function encodeFields<T extends object>(record: T, fields: readonly string[]): T {
-  const copy = { ...record } as Record<string, unknown>;
-  for (const field of fields) {
-    const value = copy[field];
-    if (value === undefined || value === null) continue;
-    copy[field] = value instanceof CapturedJson ? value.json : JSON.stringify(value);
-  }
-  return copy as T;
+function withPatch<P extends object>(update: { id: string; patch: P }, fields: readonly string[]): { id: string; patch: P } {
+  const patch = captured(update.patch, fields);
+  return patch === update.patch ? update : { id: update.id, patch };
 }
 
-function decodeFields<T>(record: object, fields: readonly string[]): T {
-  const copy: Record<string, unknown> = record as Record<string, unknown>;
+/** The record itself when its data values are all CapturedJson already, else a copy where they are. */
+function captured<T extends object>(record: T, fields: readonly string[]): T {
+  let copy: Record<string, unknown> | null = null;
   for (const field of fields) {
-    const value = copy[field];
-    if (typeof value === 'string') copy[field] = new CapturedJson(value);
+    const value = (record as Record<string, unknown>)[field];
+    if (value === undefined || value === null || value instanceof CapturedJson) continue;
+    const json = JSON.stringify(value);
+    copy ??= { ...record } as Record<string, unknown>;
+    copy[field] = json === undefined ? undefined : new CapturedJson(json);
   }
-  return copy as T;
+  return (copy ?? record) as T;
+}
+
+/** In place: the batch is the thread's own, fresh from the clone. */
+function revive(record: object, fields: readonly string[]): void {
+  const target = record as Record<string, unknown>;
+  for (const field of fields) {
+    const value = target[field] as { json?: unknown } | null | undefined;
+    if (value !== null && typeof value === 'object' && typeof value.json === 'string') target[field] = new CapturedJson(value.json);
+  }
 }
