@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  ConfigError,
   ExecutionStep,
   ExecutionStore,
   NotFoundError,
@@ -474,6 +475,38 @@ describe('opening', () => {
     expect(error).toBeInstanceOf(StoreOpenError);
     expect((error as Error).message).toContain('127.0.0.1:1');
     expect((error as Error).message).not.toContain('s3cret');
+  });
+
+  test.each([
+    [{ database: 42 }, 'database'],
+    [{ database: 'a\u0000b' }, 'database'],
+    [{ busyTimeoutMs: -1 }, 'busyTimeoutMs'],
+    [{ busyTimeoutMs: 1.5 }, 'busyTimeoutMs'],
+    [{ busyTimeoutMs: '5000' }, 'busyTimeoutMs'],
+    [{ runMigrations: 'yes' }, 'runMigrations'],
+    [{ url: '' }, 'url'],
+    [{ url: 42 }, 'url'],
+    [{ url: 'postgres://x@127.0.0.1/db', schema: '' }, 'schema'],
+    [{ url: 'postgres://x@127.0.0.1/db', schema: 's'.repeat(64) }, 'schema'],
+    [{ url: 'postgres://x@127.0.0.1/db', poolSize: 0 }, 'poolSize'],
+    [{ url: 'postgres://x@127.0.0.1/db', poolSize: 2 ** 31 }, 'poolSize'],
+    [{ url: 'postgres://x@127.0.0.1/db', connectTimeoutMs: 0 }, 'connectTimeoutMs'],
+    [{ dataSource: {} }, 'dataSource'],
+    [null, 'options'],
+  ])('invalid options %p: a ConfigError naming %s, before anything is created', async (options, field) => {
+    const dir = tempDir();
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const error = await ExecutionStore.open(options as never).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).field).toBe(field);
+      expect((error as Error).message).toContain(field);
+      expect(readdirSync(dir)).toEqual([]); // no default database file or folder appeared
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('two processes write one SQLite file without losing a row', async () => {

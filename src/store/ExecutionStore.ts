@@ -89,7 +89,7 @@ export class ExecutionStore {
    * - no options: the embedded SQLite file `./.flowtrail/history.sqlite` (or `FLOWTRAIL_DB`)
    * - `{ database }`: another SQLite file · `{ url }`: PostgreSQL · `{ dataSource }`: your own DataSource
    * @throws StoreOpenError naming the path or URL when it cannot be opened.
-   * @throws ConfigError when FLOWTRAIL_DB is a URL but not a postgres:// one.
+   * @throws ConfigError naming the option when one is invalid, or FLOWTRAIL_DB when it is a URL but not a postgres:// one.
    */
   static async open(options: ExecutionStoreOptions = {}): Promise<ExecutionStore> {
     return new ExecutionStore(await openDataSource(options));

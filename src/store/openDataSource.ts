@@ -5,6 +5,7 @@ import { executionHistoryEntities } from '../entities';
 import { ConfigError, StoreOpenError } from '../errors';
 import { executionHistoryMigrations } from '../migrations';
 import type { Dialect, ExecutionStoreOptions, PostgresStoreOptions, SqliteStoreOptions } from './types';
+import { validateStoreOptions } from './validateStoreOptions';
 
 export const DEFAULT_DATABASE = './.flowtrail/history.sqlite';
 /** URL schemes are case-insensitive: the CLI reads `POSTGRES://…` as PostgreSQL, so the store must too. */
@@ -24,6 +25,7 @@ export interface OpenedDataSource {
 }
 
 export async function openDataSource(options: ExecutionStoreOptions): Promise<OpenedDataSource> {
+  validateStoreOptions(options);
   if ('dataSource' in options) return adoptDataSource(options.dataSource, options.runMigrations ?? true);
   if ('url' in options) return openPostgres(options);
   // With no database named, FLOWTRAIL_DB picks one: a postgres:// URL or a SQLite file path.

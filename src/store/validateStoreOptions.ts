@@ -1,0 +1,48 @@
+import { ConfigError } from '../errors';
+import type { ExecutionStoreOptions } from './types';
+
+// Node timers and the drivers' own timeouts overflow past a 32-bit signed integer.
+const MAX_INTEGER = 2_147_483_647;
+// PostgreSQL truncates identifiers longer than this, so two long schema names could collide.
+const MAX_IDENTIFIER_BYTES = 63;
+
+/**
+ * Checks the options of `ExecutionStore.open()` before anything is opened or created, so that a
+ * mistyped setting is a ConfigError naming it rather than a driver error, or a silent default.
+ */
+export function validateStoreOptions(options: ExecutionStoreOptions): void {
+  if (options === null || typeof options !== 'object') throw new ConfigError('options', options, 'an object');
+  const record = options as Record<string, unknown>;
+  if ('dataSource' in record) {
+    const dataSource = record.dataSource as { options?: unknown } | null;
+    if (dataSource === null || typeof dataSource !== 'object' || typeof dataSource.options !== 'object') {
+      throw new ConfigError('dataSource', record.dataSource, 'a TypeORM DataSource');
+    }
+  } else if ('url' in record) {
+    if (typeof record.url !== 'string' || record.url.trim() === '') throw new ConfigError('url', record.url, 'a postgres:// URL');
+    if (record.schema !== undefined) {
+      const schema = record.schema;
+      if (typeof schema !== 'string' || schema === '' || schema.includes('\u0000') || Buffer.byteLength(schema, 'utf8') > MAX_IDENTIFIER_BYTES) {
+        throw new ConfigError('schema', schema, `a schema name of 1 to ${MAX_IDENTIFIER_BYTES} bytes`);
+      }
+    }
+    integer(record, 'connectTimeoutMs', 1);
+    integer(record, 'poolSize', 1);
+  } else {
+    if (record.database !== undefined && (typeof record.database !== 'string' || record.database.includes('\u0000'))) {
+      throw new ConfigError('database', record.database, 'a file path');
+    }
+    integer(record, 'busyTimeoutMs', 0);
+  }
+  if (record.runMigrations !== undefined && typeof record.runMigrations !== 'boolean') {
+    throw new ConfigError('runMigrations', record.runMigrations, 'true or false');
+  }
+}
+
+function integer(record: Record<string, unknown>, field: string, min: number): void {
+  const value = record[field];
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_INTEGER) {
+    throw new ConfigError(field, value, `an integer from ${min} to ${MAX_INTEGER}`);
+  }
+}
