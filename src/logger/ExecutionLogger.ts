@@ -90,7 +90,7 @@ export class ExecutionLogger {
   readonly store: ExecutionStore;
   /** The resolved configuration (defaults, file, code and environment merged). */
   readonly config: Readonly<ResolvedLoggerConfig>;
-  /** Resolves once the instance is registered and start-up recovery has run (failures are reported, not thrown). */
+  /** Resolves once the writer thread (if any) has its connection, the instance is registered and start-up recovery has run (failures are reported, not thrown). */
   readonly ready: Promise<void>;
   private isEnabled: boolean;
   private readonly writer: BatchWriter;
@@ -462,6 +462,9 @@ export class ExecutionLogger {
   }
 
   private async start(): Promise<void> {
+    // Ready means writing: until the thread has its connection, a batch would wait for it, and
+    // a crash then could lose more than the flush window documented for batched mode.
+    await this.thread?.ready;
     await this.beat();
     this.heartbeatTimer = setInterval(() => void this.beat(), this.config.heartbeatIntervalMs);
     this.heartbeatTimer.unref();

@@ -39,7 +39,8 @@ export class WriterThread implements BatchSink {
   private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private nextId = 1;
   private usable = true;
-  private readonly ready: Promise<void>;
+  /** Settles once the thread has opened its connection, or failed to (writes then use the store). */
+  readonly ready: Promise<void>;
   private closing: Promise<void> | null = null;
   private exited = false;
 
