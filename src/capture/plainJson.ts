@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { types } from 'node:util';
+import { KeyCaches, rememberKey } from './keyCache';
 import { REDACTED } from './redact';
 import { MAX_DEPTH } from './serialize';
 
@@ -14,7 +15,7 @@ import { MAX_DEPTH } from './serialize';
  * May throw (a getter, a proxy trap): the caller falls back to the full serializer then too.
  */
 export function plainJson(value: unknown, limit: number, redact: RegExp): string | undefined {
-  const writer = new PlainJsonWriter(limit, keyCacheFor(redact), redact);
+  const writer = new PlainJsonWriter(limit, keyCaches.of(redact), redact);
   if (!writer.write(value, 0)) return undefined;
   // Joined once rather than concatenated piece by piece: a string built with += is a tree of
   // slices that V8 keeps as it is, and thousands of those waiting in the write queue made the
@@ -40,20 +41,8 @@ const REDACTED_JSON = JSON.stringify(REDACTED);
 // surrogates (any surrogate here, so that pairs take the exact path too).
 const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
 
-// Per redact pattern: a key's `"key":` prefix, or null when its value must be redacted.
-// Bounded because keys may be unbounded data (ids used as keys).
-const KEY_CACHE_LIMIT = 4096;
-const MAX_CACHED_KEY_LENGTH = 128;
-const keyCaches = new WeakMap<RegExp, Map<string, string | null>>();
-
-function keyCacheFor(redact: RegExp): Map<string, string | null> {
-  let cache = keyCaches.get(redact);
-  if (cache === undefined) {
-    cache = new Map();
-    keyCaches.set(redact, cache);
-  }
-  return cache;
-}
+// A key's `"key":` prefix, or null when its value must be redacted.
+const keyCaches = new KeyCaches<string | null>();
 
 class PlainJsonWriter {
   readonly parts: string[] = [];
@@ -139,10 +128,7 @@ class PlainJsonWriter {
     let prefix = this.keys.get(key);
     if (prefix !== undefined) return prefix;
     prefix = this.redact.test(key) ? null : `${JSON.stringify(key)}:`;
-    if (key.length <= MAX_CACHED_KEY_LENGTH) {
-      if (this.keys.size >= KEY_CACHE_LIMIT) this.keys.clear();
-      this.keys.set(key, prefix);
-    }
+    rememberKey(this.keys, key, prefix);
     return prefix;
   }
 }

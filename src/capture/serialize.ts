@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { types } from 'node:util';
+import { KeyCaches, rememberKey } from './keyCache';
 import { REDACTED } from './redact';
 import { cutAtCodePoint, jsonStringBytes } from './truncate';
 
@@ -85,21 +86,8 @@ function prototypeGetter(prototype: object, key: PropertyKey): (this: unknown) =
 const ERROR_FIELDS: readonly string[] = ['name', 'message', 'stack', 'code', 'cause', 'errors'];
 const ERROR_RESERVED = new Set(['_type', ...ERROR_FIELDS]);
 
-// Keys recur across calls and across the records of an array, so whether a key is
-// sensitive and its JSON size are remembered per pattern, encoded as bytes * 2 + flag.
-// Bounded because keys may be unbounded data (ids used as keys).
-const KEY_CACHE_LIMIT = 4096;
-const MAX_CACHED_KEY_LENGTH = 128;
-const keyCaches = new WeakMap<RegExp, Map<string, number>>();
-
-function keyCacheFor(redact: RegExp): Map<string, number> {
-  let cache = keyCaches.get(redact);
-  if (cache === undefined) {
-    cache = new Map();
-    keyCaches.set(redact, cache);
-  }
-  return cache;
-}
+// Whether a key is sensitive and its JSON size, encoded as bytes * 2 + flag.
+const keyCaches = new KeyCaches<number>();
 
 const ERROR_HEAD = '{"_type":"Error"';
 const MAP_HEAD = '{"_type":"Map","entries":[';
@@ -149,7 +137,7 @@ class Walker {
     private readonly limit: number,
     private readonly redact: RegExp,
   ) {
-    this.keyCache = keyCacheFor(redact);
+    this.keyCache = keyCaches.of(redact);
   }
 
   /**
@@ -391,10 +379,7 @@ class Walker {
     const cached = this.keyCache.get(key);
     if (cached !== undefined) return cached;
     const info = jsonStringBytes(key) * 2 + (this.redact.test(key) ? 1 : 0);
-    if (key.length <= MAX_CACHED_KEY_LENGTH) {
-      if (this.keyCache.size >= KEY_CACHE_LIMIT) this.keyCache.clear();
-      this.keyCache.set(key, info);
-    }
+    rememberKey(this.keyCache, key, info);
     return info;
   }
 
