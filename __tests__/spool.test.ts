@@ -169,6 +169,70 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
     expect(await counts(current.store)).toEqual({ executions: 41, steps: 120, notSuccess: 0, uniqueIndexes: 120 });
   });
 
+  test.each(['commits', 'fails'] as const)(
+    'a retry in flight when memory fills goes to the spool with memory; its write %s, and every record is stored once',
+    async (outcome) => {
+      // On SQLite the retry fails by waiting out a short busy timeout; on PostgreSQL its connection is killed.
+      const store = outcome === 'fails' && kind === 'sqlite' ? await current.db.open({ busyTimeoutMs: 1000 }) : loggerStore;
+      let up = false;
+      let pendingSinceUp = 0;
+      const write = store.writeBatch.bind(store);
+      // Observes the real write, so the test knows when the retry is waiting on the lock.
+      store.writeBatch = async (batch) => {
+        const counted = up;
+        if (counted) pendingSinceUp++;
+        try {
+          return await write(batch);
+        } finally {
+          if (counted) pendingSinceUp--;
+        }
+      };
+      const { logger, reports } = startLogger({}, store);
+      await logger.ready;
+      await store.dataSource.destroy();
+      await knowItIsDown(logger);
+      const executionId = await logger.startExecution({ workflowId: 'in-flight', workflowName: 'in-flight' });
+
+      const release = await holdWriteLock(current.db);
+      try {
+        await store.dataSource.initialize();
+        up = true;
+        await until(() => pendingSinceUp === 1, 'a retry waiting on the lock');
+        // Sync records while the retry holds the execution's start: memory fills and spilling begins.
+        for (let i = 0; i < 30; i++) logger.skipNode({ executionId, nodeId: `n${i}`, nodeType: 'skip' });
+        const down = logger.stats();
+        expect(down.spooled).toBeGreaterThan(20);
+        const lines = segmentLines(spoolDir);
+        // The start the retry was writing is on disk ahead of the steps that need it.
+        expect(lines.slice(0, 2).map((line) => line.t)).toEqual(['E', 'E']);
+        expect(lines[1]!.r!.id).toBe(executionId);
+        expect(lines.filter((line) => line.t === 'S').every((line) => line.r!.executionId === executionId)).toBe(true);
+        if (outcome === 'fails') {
+          if (kind === 'postgres') await killWaitingBackends(current.db);
+          await until(() => pendingSinceUp === 0 && !logger.stats().healthy, 'the retry to fail');
+          expect(logger.stats().queued).toBe(0); // not put back in memory: the spool has it
+        }
+      } finally {
+        await release();
+      }
+      await logger.completeExecution(executionId, true);
+      expect(await logger.flush()).toBe(true);
+      const done = logger.stats();
+      expect(done).toMatchObject({ healthy: true, queued: 0, spoolBacklog: 0, dropped: 0, rejected: 0 });
+      expect(done.replayed).toBe(done.spooled);
+      // Written from the spool; a retry that committed as well is counted once.
+      expect(done.written).toBe(done.replayed);
+      expect(reports[0]).toBe('write');
+      expect(await counts(current.store)).toEqual({ executions: 2, steps: 30, notSuccess: 30, uniqueIndexes: 30 });
+      const stored = await current.store.getExecution(executionId);
+      expect(stored?.status).toBe('success');
+      if (store !== loggerStore) {
+        for (const logger of loggers.splice(0)) await logger.shutdown();
+        await store.close();
+      }
+    },
+  );
+
   test('a database slower than the workflows: memory never holds more than maxQueueSize; async callers wait, sync starts spill', async () => {
     const { logger, reports } = startLogger({ maxQueueSize: 30, maxBatchSize: 10 });
     await logger.ready;
@@ -368,6 +432,26 @@ async function knowItIsDown(logger: ExecutionLogger): Promise<void> {
   const id = await logger.startExecution({ workflowId: 'probe', workflowName: 'probe' });
   await logger.completeExecution(id, true);
   expect(await logger.flush()).toBe(false);
+}
+
+/** Ends the PostgreSQL connections of this test's schema that wait for a lock: a connection lost mid-write. */
+async function killWaitingBackends(db: TestDatabase): Promise<void> {
+  const client = new Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    const schema = (db.options as { schema: string }).schema;
+    await until(async () => {
+      const { rows } = await client.query(
+        `SELECT pg_terminate_backend(l.pid) AS ended FROM pg_locks l
+           JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE NOT l.granted AND n.nspname = $1`,
+        [schema],
+      );
+      return rows.length > 0;
+    }, 'a connection waiting on the lock');
+  } finally {
+    await client.end();
+  }
 }
 
 /**

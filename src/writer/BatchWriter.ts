@@ -52,6 +52,8 @@ interface Batch {
   chunk: SpoolChunk | null;
   /** Every record admitted up to this sequence number is in this batch or committed before it. */
   sequence: number;
+  /** A memory batch copied to the spool while it was being written: if the write fails, the spool has it. */
+  spooled?: boolean;
 }
 
 /**
@@ -263,20 +265,27 @@ export class BatchWriter {
 
   /**
    * Memory is full: the record goes to the spool. While the database is failing, what memory
-   * holds goes there first, ahead of it: an outage may last, and a crash from here on then loses
-   * nothing. (While it answers, memory is about to drain, and moving it would only cost.)
+   * holds goes there first, ahead of it, the batch being written included: an outage may last,
+   * and a crash from here on then loses nothing. If that batch commits after all, its records are
+   * replayed once more, which the store makes harmless. (While the database answers, memory is
+   * about to drain, and moving it would only cost.)
    */
   private startSpill(spool: Spool, toSpool: (q: number) => SpoolRecord): boolean {
-    const moving = !this.healthy && !this.buffer.isEmpty;
-    // The batch being written, if any, is older still: it commits first, or comes back to memory.
-    const base = this.inflight !== null && this.inflight.chunk === null ? this.inflight.sequence : this.committedThrough;
-    const records = moving ? this.buffer.toSpoolRecords(base) : [];
-    const last = records[records.length - 1];
-    if (last !== undefined) last.q = this.sequence;
+    const flying = this.inflight !== null && this.inflight.chunk === null ? this.inflight : null;
+    const moving = !this.healthy && (flying !== null || !this.buffer.isEmpty);
+    const records: SpoolRecord[] = [];
+    if (moving) {
+      // A chunk read back commits through its highest `q`: only a group's last record stands for all before it.
+      if (flying !== null) records.push(...withLastSequence(flying.records.toSpoolRecords(this.committedThrough), flying.sequence));
+      records.push(...withLastSequence(this.buffer.toSpoolRecords(flying?.sequence ?? this.committedThrough), this.sequence));
+    }
     records.push(toSpool(this.sequence + 1));
     if (!spool.append(records)) return false;
-    if (moving) this.buffer.take();
-    this.spillBase = moving ? base : this.sequence;
+    if (moving) {
+      this.buffer.take();
+      if (flying !== null) flying.spooled = true;
+    }
+    this.spillBase = moving ? this.committedThrough : this.sequence;
     this.spooled(records.length);
     return true;
   }
@@ -410,8 +419,11 @@ export class BatchWriter {
   }
 
   private committed(batch: Batch, written: number, retrying: boolean): void {
-    this.counters.written += written;
-    if (retrying) this.counters.retried += written;
+    // A batch the spool also holds is counted once, when its copy is replayed.
+    if (batch.spooled !== true) {
+      this.counters.written += written;
+      if (retrying) this.counters.retried += written;
+    }
     this.counters.flushes++;
     const spool = this.spool;
     const { chunk } = batch;
@@ -469,7 +481,7 @@ export class BatchWriter {
 
   private failed(batch: Batch, error: unknown): void {
     // A spool chunk stays on disk and is read again from the same line.
-    if (batch.chunk === null) this.buffer.prepend(batch.records);
+    if (batch.chunk === null && batch.spooled !== true) this.buffer.prepend(batch.records);
     this.counters.failedWrites++;
     this.consecutiveFailures++;
     this.lastError = error instanceof Error ? error.message : String(error);
@@ -516,4 +528,10 @@ function isDataError(error: unknown): boolean {
   const code = (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.driverError?.code ?? (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return false;
   return /^2[23][0-9A-Z]{3}$/.test(code) || /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
+}
+
+function withLastSequence(records: SpoolRecord[], q: number): SpoolRecord[] {
+  const last = records[records.length - 1];
+  if (last !== undefined) last.q = q;
+  return records;
 }
