@@ -429,6 +429,15 @@ describe.each(databaseKinds)('flowtrail binary on %s', (kind) => {
     expect(idsIn(lastDay.stdout)).toEqual(ids(f.all.filter((e) => e.startedAt > f.now - DAY)));
   });
 
+  test('a mistyped --schema is refused and not created', async () => {
+    if (!('schema' in db.options)) return; // PostgreSQL only; SQLite's --db has its own test above
+    const typo = `${db.options.schema}_typo`;
+    const result = await cli(['list', '--url', db.options.url, '--schema', typo]);
+    expectError(result, 1, `no flowtrail history in ${store.target} (schema ${typo}) (run a workflow first, or pass --url/--schema)`);
+    const [row] = await store.dataSource.query('SELECT COUNT(*) AS n FROM pg_namespace WHERE nspname = $1', [typo]);
+    expect(Number(row.n)).toBe(0);
+  });
+
   test('paging with --limit 2 and the printed next-page command visits every execution exactly once', async () => {
     const expected = ids(fixture.all.filter((e) => e.startedAt > fixture.now - DAY));
     expect(expected).toHaveLength(6);

@@ -102,7 +102,8 @@ async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSo
   const target = maskPassword(options.url);
   const schema = options.schema ?? 'public';
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-  await ensureSchema(options.url, schema, connectTimeoutMs, target);
+  // Without migrations (the CLI, a reader) a missing schema stays missing: a typo must not create one.
+  if (options.runMigrations ?? true) await ensureSchema(options.url, schema, connectTimeoutMs, target);
   const dataSource = new DataSource({
     type: 'postgres',
     url: options.url,
