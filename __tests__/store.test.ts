@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -468,6 +468,16 @@ describe('opening', () => {
     } finally {
       chmodSync(locked, 0o700);
     }
+  });
+
+  // Node's recursive mkdir loops forever there. In a child process, so that a hang fails the test
+  // by its timeout instead of freezing the whole run.
+  (existsSync('/proc/self') ? test : test.skip)('a path under /proc fails with StoreOpenError rather than hanging', async () => {
+    const target = '/proc/flowtrail-no-such-folder/history.sqlite';
+    const script = `require(${JSON.stringify(join(__dirname, '..', 'dist'))}).ExecutionStore.open({ database: ${JSON.stringify(target)} })
+      .then(() => console.log('opened'), (e) => console.log(e.name + ': ' + e.message))`;
+    const { stdout } = await run(process.execPath, ['-e', script], { timeout: 30_000 });
+    expect(stdout).toMatch(/^StoreOpenError: .*\/proc\/flowtrail-no-such-folder\/history\.sqlite.*ENOENT/);
   });
 
   test('a URL nobody answers gives a typed error naming it, with the password masked', async () => {

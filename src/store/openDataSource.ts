@@ -1,8 +1,9 @@
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { executionHistoryEntities } from '../entities';
 import { ConfigError, StoreOpenError } from '../errors';
+import { makeFolder } from '../makeFolder';
 import { executionHistoryMigrations } from '../migrations';
 import type { Dialect, ExecutionStoreOptions, PostgresStoreOptions, SqliteStoreOptions } from './types';
 import { validateStoreOptions } from './validateStoreOptions';
@@ -90,7 +91,7 @@ async function enableIncrementalVacuum(dataSource: DataSource): Promise<void> {
 function ensureWritableFile(path: string): void {
   const folder = dirname(path);
   try {
-    mkdirSync(folder, { recursive: true });
+    makeFolder(folder);
     accessSync(folder, constants.W_OK);
     if (existsSync(path)) accessSync(path, constants.R_OK | constants.W_OK);
   } catch (error) {

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { close, closeSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { close, closeSync, fsync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ErrorContext } from '../config/LoggerConfig';
+import { makeFolder } from '../makeFolder';
 import type { ExecutionStore } from '../store/ExecutionStore';
 import { maskPassword } from '../store/openDataSource';
 import type { ExecutionPatch, StepPatch } from '../store/types';
@@ -292,7 +293,7 @@ export class Spool {
       if (ownerAlive(owner, folder)) continue;
       try {
         this.ensureFolder();
-        mkdirSync(join(this.folder, ADOPTED), { recursive: true });
+        makeFolder(join(this.folder, ADOPTED));
         const target = join(this.folder, ADOPTED, name);
         renameSync(folder, target);
         this.queueAdopted(target);
@@ -347,7 +348,7 @@ export class Spool {
   /** Creates this logger's folder with its owner file, which exists before any segment does. */
   private ensureFolder(): void {
     if (this.folderReady) return;
-    mkdirSync(this.folder, { recursive: true });
+    makeFolder(this.folder);
     const owner: SpoolOwner = {
       version: 1,
       instanceId: this.instanceId,
