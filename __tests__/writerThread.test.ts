@@ -58,6 +58,24 @@ describe.each(databaseKinds)('writer thread on %s', (kind) => {
     expect(errors).toEqual([]);
   });
 
+  test('a batch the thread committed is settled while the workflow thread never returns to its event loop', async () => {
+    const logger = new dist.ExecutionLogger(store, { configFile: false, spoolDir: false, maxBatchSize: 50, maxQueueSize: 1_000_000 });
+    await logger.ready;
+    let turned = false;
+    setImmediate(() => (turned = true));
+    // Only microtasks from here: the thread's reply message cannot be read until the loop ends.
+    let records = 0;
+    while (logger.stats().written === 0 && records < 400_000) {
+      const id = await logger.startExecution({ workflowId: 'busy', workflowName: 'Busy' });
+      await logger.completeExecution(id, true);
+      records++;
+    }
+    expect(turned).toBe(false);
+    expect(logger.stats().written).toBeGreaterThanOrEqual(50);
+    await logger.shutdown();
+    expect(await store.dataSource.getRepository(dist.WorkflowExecution).count()).toBe(records);
+  });
+
   test('a refused record crosses the thread with the codes that mark it as refused data', async () => {
     const thread = WriterThread.start(store);
     expect(thread).not.toBeNull();

@@ -149,6 +149,8 @@ export class BatchWriter {
 
   /** Resolves when the queue has room again, or when waiting is pointless (database down, stopped). */
   waitForRoom(): Promise<void> {
+    // The write in flight may be done: then its room comes in a microtask, not after the event loop.
+    if (this.inflight !== null) this.store.settleFinished?.();
     if (!this.mustWait) return Promise.resolve();
     this.kick();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
@@ -238,6 +240,7 @@ export class BatchWriter {
    * database answers (records are never dropped for speed) and drops it while it does not.
    */
   private admit(folds: boolean, toMemory: (buffer: RecordBuffer) => void, toSpool: (q: number) => SpoolRecord): void {
+    if (this.inflight !== null) this.store.settleFinished?.();
     if (this.stopped) {
       this.drop();
       return;

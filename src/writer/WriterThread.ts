@@ -8,6 +8,14 @@ import { toWire, type WireBatch } from './wireBatch';
 /** What the BatchWriter writes through: the store itself, or a writer thread. */
 export interface BatchSink {
   writeBatch(batch: WriteBatch): Promise<void>;
+  /** Settles a write that has finished but whose completion has not been delivered yet. */
+  settleFinished?(): void;
+}
+
+/** What the thread starts with: where to connect, and where it posts the id of each batch it committed. */
+export interface ThreadData {
+  store: NonNullable<ExecutionStore['reopenOptions']>;
+  committed: Int32Array;
 }
 
 export type ThreadRequest = { kind: 'write'; id: number; batch: WireBatch } | { kind: 'close' };
@@ -43,6 +51,13 @@ export class WriterThread implements BatchSink {
   readonly ready: Promise<void>;
   private closing: Promise<void> | null = null;
   private exited = false;
+  /**
+   * The id of the last batch the thread committed, written by the thread before it replies. A
+   * workflow thread running a long chain of promises reads its messages only when the chain
+   * ends; reading this instead, as records come in, hands the next batch over without that wait
+   * (bench throughput: the reply came 35–45 ms after the commit, each batch).
+   */
+  private readonly committed = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
 
   /** A writer thread for `store`, or null when the store cannot be reopened elsewhere (a DataSource handed in) or there is no compiled entry. */
   static start(store: ExecutionStore): WriterThread | null {
@@ -51,7 +66,8 @@ export class WriterThread implements BatchSink {
   }
 
   private constructor(private readonly store: ExecutionStore) {
-    this.worker = new Worker(ENTRY, { workerData: store.reopenOptions, resourceLimits: HEAP_LIMITS });
+    const workerData: ThreadData = { store: store.reopenOptions!, committed: this.committed };
+    this.worker = new Worker(ENTRY, { workerData, resourceLimits: HEAP_LIMITS });
     let opened: (ok: boolean) => void = () => undefined;
     this.ready = new Promise<boolean>((resolve) => (opened = resolve)).then((ok) => {
       if (!ok) this.usable = false;
@@ -82,6 +98,12 @@ export class WriterThread implements BatchSink {
     this.updateRef();
     this.worker.postMessage({ kind: 'write', id, batch: toWire(batch) } satisfies ThreadRequest);
     return written;
+  }
+
+  settleFinished(): void {
+    if (this.pending.size === 0) return;
+    const committed = Atomics.load(this.committed, 0);
+    for (const id of this.pending.keys()) if (id <= committed) this.settle({ kind: 'written', id });
   }
 
   /** Closes the thread's connection and ends it; batches still sent are written first. */
@@ -120,6 +142,9 @@ export class WriterThread implements BatchSink {
   /** The thread is gone: its writes in flight failed (the writer retries them), later ones use the store. */
   private fail(error: Error): void {
     this.usable = false;
+    // A batch it committed before going did not fail: retried, its completions folded into its
+    // inserts meanwhile would be skipped with them.
+    this.settleFinished();
     const waiters = [...this.pending.values()];
     this.pending.clear();
     this.updateRef();
