@@ -183,6 +183,33 @@ describe('sync and async methods', () => {
     expect(execution.steps[0]).toMatchObject({ nodeId: 'adder', status: 'success', inputData: [1, 2], outputData: 3, stepIndex: 0 });
   });
 
+  test('an async generator method still returns its iterator on the first call, in strict mode too', async () => {
+    await logger.shutdown();
+    await useLogger({ durability: 'strict' }).ready;
+    class Counter {
+      readonly id = 'counter';
+      @LoggedNode()
+      async *execute(to: number): AsyncGenerator<number> {
+        for (let i = 1; i <= to; i++) yield i;
+      }
+    }
+    class CountingWorkflow {
+      readonly id = 'counting';
+      @LoggedWorkflow()
+      async run(to: number): Promise<number[]> {
+        const iterator = new Counter().execute(to);
+        expect(iterator instanceof Promise).toBe(false);
+        const seen: number[] = [];
+        for await (const i of iterator) seen.push(i);
+        return seen;
+      }
+    }
+    expect(await new CountingWorkflow().run(3)).toEqual([1, 2, 3]);
+    const execution = await onlyExecution();
+    expect(execution.status).toBe('success');
+    expect(execution.steps.map((step) => step.nodeId)).toEqual(['counter']);
+  });
+
   class DelayNode {
     readonly id = 'delay';
 

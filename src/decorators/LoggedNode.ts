@@ -1,6 +1,6 @@
 import { executionContext } from '../logger/context';
 import type { NodeSite, SkipNodeParams } from '../logger/ExecutionLogger';
-import { className, methodDecorator, ownLabel, preserveIdentity, type Method, type MethodDecorator } from './decorate';
+import { alwaysReturnsPromise, className, methodDecorator, ownLabel, preserveIdentity, type Method, type MethodDecorator } from './decorate';
 
 export interface LoggedNodeOptions {
   /** @default `this.id`, else the class name */
@@ -28,7 +28,7 @@ export function LoggedNode(options: LoggedNodeOptions = {}): MethodDecorator {
       nodeName: byInstance<string | null>(options.nodeName, (self) => ownLabel(self, 'label') ?? ownLabel(self, 'name') ?? null),
       inputs: options.inputs ?? defaultInputs,
       outputs: options.outputs ?? ((result) => result),
-      returnsPromise: false,
+      returnsPromise: alwaysReturnsPromise(method),
     };
     // `arguments`, not rest parameters: the unlogged path must not allocate an array per call.
     const wrapper: Method = function (this: unknown) {

@@ -1,6 +1,6 @@
 import type { TriggerType } from '../entities';
 import { ExecutionLogger, type WorkflowSite } from '../logger/ExecutionLogger';
-import { className, methodDecorator, ownLabel, preserveIdentity, resolver, type Method, type MethodDecorator, type Resolvable } from './decorate';
+import { alwaysReturnsPromise, className, methodDecorator, ownLabel, preserveIdentity, resolver, type Method, type MethodDecorator, type Resolvable } from './decorate';
 
 export interface LoggedWorkflowOptions {
   /** @default `this.id`, else the class name */
@@ -31,7 +31,7 @@ export function LoggedWorkflow(options: LoggedWorkflowOptions = {}): MethodDecor
       triggerType: resolver<TriggerType>(options.triggerType, () => 'manual'),
       triggerData: options.triggerData ?? ((_self, args) => args[0]),
       metadata: options.metadata ?? (() => undefined),
-      returnsPromise: false,
+      returnsPromise: alwaysReturnsPromise(method),
     };
     const pickLogger = loggerPicker(options.logger);
     const wrapper: Method = function (this: unknown, ...args: unknown[]) {

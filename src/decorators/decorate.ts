@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /** A method as the decorators see it: any `this`, any arguments. */
 export type Method = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -60,6 +62,14 @@ export function preserveIdentity(wrapper: Method, method: Method): Method {
 
 /** An option given as a value, or as a function of the instance and the call's arguments. */
 // `args` is `any` so that callers may type it as their method's parameter tuple.
+/**
+ * Whether every call of `method` returns a promise: a native `async` function (not an async
+ * generator, which returns an iterator). Transpiled async code is learned from its first result.
+ */
+export function alwaysReturnsPromise(method: Method): boolean {
+  return types.isAsyncFunction(method) && !types.isGeneratorFunction(method);
+}
+
 export type Resolvable<T> = T | ((self: any, args: any) => T);
 
 export function resolver<T>(option: Resolvable<T> | undefined, fallback: (self: any, args: unknown[]) => T): (self: unknown, args: unknown[]) => T {

@@ -55,7 +55,10 @@ export interface WorkflowSite {
   triggerType(self: unknown, args: unknown[]): TriggerType;
   triggerData(self: unknown, args: unknown[]): unknown;
   metadata(self: unknown, args: unknown[]): unknown;
-  /** Learned from the first result: lets strict mode persist the start before an async body runs. */
+  /**
+   * Whether calls return promises: known up front for an `async` function, else learned from the
+   * first result. Lets strict mode persist the start, and backpressure wait, before the body runs.
+   */
   returnsPromise: boolean;
 }
 
