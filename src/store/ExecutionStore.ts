@@ -63,10 +63,10 @@ export class ExecutionStore {
   readonly reopenOptions: SqliteStoreOptions | PostgresStoreOptions | null;
   /**
    * @internal Batches travel as one JSON parameter (the default: least work on the calling
-   * thread), or as bound parameters (least work in all: what the writer thread uses, where the
-   * calling thread is not the workflows').
+   * thread, since the database unpacks it elsewhere), or as bound parameters (least work in all:
+   * what the writer thread uses, where the calling thread is not the workflows').
    */
-  jsonBatches = true;
+  jsonBatches: boolean;
   private readonly owned: boolean;
   private readonly transactions = new SerialQueue();
   private readonly executions: Repository<WorkflowExecution>;
@@ -80,6 +80,10 @@ export class ExecutionStore {
     this.dialect = opened.dialect;
     this.owned = opened.owned;
     this.target = opened.target;
+    // better-sqlite3 runs each statement on the calling thread: the JSON would be both encoded and
+    // unpacked there. Bound parameters write twice as fast on it (bench throughput: 28 000 against
+    // 54 000 steps/s).
+    this.jsonBatches = this.dataSource.options.type !== 'better-sqlite3';
     this.executions = this.dataSource.getRepository(WorkflowExecution);
     this.steps = this.dataSource.getRepository(ExecutionStep);
   }
