@@ -60,8 +60,6 @@ export function preserveIdentity(wrapper: Method, method: Method): Method {
   return wrapper;
 }
 
-/** An option given as a value, or as a function of the instance and the call's arguments. */
-// `args` is `any` so that callers may type it as their method's parameter tuple.
 /**
  * Whether every call of `method` returns a promise: a native `async` function (not an async
  * generator, which returns an iterator). Transpiled async code is learned from its first result.
@@ -70,6 +68,8 @@ export function alwaysReturnsPromise(method: Method): boolean {
   return types.isAsyncFunction(method) && !types.isGeneratorFunction(method);
 }
 
+/** An option given as a value, or as a function of the instance and the call's arguments. */
+// `args` is `any` so that callers may type it as their method's parameter tuple.
 export type Resolvable<T> = T | ((self: any, args: any) => T);
 
 export function resolver<T>(option: Resolvable<T> | undefined, fallback: (self: any, args: unknown[]) => T): (self: unknown, args: unknown[]) => T {
