@@ -1,8 +1,10 @@
+import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'build/**', 'node_modules/**', '__tests__/fixtures/**', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
+  prettier,
   {
     languageOptions: {
       parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname },

@@ -94,9 +94,7 @@ function snapshot(value: unknown, seen = new Map<object, number>()): unknown {
         String(key),
         descriptor.enumerable,
         descriptor.configurable,
-        'value' in descriptor
-          ? [descriptor.writable, snapshot(descriptor.value, seen)]
-          : [descriptor.get?.name, descriptor.set?.name],
+        'value' in descriptor ? [descriptor.writable, snapshot(descriptor.value, seen)] : [descriptor.get?.name, descriptor.set?.name],
       ];
     }),
   };
@@ -150,13 +148,7 @@ describe('captureData representations', () => {
     expect(capture(null)).toBeNull();
     expect(Object.is(capture(-0), 0)).toBe(true);
     expect(capture(Number.NaN)).toBeNull();
-    expect(capture([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 1e21, -7])).toStrictEqual([
-      null,
-      null,
-      0,
-      1e21,
-      -7,
-    ]);
+    expect(capture([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 1e21, -7])).toStrictEqual([null, null, 0, 1e21, -7]);
   });
 
   test('undefined: omitted in objects, null in arrays, undefined at top level', () => {
@@ -525,11 +517,7 @@ describe('captureData never throws and never mutates', () => {
 
 describe('redaction', () => {
   test.each([
-    [
-      'api key',
-      ['apiKey', 'api_key', 'api-key', 'API_KEY', 'x-api-key', 'apikey', 'Api Key', 'X-API-KEY'],
-      ['apiary', 'keyboard', 'api'],
-    ],
+    ['api key', ['apiKey', 'api_key', 'api-key', 'API_KEY', 'x-api-key', 'apikey', 'Api Key', 'X-API-KEY'], ['apiary', 'keyboard', 'api']],
     ['private key', ['privateKey', 'private_key', 'PRIVATE-KEY', 'sshPrivateKey'], ['private', 'keyPrivate']],
     ['token', ['token', 'accessToken', 'refresh_token', 'X-Token'], ['tok', 'toke n']],
     ['password', ['password', 'PASSWORD', 'userPassword', 'password_hash'], ['pass', 'word']],
@@ -631,10 +619,7 @@ describe('redaction', () => {
   });
 
   test('global and sticky patterns redact consistently', () => {
-    const out = captureData(
-      { token: 1, a: { token: 2 }, b: [{ token: 3 }, { token: 4 }] },
-      { maxDataSize: UNLIMITED, redact: /token/gy },
-    );
+    const out = captureData({ token: 1, a: { token: 2 }, b: [{ token: 3 }, { token: 4 }] }, { maxDataSize: UNLIMITED, redact: /token/gy });
     expect(JSON.stringify(out).match(/\[REDACTED\]/g)).toHaveLength(4);
   });
 
@@ -644,14 +629,7 @@ describe('redaction', () => {
       fc.property(fc.array(word, { minLength: 1, maxLength: 3 }), (words) => {
         const pattern = buildRedactPattern([words.join(' ')]);
         const camel = words.map((w, i) => (i === 0 ? w : w[0]?.toUpperCase() + w.slice(1))).join('');
-        const spellings = [
-          camel,
-          words.join('_'),
-          words.join('-'),
-          words.join('_').toUpperCase(),
-          words.join(''),
-          `x-${words.join('-')}`,
-        ];
+        const spellings = [camel, words.join('_'), words.join('-'), words.join('_').toUpperCase(), words.join(''), `x-${words.join('-')}`];
         for (const spelling of spellings) expect(`${spelling}: ${pattern.test(spelling)}`).toBe(`${spelling}: true`);
       }),
     );
@@ -686,7 +664,7 @@ describe('size cap', () => {
       { text: 'plain ascii '.repeat(30) },
       { unicode: 'héllo wörld ✓ 日本語 '.repeat(15), emoji: '😀👍🏽🇫🇷'.repeat(20) },
       { quotes: '"\\/"\'\\'.repeat(50), control: '\u0000\u0001\b\t\n\f\r\u001f\u007f'.repeat(20) },
-      { lone: '\ud800 a \udfff b \ud83d'.repeat(20), 'key "with" \\ escapes\n': 1, 'ключ': 'значение' },
+      { lone: '\ud800 a \udfff b \ud83d'.repeat(20), 'key "with" \\ escapes\n': 1, ключ: 'значение' },
       [1.5, -0, 1e21, 5e-7, -123456789, Number.MAX_VALUE, 2 ** 53, 0.1 + 0.2, ...Array.from({ length: 40 }, (_, i) => i * 99)],
       {
         map: new Map([['x', [1, 2]]]),
@@ -850,11 +828,42 @@ describe('properties over arbitrary inputs', () => {
   test('never throws on hostile objects mixed into arbitrary data', () => {
     // Built inside the property from indices: fast-check could not print these values.
     const makers: (() => unknown)[] = [
-      () => new Proxy({}, { ownKeys: () => { throw new Error('k'); } }),
-      () => new Proxy([], { get: () => { throw new Error('g'); } }),
-      () => new Proxy({}, { getPrototypeOf: () => { throw new Error('p'); } }),
-      () => Object.defineProperty({}, 'x', { enumerable: true, get: () => { throw new Error('x'); } }),
-      () => ({ toJSON: () => { throw new Error('j'); } }),
+      () =>
+        new Proxy(
+          {},
+          {
+            ownKeys: () => {
+              throw new Error('k');
+            },
+          },
+        ),
+      () =>
+        new Proxy([], {
+          get: () => {
+            throw new Error('g');
+          },
+        }),
+      () =>
+        new Proxy(
+          {},
+          {
+            getPrototypeOf: () => {
+              throw new Error('p');
+            },
+          },
+        ),
+      () =>
+        Object.defineProperty({}, 'x', {
+          enumerable: true,
+          get: () => {
+            throw new Error('x');
+          },
+        }),
+      () => ({
+        toJSON: () => {
+          throw new Error('j');
+        },
+      }),
       () => {
         const { proxy, revoke } = Proxy.revocable({}, {});
         revoke();
@@ -879,9 +888,24 @@ describe('properties over arbitrary inputs', () => {
   test('no sensitive value survives anywhere, previews included', () => {
     const SECRET = 'S3CR3T-VALUE';
     const sensitiveKey = fc.constantFrom(
-      'password', 'Password', 'passwd', 'client_secret', 'accessToken', 'refresh_token', 'apiKey', 'api_key',
-      'api-key', 'API_KEY', 'x-api-key', 'apikey', 'Authorization', 'cookie', 'Set-Cookie', 'privateKey',
-      'private_key', 'credentials',
+      'password',
+      'Password',
+      'passwd',
+      'client_secret',
+      'accessToken',
+      'refresh_token',
+      'apiKey',
+      'api_key',
+      'api-key',
+      'API_KEY',
+      'x-api-key',
+      'apikey',
+      'Authorization',
+      'cookie',
+      'Set-Cookie',
+      'privateKey',
+      'private_key',
+      'credentials',
     );
     const plainKey = fc.string({ maxLength: 8 }).filter((key) => !REDACT.test(key));
     const secretValue = fc.constantFrom<() => unknown>(
@@ -895,7 +919,10 @@ describe('properties over arbitrary inputs', () => {
     const { node } = fc.letrec((tie) => {
       const entry = fc.oneof(
         fc.tuple(plainKey, tie('node')),
-        fc.tuple(sensitiveKey, secretValue.map((make) => make())),
+        fc.tuple(
+          sensitiveKey,
+          secretValue.map((make) => make()),
+        ),
       );
       return {
         node: fc.oneof(
@@ -905,9 +932,7 @@ describe('properties over arbitrary inputs', () => {
           fc.array(tie('node'), { maxLength: 4 }),
           fc.array(entry, { maxLength: 4 }).map((entries) => new Map(entries)),
           fc.array(tie('node'), { maxLength: 3 }).map((values) => new Set(values)),
-          fc
-            .array(entry, { maxLength: 3 })
-            .map((entries) => Object.assign(new Error('failure'), Object.fromEntries(entries))),
+          fc.array(entry, { maxLength: 3 }).map((entries) => Object.assign(new Error('failure'), Object.fromEntries(entries))),
         ),
       };
     });
@@ -974,9 +999,10 @@ describe('properties over arbitrary inputs', () => {
       (key, child) => Object.assign(new Error('e'), { [key]: child }),
       (key, child) => Object.assign(Object.create(null) as object, { [key]: child }),
       (key, child) => Object.freeze({ [key]: child }),
-      (key, child) => new (class Holder {
-        constructor(readonly held: Record<string, unknown>) {}
-      })({ [key]: child }),
+      (key, child) =>
+        new (class Holder {
+          constructor(readonly held: Record<string, unknown>) {}
+        })({ [key]: child }),
     ];
     const HOLDER = wrappers.length - 1;
     const path = fc.array(fc.tuple(fc.nat({ max: wrappers.length - 1 }), fc.string({ unit: 'grapheme-ascii', maxLength: 6 })), {

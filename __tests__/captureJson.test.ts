@@ -37,9 +37,11 @@ const exotic = fc.oneof(
   fc.constant(() => 1),
   fc.constant(Symbol('s')),
   fc.constant({ toJSON: () => 'custom' }),
-  fc.constant(new (class Point {
-    x = 1;
-  })()),
+  fc.constant(
+    new (class Point {
+      x = 1;
+    })(),
+  ),
 );
 
 describe('captureJson', () => {

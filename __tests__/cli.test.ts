@@ -41,10 +41,15 @@ function cli(args: readonly string[], options: { env?: Record<string, string | u
     else env[name] = value;
   }
   return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { env, cwd: options.cwd ?? ROOT, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [MAIN, ...args],
+      { env, cwd: options.cwd ?? ROOT, maxBuffer: 256 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -139,7 +144,8 @@ describe('CLI building blocks', () => {
       5_400_000,
       14 * DAY,
     ]);
-    for (const bad of ['30', 'd', '-1d', '1 d', '1x', '', '1e3s', 'NaNs']) expect(() => parseDuration(bad, '--older-than')).toThrow(/--older-than/);
+    for (const bad of ['30', 'd', '-1d', '1 d', '1x', '', '1e3s', 'NaNs'])
+      expect(() => parseDuration(bad, '--older-than')).toThrow(/--older-than/);
     expect(parseTimeBound('1h', '--since', 10 * HOUR)).toBe(9 * HOUR);
     expect(parseTimeBound('2025-01-31T12:00:00Z', '--since')).toBe(Date.UTC(2025, 0, 31, 12));
     expect(() => parseTimeBound('yesterday', '--since')).toThrow(/--since/);
@@ -176,19 +182,20 @@ describe('CLI building blocks', () => {
 
   test('terminal text: control characters escaped, emoji and CJK two columns wide', () => {
     expect(sanitize('a\nb\u001b[2Jc\u009b')).toBe('a\\nb\\u001b[2Jc\\u009b');
-    expect([displayWidth('abc'), displayWidth('🚀'), displayWidth('名前'), displayWidth('e\u0301'), displayWidth('\u001b[31mok\u001b[39m')]).toEqual([
-      3, 2, 4, 1, 2,
-    ]);
+    expect([
+      displayWidth('abc'),
+      displayWidth('🚀'),
+      displayWidth('名前'),
+      displayWidth('e\u0301'),
+      displayWidth('\u001b[31mok\u001b[39m'),
+    ]).toEqual([3, 2, 4, 1, 2]);
   });
 
   test('CSV fields are quoted exactly when RFC 4180 needs it', () => {
     expect(csvRow(['a', 'b c', 'x,y', 'say "hi"', 'l1\nl2', ''])).toBe('a,b c,"x,y","say ""hi""","l1\nl2",\r\n');
-    expect([csvValue(null, 'errorMessage'), csvValue(0, 'durationMs'), csvValue('x', 'inputData'), csvValue({ a: 1 }, 'metadata')]).toEqual([
-      '',
-      '0',
-      '"x"',
-      '{"a":1}',
-    ]);
+    expect([csvValue(null, 'errorMessage'), csvValue(0, 'durationMs'), csvValue('x', 'inputData'), csvValue({ a: 1 }, 'metadata')]).toEqual(
+      ['', '0', '"x"', '{"a":1}'],
+    );
     expect(parseCsv(csvRow([TRICKY, 'b']))).toEqual([[TRICKY, 'b']]);
   });
 });
@@ -277,7 +284,10 @@ describe('flowtrail binary: help, version, usage errors', () => {
 
   test('FLOWTRAIL_DEBUG adds the stack; without it there is none', async () => {
     const missing = join(scratch(), 'x.sqlite');
-    const [quiet, debug] = await Promise.all([cli(['list', '--db', missing]), cli(['list', '--db', missing], { env: { FLOWTRAIL_DEBUG: '1' } })]);
+    const [quiet, debug] = await Promise.all([
+      cli(['list', '--db', missing]),
+      cli(['list', '--db', missing], { env: { FLOWTRAIL_DEBUG: '1' } }),
+    ]);
     expect(quiet.stderr.split('\n')).toHaveLength(2);
     expect(debug.stderr).toMatch(/^flowtrail: no database at .*\nCliError: no database at .*\n\s+at /);
   });
@@ -498,7 +508,9 @@ describe.each(databaseKinds)('flowtrail binary on %s', (kind) => {
     expect(failed.stdout).toContain('Error      Payment declined: "card", expired\\nretry later');
     expect(failed.stdout).toMatch(/^1  charge  http  Charge card  error\s+700ms  \|/m);
     expect(failed.stdout).toContain('Step 1 · charge (http) · error\n  Input\n    {\n      "amount": 12.5,');
-    expect(failed.stdout).toContain('  Error  Payment declined\n  Stack\n    PaymentError: Payment declined\n        at charge (pay.ts:10:5)\n        at run (runner.ts:3:1)\n');
+    expect(failed.stdout).toContain(
+      '  Error  Payment declined\n  Stack\n    PaymentError: Payment declined\n        at charge (pay.ts:10:5)\n        at run (runner.ts:3:1)\n',
+    );
     expect(failed.stdout).toContain('Error stack\n  PaymentError: Payment declined\n      at charge (pay.ts:10:5)\n');
 
     expect(child.stdout).toContain(`Parent     ${f.ordersOk.id} (step ${f.ordersOkSteps[1]?.id})`);
@@ -518,7 +530,13 @@ describe.each(databaseKinds)('flowtrail binary on %s', (kind) => {
     for (const workflowId of await store.listWorkflowIds()) expected.push({ workflowId, ...(await store.getStats({ workflowId })) });
     expect(expected.map((row) => row.workflowId)).toEqual(['billing', 'orders', 'sub-flow', `tricky,"wf"\nline 🚀`]);
     expect(JSON.parse(json.stdout)).toEqual(plain(expected));
-    expect(expected.find((row) => row.workflowId === 'orders')).toMatchObject({ total: 4, success: 1, error: 1, running: 1, interrupted: 1 });
+    expect(expected.find((row) => row.workflowId === 'orders')).toMatchObject({
+      total: 4,
+      success: 1,
+      error: 1,
+      running: 1,
+      interrupted: 1,
+    });
     // Only the error a day old is inside 30 days: 1 run, 0% success.
     expect(windowed.stdout).toBe(
       [
@@ -538,20 +556,27 @@ describe.each(databaseKinds)('flowtrail binary on %s', (kind) => {
       run('export', '--steps', '--workflow', 'orders'),
       run('export', '--format', 'csv', '--steps', '--out', file('steps.csv'), '--since', '1d'),
     ]);
-    for (const result of [runsNdjson, runsCsv, stepsNdjson, stepsCsv]) expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    for (const result of [runsNdjson, runsCsv, stepsNdjson, stepsCsv])
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     expect(runsNdjson.stdout).toBe(`Exported ${fixture.all.length} executions to ${file('runs.ndjson')}\n`);
     expect(stepsCsv.stdout).toBe(`Exported 6 executions (6 steps) to ${file('steps.csv')}\n`);
 
     const stored = (await store.listExecutions({ limit: 1000 })).items;
     const withSteps = [];
     for (const execution of stored) withSteps.push({ ...execution, steps: await store.getSteps(execution.id) });
-    const ndjson = (text: string) => text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const ndjson = (text: string) =>
+      text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(ndjson(readFileSync(file('runs.ndjson'), 'utf8'))).toEqual(plain(stored));
     expect(ndjson(stepsNdjson.stdout)).toEqual(plain(withSteps.filter((e) => e.workflowId === 'orders')));
 
     const runs = csvObjects(readFileSync(file('runs.csv'), 'utf8'));
     const executionFields = Object.keys(runs[0] ?? {});
-    expect(executionFields).toEqual(expect.arrayContaining(['id', 'workflowName', 'triggerData', 'metadata', 'parentStepId', 'errorStack']));
+    expect(executionFields).toEqual(
+      expect.arrayContaining(['id', 'workflowName', 'triggerData', 'metadata', 'parentStepId', 'errorStack']),
+    );
     expect(runs).toEqual(stored.map((execution) => pick(execution, executionFields)));
     expect(runs.find((row) => row.id === fixture.tricky.id)).toMatchObject({ workflowId: `tricky,"wf"\nline 🚀`, workflowName: TRICKY });
 
@@ -567,7 +592,8 @@ describe.each(databaseKinds)('flowtrail binary on %s', (kind) => {
     const ownStore = await own.open();
     try {
       const f = await seedCliFixture(ownStore);
-      const ownArgs = 'database' in own.options ? ['--db', own.options.database] : ['--url', own.options.url, '--schema', own.options.schema];
+      const ownArgs =
+        'database' in own.options ? ['--db', own.options.database] : ['--url', own.options.url, '--schema', own.options.schema];
       const prune = (...args: string[]) => cli(['prune', ...args, ...ownArgs]);
       const remaining = async () => ids((await ownStore.listExecutions({ limit: 1000 })).items).sort();
       const everything = ids(f.all).sort();

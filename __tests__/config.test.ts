@@ -106,7 +106,8 @@ describe('precedence: defaults → flowtrail.config.json → code → environmen
   test.each(rows)('%s / %s', (field, envVar, fileValue, codeValue, envValue, parsed) => {
     expect(CONFIG_ENV_VARS[field]).toBe(envVar);
     const file = configFile(`precedence-${field}.json`, { [field]: fileValue });
-    const read = (options: LoggerConfig, env: NodeJS.ProcessEnv) => (resolveLoggerConfig(options, env) as unknown as Record<string, unknown>)[field];
+    const read = (options: LoggerConfig, env: NodeJS.ProcessEnv) =>
+      (resolveLoggerConfig(options, env) as unknown as Record<string, unknown>)[field];
     const defaultValue = read({ configFile: false }, noEnv);
     // Each source sets a value different from the one it overrides, so every step is observable.
     expect(fileValue).not.toEqual(defaultValue);
@@ -271,17 +272,24 @@ describe('invalid values in code', () => {
   });
 
   test('settings that contradict each other throw naming the one that is off', () => {
-    expect(configError(() => resolveLoggerConfig({ configFile: false, retryDelayMs: 500, maxRetryDelayMs: 400 }, noEnv)).field).toBe('maxRetryDelayMs');
-    expect(configError(() => resolveLoggerConfig({ configFile: false, heartbeatIntervalMs: 1000, leaseMs: 1000 }, noEnv)).field).toBe('leaseMs');
+    expect(configError(() => resolveLoggerConfig({ configFile: false, retryDelayMs: 500, maxRetryDelayMs: 400 }, noEnv)).field).toBe(
+      'maxRetryDelayMs',
+    );
+    expect(configError(() => resolveLoggerConfig({ configFile: false, heartbeatIntervalMs: 1000, leaseMs: 1000 }, noEnv)).field).toBe(
+      'leaseMs',
+    );
     expect(resolveLoggerConfig({ configFile: false, heartbeatIntervalMs: 1000, leaseMs: 1001 }, noEnv).leaseMs).toBe(1001);
   });
 
   // Node timers take at most 2^31-1 ms; a longer interval would overflow to 1 ms (TimeoutOverflowWarning).
-  test.each([['heartbeatIntervalMs'], ['flushIntervalMs'], ['maxRetryDelayMs']])('%s above the timer limit (2^31-1 ms) is rejected', (field) => {
-    const value = 2 ** 31;
-    const error = configError(() => resolveLoggerConfig({ configFile: false, [field]: value } as LoggerConfig, noEnv));
-    expect(error.field).toBe(field);
-  });
+  test.each([['heartbeatIntervalMs'], ['flushIntervalMs'], ['maxRetryDelayMs']])(
+    '%s above the timer limit (2^31-1 ms) is rejected',
+    (field) => {
+      const value = 2 ** 31;
+      const error = configError(() => resolveLoggerConfig({ configFile: false, [field]: value } as LoggerConfig, noEnv));
+      expect(error.field).toBe(field);
+    },
+  );
 });
 
 describe('invalid environment', () => {

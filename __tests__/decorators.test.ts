@@ -44,9 +44,13 @@ interface Compiled {
 async function compileFixture(fixture: string, project: string, outRoot: string): Promise<Compiled> {
   const outDir = join(outRoot, '__tests__', 'fixtures', fixture);
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [tscBin, '-p', join(repoRoot, '__tests__', 'fixtures', fixture, project), '--outDir', outDir], {
-      cwd: repoRoot,
-    });
+    const { stdout, stderr } = await execFileAsync(
+      process.execPath,
+      [tscBin, '-p', join(repoRoot, '__tests__', 'fixtures', fixture, project), '--outDir', outDir],
+      {
+        cwd: repoRoot,
+      },
+    );
     return { exitCode: 0, output: stdout + stderr, outDir };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -421,15 +425,19 @@ describe('what passes through the wrapper untouched', () => {
     const originals: unknown[] = [];
     const seenAfter: unknown[] = [];
     /** Applied before @LoggedNode (written below it): defines metadata on the original function. */
-    const Route = (path: string): MethodDecorator => (_target, _key, descriptor) => {
-      originals.push(descriptor.value);
-      Reflect.defineMetadata('route', path, descriptor.value as object);
-    };
+    const Route =
+      (path: string): MethodDecorator =>
+      (_target, _key, descriptor) => {
+        originals.push(descriptor.value);
+        Reflect.defineMetadata('route', path, descriptor.value as object);
+      };
     /** Applied after @LoggedNode (written above it): sees the wrapper. */
-    const Guard = (role: string): MethodDecorator => (_target, _key, descriptor) => {
-      seenAfter.push(Reflect.getMetadata('route', descriptor.value as object));
-      Reflect.defineMetadata('guard', role, descriptor.value as object);
-    };
+    const Guard =
+      (role: string): MethodDecorator =>
+      (_target, _key, descriptor) => {
+        seenAfter.push(Reflect.getMetadata('route', descriptor.value as object));
+        Reflect.defineMetadata('guard', role, descriptor.value as object);
+      };
 
     class Api {
       readonly id = 'api';
@@ -586,7 +594,11 @@ describe('defaults (DESIGN.md)', () => {
   }
 
   test.each([
-    ['id, type and label', { id: 'n1', type: 'http', label: 'Fetch', name: 'ignored' }, { nodeId: 'n1', nodeType: 'http', nodeName: 'Fetch' }],
+    [
+      'id, type and label',
+      { id: 'n1', type: 'http', label: 'Fetch', name: 'ignored' },
+      { nodeId: 'n1', nodeType: 'http', nodeName: 'Fetch' },
+    ],
     ['name when there is no label', { id: 'n2', type: 'http', name: 'By name' }, { nodeId: 'n2', nodeType: 'http', nodeName: 'By name' }],
     ['the class name when there is no type; no name', { id: 'n3' }, { nodeId: 'n3', nodeType: 'PlainNode', nodeName: null }],
     ['a numeric id as text', { id: 42, type: 't' }, { nodeId: '42', nodeType: 't', nodeName: null }],
@@ -684,7 +696,10 @@ describe('options', () => {
       return new ConfiguredNode(3).execute(order.kind.length, request.path);
     }
 
-    @LoggedWorkflow({ workflowId: (self, args) => `${self.prefix}:${String(args[0])}`, triggerType: (_self, args) => (args[0] === 'cron' ? 'schedule' : 'test') })
+    @LoggedWorkflow({
+      workflowId: (self, args) => `${self.prefix}:${String(args[0])}`,
+      triggerType: (_self, args) => (args[0] === 'cron' ? 'schedule' : 'test'),
+    })
     runByFunction(source: string): string {
       return source;
     }
@@ -701,9 +716,23 @@ describe('options', () => {
       metadata: { tenant: 't-1' },
       status: 'success',
     });
-    expect(execution.steps.map(({ nodeId, nodeType, nodeName, inputData, outputData }) => ({ nodeId, nodeType, nodeName, inputData, outputData }))).toEqual([
+    expect(
+      execution.steps.map(({ nodeId, nodeType, nodeName, inputData, outputData }) => ({
+        nodeId,
+        nodeType,
+        nodeName,
+        inputData,
+        outputData,
+      })),
+    ).toEqual([
       { nodeId: 'fixed-id', nodeType: 'valued', nodeName: 'VALUED', inputData: null, outputData: null },
-      { nodeId: 'node-3', nodeType: 'custom-type', nodeName: 'Custom name', inputData: { first: 4, by: 3 }, outputData: { doubled: 10, by: 3 } },
+      {
+        nodeId: 'node-3',
+        nodeType: 'custom-type',
+        nodeName: 'Custom name',
+        inputData: { first: 4, by: 3 },
+        outputData: { doubled: 10, by: 3 },
+      },
     ]);
   });
 
@@ -788,7 +817,11 @@ describe('options', () => {
     }
     expect(new SumWorkflow().run({ a: 1, b: 2 })).toEqual({ sum: 3 });
     const execution = await onlyExecution();
-    expect({ triggerData: execution.triggerData, inputData: execution.steps[0]!.inputData, outputData: execution.steps[0]!.outputData }).toEqual(expected);
+    expect({
+      triggerData: execution.triggerData,
+      inputData: execution.steps[0]!.inputData,
+      outputData: execution.steps[0]!.outputData,
+    }).toEqual(expected);
   });
 });
 
@@ -823,7 +856,13 @@ describe('what the steps record', () => {
       [1, 'else-branch', 'skipped'],
       [2, 'after', 'success'],
     ]);
-    expect(steps[1]).toMatchObject({ id: skippedIds[0], nodeType: 'if', nodeName: 'Else', errorMessage: 'condition was false', durationMs: 0 });
+    expect(steps[1]).toMatchObject({
+      id: skippedIds[0],
+      nodeType: 'if',
+      nodeName: 'Else',
+      errorMessage: 'condition was false',
+      durationMs: 0,
+    });
   });
 
   test('an error cause chain is kept in errorStack ("Caused by:"), on the step and on the execution', async () => {

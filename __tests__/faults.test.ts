@@ -1,5 +1,17 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Client } from 'pg';
@@ -35,7 +47,11 @@ interface Report {
 
 function collector(): { reports: Report[]; onError: (error: unknown, context: ErrorContext) => void } {
   const reports: Report[] = [];
-  return { reports, onError: (error, context) => reports.push({ operation: context.operation, message: error instanceof Error ? error.message : String(error) }) };
+  return {
+    reports,
+    onError: (error, context) =>
+      reports.push({ operation: context.operation, message: error instanceof Error ? error.message : String(error) }),
+  };
 }
 
 const writeReports = (reports: Report[]) => reports.filter((report) => report.operation === 'write');
@@ -96,7 +112,11 @@ async function drive(
 
 function faultLine(fault: string, figures: Record<string, unknown>): void {
   // One line per fault, for the README's table.
-  console.log(`FAULT ${fault}: ${Object.entries(figures).map(([key, value]) => `${key}=${value}`).join(' ')}`);
+  console.log(
+    `FAULT ${fault}: ${Object.entries(figures)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(' ')}`,
+  );
 }
 
 /** Runs a setup step that needs a privilege or a tool; says why a suite cannot run here, or undefined. */
@@ -113,9 +133,11 @@ function unavailable(probe: () => void): string | undefined {
 function describeIf(reason: string | undefined, name: string, body: () => void): void {
   if (reason === undefined) return describe(name, body);
   if (process.env.CI) {
-    return describe(name, () => test('can run here (required on CI)', () => {
-      throw new Error(`${name}: ${reason}`);
-    }));
+    return describe(name, () =>
+      test('can run here (required on CI)', () => {
+        throw new Error(`${name}: ${reason}`);
+      }),
+    );
   }
   process.stderr.write(`\n!!! ${name}: SKIPPED (${reason})\n\n`);
   describe.skip(name, body);
@@ -366,7 +388,14 @@ describeIf(tmpfsUnavailable, 'SQLite on a disk that fills up', () => {
       const store = await ExecutionStore.open({ database: join(folder, 'history.sqlite') });
       const { reports, onError } = collector();
       const spoolDir = mkdtempSync(join(tmpdir(), 'flowtrail-spool-'));
-      const logger = new ExecutionLogger(store, { configFile: false, durability, retryDelayMs: 20, maxRetryDelayMs: 200, spoolDir, onError });
+      const logger = new ExecutionLogger(store, {
+        configFile: false,
+        durability,
+        retryDelayMs: 20,
+        maxRetryDelayMs: 200,
+        spoolDir,
+        onError,
+      });
       try {
         await logger.ready;
         const run = faultWorkflow(logger);

@@ -128,11 +128,7 @@ const nodeSpec: fc.Arbitrary<NodeSpec> = fc.record({
   nodeName: fc.option(hostile),
   input: hostile,
   inputKey: shortHostile,
-  outcome: fc.oneof(
-    fc.record({ output: hostile }),
-    fc.record({ fail: hostile }),
-    fc.record({ skip: hostile }),
-  ),
+  outcome: fc.oneof(fc.record({ output: hostile }), fc.record({ fail: hostile }), fc.record({ skip: hostile })),
 });
 
 const workflowSpec: fc.Arbitrary<WorkflowSpec> = fc.record({
@@ -291,7 +287,12 @@ describe.each(databaseKinds)('hostile input on %s', (kind) => {
     const expectedSteps = (spec: WorkflowSpec) =>
       spec.nodes.map((node, stepIndex) => {
         const { outcome } = node;
-        const base = { stepIndex, nodeId: text(node.nodeId), nodeType: text(node.nodeType), nodeName: node.nodeName === null ? null : text(node.nodeName) };
+        const base = {
+          stepIndex,
+          nodeId: text(node.nodeId),
+          nodeType: text(node.nodeType),
+          nodeName: node.nodeName === null ? null : text(node.nodeName),
+        };
         if ('skip' in outcome) return { ...base, status: 'skipped', errorMessage: text(outcome.skip), inputData: null, outputData: null };
         const inputData = captured(logger, nodeInput(node));
         if ('fail' in outcome) return { ...base, status: 'error', errorMessage: text(outcome.fail), inputData, outputData: null };
@@ -342,7 +343,12 @@ describe.each(databaseKinds)('hostile input on %s', (kind) => {
               const failed = sameId.filter((entry) => entry.spec.fail !== null).map((entry) => entry.id);
               expect(sorted(await listAll(store, { workflowId: spec.workflowId, status: 'error' }))).toEqual(sorted(failed));
               const stats = await store.getStats({ workflowId: spec.workflowId });
-              expect(stats).toMatchObject({ total: wanted.length, error: failed.length, success: wanted.length - failed.length, running: 0 });
+              expect(stats).toMatchObject({
+                total: wanted.length,
+                error: failed.length,
+                success: wanted.length - failed.length,
+                running: 0,
+              });
 
               const sameTrigger = all.filter((entry) => text(entry.spec.triggerType) === text(spec.triggerType));
               expect(sorted(await listAll(store, { triggerType: spec.triggerType }))).toEqual(sorted(sameTrigger.map((entry) => entry.id)));
@@ -447,8 +453,8 @@ const CLI_VALUES = [
   '%',
   '_',
   '" OR 1=1 -- \\ 😀 مرحبا \u202eexe',
-  "--workflow=x $(touch pwned) `touch pwned2` ' \" ; | & > out",
-  `4k ${'👩‍👩‍👧\\%_\''.repeat(300)}`,
+  '--workflow=x $(touch pwned) `touch pwned2` \' " ; | & > out',
+  `4k ${"👩‍👩‍👧\\%_'".repeat(300)}`,
 ];
 
 describe.each(databaseKinds)('hostile values through the CLI on %s', (kind) => {
@@ -484,12 +490,15 @@ describe.each(databaseKinds)('hostile values through the CLI on %s', (kind) => {
       );
       CLI_VALUES.forEach((value, i) => {
         const [list, stats, byTrigger, show] = results.slice(i * 4, i * 4 + 4) as [Result, Result, Result, Result];
-        for (const result of [list, stats, byTrigger, show]) expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+        for (const result of [list, stats, byTrigger, show])
+          expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
         const page = JSON.parse(list.stdout) as { items: WorkflowExecution[] };
         expect(sorted(page.items.map((item) => item.id))).toEqual(sorted(ids.get(value) ?? []));
         for (const item of page.items) expect(item).toMatchObject({ workflowId: value, workflowName: `${value} name`, triggerType: value });
         expect(JSON.parse(stats.stdout)).toMatchObject([{ workflowId: value, total: 2, success: 2 }]);
-        expect(sorted((JSON.parse(byTrigger.stdout) as { items: WorkflowExecution[] }).items.map((item) => item.id))).toEqual(sorted(ids.get(value) ?? []));
+        expect(sorted((JSON.parse(byTrigger.stdout) as { items: WorkflowExecution[] }).items.map((item) => item.id))).toEqual(
+          sorted(ids.get(value) ?? []),
+        );
         expect(JSON.parse(show.stdout)).toMatchObject({
           workflowId: value,
           steps: [{ nodeId: value, nodeType: value, nodeName: value, inputData: { value }, outputData: { value } }],

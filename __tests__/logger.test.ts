@@ -1,4 +1,12 @@
-import { ExecutionLogger, ExecutionStep, LoggedNode, LoggedWorkflow, WorkflowExecution, type ExecutionStore, type LoggerConfig } from '../src';
+import {
+  ExecutionLogger,
+  ExecutionStep,
+  LoggedNode,
+  LoggedWorkflow,
+  WorkflowExecution,
+  type ExecutionStore,
+  type LoggerConfig,
+} from '../src';
 import { databaseKinds, makeDatabase, type TestDatabase } from './support/databases';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -75,10 +83,17 @@ describe.each(databaseKinds)('ExecutionLogger on %s', (kind) => {
 
   test('the imperative lifecycle creates the execution on start and completes it', async () => {
     makeLogger({ durability: 'strict' });
-    const id = await logger.startExecution({ workflowId: 'imp', workflowName: 'Imperative', triggerType: 'webhook', triggerData: { a: 1 } });
+    const id = await logger.startExecution({
+      workflowId: 'imp',
+      workflowName: 'Imperative',
+      triggerType: 'webhook',
+      triggerData: { a: 1 },
+    });
     expect(await store.getExecution(id)).toMatchObject({ status: 'running', triggerType: 'webhook', triggerData: { a: 1 } });
     const stepId = await logger.startNode({ executionId: id, nodeId: 'n1', nodeType: 'http', nodeName: 'Fetch', inputData: { url: 'x' } });
-    expect(await store.getExecution(id, { steps: true })).toMatchObject({ steps: [{ id: stepId, status: 'running', inputData: { url: 'x' } }] });
+    expect(await store.getExecution(id, { steps: true })).toMatchObject({
+      steps: [{ id: stepId, status: 'running', inputData: { url: 'x' } }],
+    });
     await logger.completeNode(stepId, true, { status: 200 });
     await logger.completeExecution(id, false, new Error('late failure'));
     const read = await store.getExecution(id, { steps: true });
@@ -97,7 +112,13 @@ describe.each(databaseKinds)('ExecutionLogger on %s', (kind) => {
     expect(result).toEqual(['t-n0', 't-n1', 't-n2']);
     await logger.flush();
     const [execution] = await executions();
-    expect(execution).toMatchObject({ workflowId: 'wf-chain', workflowName: 'ChainWorkflow', triggerType: 'manual', status: 'success', triggerData: { tag: 't' } });
+    expect(execution).toMatchObject({
+      workflowId: 'wf-chain',
+      workflowName: 'ChainWorkflow',
+      triggerType: 'manual',
+      status: 'success',
+      triggerData: { tag: 't' },
+    });
     const steps = await store.getSteps(execution!.id);
     expect(steps.map((s) => [s.stepIndex, s.nodeId, s.nodeType, s.nodeName, s.status])).toEqual([
       [0, 't-n0', 'echo', 'Echo t-n0', 'success'],
@@ -214,7 +235,11 @@ describe.each(databaseKinds)('ExecutionLogger on %s', (kind) => {
     const byWorkflow = Object.fromEntries((await executions()).map((e) => [e.workflowId, e]));
     const parentSteps = await store.getSteps(byWorkflow.parent!.id);
     expect(parentSteps.map((s) => s.nodeId)).toEqual(['before', 'spawner']);
-    expect(byWorkflow.child).toMatchObject({ parentExecutionId: byWorkflow.parent!.id, parentStepId: parentSteps[1]!.id, status: 'success' });
+    expect(byWorkflow.child).toMatchObject({
+      parentExecutionId: byWorkflow.parent!.id,
+      parentStepId: parentSteps[1]!.id,
+      status: 'success',
+    });
     expect((await store.getSteps(byWorkflow.child!.id)).map((s) => [s.nodeId, s.stepIndex])).toEqual([['inner', 0]]);
     expect(byWorkflow.parent?.parentExecutionId).toBeNull();
   });
@@ -244,8 +269,20 @@ describe.each(databaseKinds)('ExecutionLogger on %s', (kind) => {
     makeLogger();
     const circular: Record<string, unknown> = { name: 'loop' };
     circular.self = circular;
-    const throwing = Object.defineProperty({}, 'boom', { enumerable: true, get: () => { throw new Error('getter'); } });
-    const proxy = new Proxy({}, { ownKeys: () => { throw new Error('trap'); } });
+    const throwing = Object.defineProperty({}, 'boom', {
+      enumerable: true,
+      get: () => {
+        throw new Error('getter');
+      },
+    });
+    const proxy = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('trap');
+        },
+      },
+    );
     const values = [circular, 10n, Buffer.from('bytes'), new Map([['a', 1]]), new Set([1]), throwing, proxy, () => 1, Symbol('s')];
     class Hostile {
       readonly id = 'hostile';

@@ -35,9 +35,36 @@ describe.each(databaseKinds)('recoverInterrupted on %s', (kind) => {
         running('unowned-fresh', null, now - 1_000),
       ],
       steps: [
-        { id: 'live-step', executionId: 'live-run', nodeId: 'n', nodeType: 't', stepIndex: 0, startedAt: now - 50_000, status: 'running', instanceId: live.id },
-        { id: 'dead-step', executionId: 'dead-run', nodeId: 'n', nodeType: 't', stepIndex: 0, startedAt: now - 50_000, status: 'running', instanceId: dead.id },
-        { id: 'dead-step-done', executionId: 'dead-run', nodeId: 'n', nodeType: 't', stepIndex: 1, startedAt: now - 50_000, status: 'success', instanceId: dead.id },
+        {
+          id: 'live-step',
+          executionId: 'live-run',
+          nodeId: 'n',
+          nodeType: 't',
+          stepIndex: 0,
+          startedAt: now - 50_000,
+          status: 'running',
+          instanceId: live.id,
+        },
+        {
+          id: 'dead-step',
+          executionId: 'dead-run',
+          nodeId: 'n',
+          nodeType: 't',
+          stepIndex: 0,
+          startedAt: now - 50_000,
+          status: 'running',
+          instanceId: dead.id,
+        },
+        {
+          id: 'dead-step-done',
+          executionId: 'dead-run',
+          nodeId: 'n',
+          nodeType: 't',
+          stepIndex: 1,
+          startedAt: now - 50_000,
+          status: 'success',
+          instanceId: dead.id,
+        },
       ],
     });
 
@@ -178,15 +205,17 @@ describe.each(databaseKinds)('many processes, one history on %s', (kind) => {
     const schema = 'schema' in db.options ? db.options.schema : '-';
     try {
       const outputs = await Promise.all(
-        Array.from({ length: 4 }, () =>
-          new Promise<string>((resolve, reject) => {
-            const proc = spawn(process.execPath, [join(__dirname, 'support', 'multiWorker.js'), target, schema, '500'], {
-              stdio: ['ignore', 'pipe', 'inherit'],
-            });
-            let out = '';
-            proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-            proc.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`worker exited ${code}`))));
-          }),
+        Array.from(
+          { length: 4 },
+          () =>
+            new Promise<string>((resolve, reject) => {
+              const proc = spawn(process.execPath, [join(__dirname, 'support', 'multiWorker.js'), target, schema, '500'], {
+                stdio: ['ignore', 'pipe', 'inherit'],
+              });
+              let out = '';
+              proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+              proc.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`worker exited ${code}`))));
+            }),
         ),
       );
       for (const output of outputs) {
@@ -211,7 +240,9 @@ describe.each(databaseKinds)('many processes, one history on %s', (kind) => {
         const perExecution = await store.dataSource.query(
           'SELECT MIN(step_index) AS lo, MAX(step_index) AS hi, COUNT(*) AS n FROM execution_steps GROUP BY execution_id',
         );
-        expect(perExecution.every((row: Record<string, unknown>) => Number(row.lo) === 0 && Number(row.hi) === 2 && Number(row.n) === 3)).toBe(true);
+        expect(
+          perExecution.every((row: Record<string, unknown>) => Number(row.lo) === 0 && Number(row.hi) === 2 && Number(row.n) === 3),
+        ).toBe(true);
       } finally {
         await store.close();
       }

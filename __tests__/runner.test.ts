@@ -22,8 +22,16 @@ import { databaseKinds, makeDatabase, type TestDatabase } from './support/databa
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const fn = (id: string, body: NodeFunction, options?: { requiredInputs?: string[] }) => new FunctionNode(id, `Node ${id}`, body, options);
-const edge = (from: string, to: string, output = 'value', input = output): Connection => ({ from: { node: from, output }, to: { node: to, input } });
-const workflow = (id: string, nodes: WorkflowNode[], connections: Connection[]): Workflow => ({ id, name: `Workflow ${id}`, nodes, connections });
+const edge = (from: string, to: string, output = 'value', input = output): Connection => ({
+  from: { node: from, output },
+  to: { node: to, input },
+});
+const workflow = (id: string, nodes: WorkflowNode[], connections: Connection[]): Workflow => ({
+  id,
+  name: `Workflow ${id}`,
+  nodes,
+  connections,
+});
 
 type Recorded = WorkflowExecution & { steps: ExecutionStep[] };
 
@@ -98,7 +106,12 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
   test('independent branches run at the same time, and their join waits for both', async () => {
     const parallel = workflow(
       'parallel',
-      [fn('start', () => ({ value: 1 })), new DelayNode('left', 'Left', 30), new DelayNode('right', 'Right', 30), fn('join', (inputs) => ({ value: inputs }))],
+      [
+        fn('start', () => ({ value: 1 })),
+        new DelayNode('left', 'Left', 30),
+        new DelayNode('right', 'Right', 30),
+        fn('join', (inputs) => ({ value: inputs })),
+      ],
       [edge('start', 'left'), edge('start', 'right'), edge('left', 'join', 'value', 'l'), edge('right', 'join', 'value', 'r')],
     );
 
@@ -122,9 +135,16 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
         fn('validate', ({ trigger }) => ({ order: trigger, valid: true }), { requiredInputs: ['trigger'] }),
         fn('price', ({ order }) => ({ total: (order as { qty: number }).qty * 5 })),
         fn('stock', ({ order }) => ({ available: (order as { qty: number }).qty < 10 })),
-        fn('merge', ({ amount, inStock }) => ({ summary: `${String(amount)} / ${String(inStock)}` }), { requiredInputs: ['amount', 'inStock'] }),
+        fn('merge', ({ amount, inStock }) => ({ summary: `${String(amount)} / ${String(inStock)}` }), {
+          requiredInputs: ['amount', 'inStock'],
+        }),
       ],
-      [edge('validate', 'price', 'order'), edge('validate', 'stock', 'order'), edge('price', 'merge', 'total', 'amount'), edge('stock', 'merge', 'available', 'inStock')],
+      [
+        edge('validate', 'price', 'order'),
+        edge('validate', 'stock', 'order'),
+        edge('price', 'merge', 'total', 'amount'),
+        edge('stock', 'merge', 'available', 'inStock'),
+      ],
     );
 
     const result = await runner.run(order, { type: 'webhook', data: { qty: 3 } });
@@ -143,27 +163,65 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
     const node = (id: string, requiredInputs?: string[]) => fn(id, never, { requiredInputs });
     const cases: [string, () => Workflow, string | string[], RegExp][] = [
       ['a duplicate node id', () => workflow('dup', [node('a'), node('b'), node('a')], [edge('a', 'b')]), 'a', /duplicate node id "a"/i],
-      ['a connection from an unknown node', () => workflow('from', [node('a'), node('b')], [edge('ghost', 'b')]), 'ghost', /unknown node "ghost"/],
-      ['a connection to an unknown node', () => workflow('to', [node('a'), node('b')], [edge('a', 'b'), edge('b', 'nowhere')]), 'nowhere', /unknown node "nowhere"/],
-      ['a cycle', () => workflow('cycle', [node('a'), node('b'), node('c')], [edge('a', 'b', 'x'), edge('b', 'c'), edge('c', 'b', 'value', 'y')]), ['b', 'c'], /cycle/],
-      ['a self-loop', () => workflow('self', [node('a'), node('b')], [edge('a', 'b'), edge('b', 'b', 'value', 'again')]), 'b', /cycle .*b → b/],
-      ['an input fed by two connections', () => workflow('twice', [node('a'), node('b'), node('c')], [edge('a', 'c'), edge('b', 'c')]), 'c', /input "value" of node "c" is fed by two/i],
-      ['a required input nothing feeds', () => workflow('required', [node('a'), node('b', ['value', 'extra'])], [edge('a', 'b')]), 'b', /requires input "extra"/],
-      ['a connection from an output the node does not have', () => workflow('output', [new ConditionNode('if', 'If', () => true), node('b')], [edge('if', 'b', 'maybe', 'value')]), 'if', /output "maybe"/],
+      [
+        'a connection from an unknown node',
+        () => workflow('from', [node('a'), node('b')], [edge('ghost', 'b')]),
+        'ghost',
+        /unknown node "ghost"/,
+      ],
+      [
+        'a connection to an unknown node',
+        () => workflow('to', [node('a'), node('b')], [edge('a', 'b'), edge('b', 'nowhere')]),
+        'nowhere',
+        /unknown node "nowhere"/,
+      ],
+      [
+        'a cycle',
+        () => workflow('cycle', [node('a'), node('b'), node('c')], [edge('a', 'b', 'x'), edge('b', 'c'), edge('c', 'b', 'value', 'y')]),
+        ['b', 'c'],
+        /cycle/,
+      ],
+      [
+        'a self-loop',
+        () => workflow('self', [node('a'), node('b')], [edge('a', 'b'), edge('b', 'b', 'value', 'again')]),
+        'b',
+        /cycle .*b → b/,
+      ],
+      [
+        'an input fed by two connections',
+        () => workflow('twice', [node('a'), node('b'), node('c')], [edge('a', 'c'), edge('b', 'c')]),
+        'c',
+        /input "value" of node "c" is fed by two/i,
+      ],
+      [
+        'a required input nothing feeds',
+        () => workflow('required', [node('a'), node('b', ['value', 'extra'])], [edge('a', 'b')]),
+        'b',
+        /requires input "extra"/,
+      ],
+      [
+        'a connection from an output the node does not have',
+        () => workflow('output', [new ConditionNode('if', 'If', () => true), node('b')], [edge('if', 'b', 'maybe', 'value')]),
+        'if',
+        /output "maybe"/,
+      ],
     ];
 
-    test.each(cases)('rejects %s with a WorkflowGraphError naming the culprit, and records nothing', async (_name, make, culprit, message) => {
-      never.mockClear();
-      const error: unknown = await runner.run(make()).catch((thrown: unknown) => thrown);
+    test.each(cases)(
+      'rejects %s with a WorkflowGraphError naming the culprit, and records nothing',
+      async (_name, make, culprit, message) => {
+        never.mockClear();
+        const error: unknown = await runner.run(make()).catch((thrown: unknown) => thrown);
 
-      expect(error).toBeInstanceOf(WorkflowGraphError);
-      const graphError = error as WorkflowGraphError;
-      expect(Array.isArray(culprit) ? culprit : [culprit]).toContain(graphError.culprit);
-      expect(graphError.message).toContain(`"${graphError.culprit}"`);
-      expect(graphError.message).toMatch(message);
-      expect(never).not.toHaveBeenCalled();
-      expect(await recorded()).toHaveLength(0);
-    });
+        expect(error).toBeInstanceOf(WorkflowGraphError);
+        const graphError = error as WorkflowGraphError;
+        expect(Array.isArray(culprit) ? culprit : [culprit]).toContain(graphError.culprit);
+        expect(graphError.message).toContain(`"${graphError.culprit}"`);
+        expect(graphError.message).toMatch(message);
+        expect(never).not.toHaveBeenCalled();
+        expect(await recorded()).toHaveLength(0);
+      },
+    );
   });
 
   test('a failing node fails the run with its own error; running siblings are aborted, later nodes never start', async () => {
@@ -231,7 +289,10 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
   });
 
   test('a retrying node that runs out of attempts fails with the last error', async () => {
-    const hopeless = new RetryNode('call', 'Call API', (_inputs, _ctx, attempt) => Promise.reject(new Error(`HTTP 503 (try ${attempt})`)), { attempts: 2, backoffMs: 1 });
+    const hopeless = new RetryNode('call', 'Call API', (_inputs, _ctx, attempt) => Promise.reject(new Error(`HTTP 503 (try ${attempt})`)), {
+      attempts: 2,
+      backoffMs: 1,
+    });
 
     await expect(runner.run(workflow('exhausted', [hopeless], []))).rejects.toThrow('HTTP 503 (try 2)');
 
@@ -248,7 +309,12 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
     const after = jest.fn(() => ({ value: 1 }));
     const slow = workflow(
       'timeout',
-      [fn('start', () => ({ value: 1 })), new DelayNode('wait-a', 'Wait A', 5000), new DelayNode('wait-b', 'Wait B', 5000), fn('after', after)],
+      [
+        fn('start', () => ({ value: 1 })),
+        new DelayNode('wait-a', 'Wait A', 5000),
+        new DelayNode('wait-b', 'Wait B', 5000),
+        fn('after', after),
+      ],
       [edge('start', 'wait-a'), edge('start', 'wait-b'), edge('wait-a', 'after', 'value', 'a'), edge('wait-b', 'after', 'value', 'b')],
     );
 
@@ -273,11 +339,15 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
     let ran = 0;
     const busy = () => {
       ran++;
-      for (const until = Date.now() + 5; Date.now() < until; );
+      for (const until = Date.now() + 5; Date.now() < until;);
       return { value: ran };
     };
     const nodes = Array.from({ length: 40 }, (_, i) => fn(`n${i}`, busy));
-    const chain = workflow('cpu-bound', nodes, nodes.slice(1).map((node, i) => edge(`n${i}`, node.id)));
+    const chain = workflow(
+      'cpu-bound',
+      nodes,
+      nodes.slice(1).map((node, i) => edge(`n${i}`, node.id)),
+    );
 
     const error: unknown = await runner.run(chain, undefined, { timeoutMs: 20 }).catch((thrown: unknown) => thrown);
 
@@ -289,7 +359,11 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
 
   test('an AbortSignal cancels the run, and the history says so', async () => {
     const controller = new AbortController();
-    const waiting = workflow('cancel', [new DelayNode('wait', 'Wait', 5000), fn('next', () => ({}))], [edge('wait', 'next', 'trigger', 'value')]);
+    const waiting = workflow(
+      'cancel',
+      [new DelayNode('wait', 'Wait', 5000), fn('next', () => ({}))],
+      [edge('wait', 'next', 'trigger', 'value')],
+    );
     setTimeout(() => controller.abort('user pressed stop'), 30);
 
     const error: unknown = await runner.run(waiting, undefined, { signal: controller.signal }).catch((thrown: unknown) => thrown);
@@ -297,7 +371,9 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
     expect(error).toBeInstanceOf(WorkflowCancelledError);
     const execution = await onlyExecution('cancel');
     expect(execution).toMatchObject({ status: 'error', errorMessage: 'Workflow cancelled: user pressed stop' });
-    expect(execution.steps.map((step) => [step.nodeId, step.status, step.errorMessage])).toEqual([['wait', 'error', 'Workflow cancelled: user pressed stop']]);
+    expect(execution.steps.map((step) => [step.nodeId, step.status, step.errorMessage])).toEqual([
+      ['wait', 'error', 'Workflow cancelled: user pressed stop'],
+    ]);
   });
 
   test('a signal aborted before the run starts no node', async () => {
@@ -323,7 +399,9 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
         }),
     );
 
-    await expect(runner.run(workflow('settle', [cleanup], []), undefined, { timeoutMs: 10 })).rejects.toThrow('Workflow timed out after 10 ms');
+    await expect(runner.run(workflow('settle', [cleanup], []), undefined, { timeoutMs: 10 })).rejects.toThrow(
+      'Workflow timed out after 10 ms',
+    );
 
     const execution = await onlyExecution('settle');
     const step = stepOf(execution, 'cleanup');
@@ -340,7 +418,9 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
       return { done: true };
     });
 
-    await expect(runner.run(workflow('grace', [stubborn], []), undefined, { timeoutMs: 20, abortGraceMs: 30 })).rejects.toThrow(WorkflowTimeoutError);
+    await expect(runner.run(workflow('grace', [stubborn], []), undefined, { timeoutMs: 20, abortGraceMs: 30 })).rejects.toThrow(
+      WorkflowTimeoutError,
+    );
 
     // Ordering, not a stopwatch: the run gave up before the node was done.
     expect(finished).toBe(false);
@@ -384,7 +464,11 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
     expect(stepOf(execution, taken).status).toBe('success');
     expect(stepOf(execution, taken).inputData).toEqual({ order: { trigger: { amount } } });
     for (const nodeId of skipped) {
-      expect(stepOf(execution, nodeId)).toMatchObject({ status: 'skipped', durationMs: 0, errorMessage: expect.stringMatching(/not taken/) });
+      expect(stepOf(execution, nodeId)).toMatchObject({
+        status: 'skipped',
+        durationMs: 0,
+        errorMessage: expect.stringMatching(/not taken/),
+      });
     }
     expect(stepOf(execution, skipped[0]!).nodeName).toBe(`Node ${skipped[0]!}`);
     expect(stepOf(execution, 'done').status).toBe('success');
@@ -395,7 +479,11 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
     const child = workflow('child', [fn('double', ({ trigger }) => ({ doubled: (trigger as { n: number }).n * 2 }))], []);
     const parent = workflow(
       'parent',
-      [fn('prepare', () => ({ n: 21 })), new SubWorkflowNode('sub', 'Run child', child, { output: 'double' }), fn('finish', ({ doubled }) => ({ answer: doubled }))],
+      [
+        fn('prepare', () => ({ n: 21 })),
+        new SubWorkflowNode('sub', 'Run child', child, { output: 'double' }),
+        fn('finish', ({ doubled }) => ({ answer: doubled })),
+      ],
       [edge('prepare', 'sub', 'n'), edge('sub', 'finish', 'doubled')],
     );
 
@@ -437,7 +525,11 @@ describe.each(databaseKinds)('WorkflowRunner on %s', (kind) => {
     const tagOf = (inputs: Record<string, unknown>) => /run-\d+/.exec(JSON.stringify(inputs))?.[0];
     const workflows = [
       workflow('burst-chain', [tagged('a'), tagged('b'), tagged('c')], [edge('a', 'b', 'tag'), edge('b', 'c', 'tag')]),
-      workflow('burst-fan', [tagged('root'), tagged('x'), tagged('y'), tagged('z')], [edge('root', 'x', 'tag'), edge('root', 'y', 'tag'), edge('x', 'z', 'tag', 'fromX'), edge('y', 'z', 'tag', 'fromY')]),
+      workflow(
+        'burst-fan',
+        [tagged('root'), tagged('x'), tagged('y'), tagged('z')],
+        [edge('root', 'x', 'tag'), edge('root', 'y', 'tag'), edge('x', 'z', 'tag', 'fromX'), edge('y', 'z', 'tag', 'fromY')],
+      ),
       workflow(
         'burst-branch',
         [new ConditionNode('odd', 'Odd?', ({ trigger }) => (trigger as { n: number }).n % 2 === 1), tagged('yes'), tagged('no')],

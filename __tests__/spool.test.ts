@@ -2,7 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { ExecutionLogger, ExecutionStep, LoggedNode, LoggedWorkflow, WorkflowExecution, type ExecutionStore, type LoggerStats } from '../src';
+import {
+  ExecutionLogger,
+  ExecutionStep,
+  LoggedNode,
+  LoggedWorkflow,
+  WorkflowExecution,
+  type ExecutionStore,
+  type LoggerStats,
+} from '../src';
 import { databaseKinds, pgUrl, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
 
 const worker = join(__dirname, 'support', 'spoolWorker.js');
@@ -38,7 +46,12 @@ async function counts(store: ExecutionStore): Promise<{ executions: number; step
               + (SELECT COUNT(*) FROM execution_steps WHERE status <> 'success') AS not_success,
             (SELECT COUNT(DISTINCT execution_id || ':' || step_index) FROM execution_steps) AS unique_indexes`,
   );
-  return { executions: Number(row.executions), steps: Number(row.steps), notSuccess: Number(row.not_success), uniqueIndexes: Number(row.unique_indexes) };
+  return {
+    executions: Number(row.executions),
+    steps: Number(row.steps),
+    notSuccess: Number(row.not_success),
+    uniqueIndexes: Number(row.unique_indexes),
+  };
 }
 
 /** Three async nodes, the middle one sync: its start record cannot wait for room. */
@@ -105,7 +118,10 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
     rmSync(spoolDir, { recursive: true, force: true });
   });
 
-  function startLogger(config: ConstructorParameters<typeof ExecutionLogger>[1] = {}, store = loggerStore): { logger: ExecutionLogger; reports: string[] } {
+  function startLogger(
+    config: ConstructorParameters<typeof ExecutionLogger>[1] = {},
+    store = loggerStore,
+  ): { logger: ExecutionLogger; reports: string[] } {
     const reports: string[] = [];
     const logger = new ExecutionLogger(store, {
       configFile: false,
@@ -131,7 +147,8 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
     await knowItIsDown(logger);
 
     const results = [];
-    for (let v = 0; v < 40; v += 4) results.push(...(await Promise.all([v, v + 1, v + 2, v + 3].map((value) => new Flow().run({ value })))));
+    for (let v = 0; v < 40; v += 4)
+      results.push(...(await Promise.all([v, v + 1, v + 2, v + 3].map((value) => new Flow().run({ value })))));
     expect(results).toEqual(Array.from({ length: 40 }, (_, v) => (v * 2 + 1) * 2)); // workflows never failed nor waited
 
     const down = logger.stats();
@@ -336,7 +353,9 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
         }
       });
       return new Promise((resolve, reject) =>
-        child!.once('exit', (code, signal) => (code === 0 || signal === 'SIGKILL' ? resolve(lines) : reject(new Error(`worker exited ${code}`)))),
+        child!.once('exit', (code, signal) =>
+          code === 0 || signal === 'SIGKILL' ? resolve(lines) : reject(new Error(`worker exited ${code}`)),
+        ),
       );
     }
 
@@ -390,12 +409,17 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
       expect(finished.length).toBeGreaterThanOrEqual(15);
 
       // A crash of the machine could also leave a torn last line: it must be skipped, not replayed half.
-      const segments = filesUnder(spoolDir).filter((name) => name.endsWith('.jsonl')).sort();
+      const segments = filesUnder(spoolDir)
+        .filter((name) => name.endsWith('.jsonl'))
+        .sort();
       expect(segments.length).toBeGreaterThan(0);
       appendFileSync(join(spoolDir, segments[segments.length - 1]!), '{"q":999999,"t":"E","r":{"id":"torn');
 
       const { logger, reports } = startLogger({}, current.store);
-      await until(async () => logger.stats().spoolBacklog === 0 && filesUnder(spoolDir).every((name) => !name.endsWith('.jsonl')), 'the spool to be replayed');
+      await until(
+        async () => logger.stats().spoolBacklog === 0 && filesUnder(spoolDir).every((name) => !name.endsWith('.jsonl')),
+        'the spool to be replayed',
+      );
       // The dead worker's running rows are interrupted as soon as its spool is replayed.
       await until(async () => (await current.store.getExecution(longId))?.status === 'interrupted', 'the long run to be interrupted');
       expect(logger.stats()).toMatchObject({ dropped: 0, rejected: 0 });

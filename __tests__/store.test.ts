@@ -211,8 +211,16 @@ describe.each(databaseKinds)('ExecutionStore on %s', (kind) => {
     expect(read).toMatchObject({ status: 'error', completedAt, durationMs: 9, errorMessage: 'e', metadata: { m: 1 } });
     expect(read?.steps).toHaveLength(2500);
     read?.steps?.forEach((row, i) => {
-      if (i % 3 === 0) expect(row).toMatchObject({ status: 'success', completedAt, durationMs: i, outputData: { i, text: `out ${i} ✓ "q" \\ ` }, errorMessage: null });
-      else if (i % 3 === 1) expect(row).toMatchObject({ status: 'error', durationMs: i, errorMessage: `failed ${i}`, errorStack: null, outputData: null });
+      if (i % 3 === 0)
+        expect(row).toMatchObject({
+          status: 'success',
+          completedAt,
+          durationMs: i,
+          outputData: { i, text: `out ${i} ✓ "q" \\ ` },
+          errorMessage: null,
+        });
+      else if (i % 3 === 1)
+        expect(row).toMatchObject({ status: 'error', durationMs: i, errorMessage: `failed ${i}`, errorStack: null, outputData: null });
       else expect(row).toMatchObject({ status: 'skipped', completedAt: null, durationMs: null });
     });
     expect(await store.dataSource.getRepository(WorkflowExecution).count()).toBe(1);
@@ -225,13 +233,19 @@ describe.each(databaseKinds)('ExecutionStore on %s', (kind) => {
     const lone = 'x\uD800y';
     const storedNul = kind === 'postgres' ? 'a\uFFFDb' : nul;
     const rows = [execution({ workflowName: 'plain' }), execution({ workflowName: nul }), execution({ workflowName: lone })];
-    await store.writeBatch({ executions: rows, steps: rows.map((row) => step(row.id, 0, { nodeName: row.workflowName, status: 'running' })) });
+    await store.writeBatch({
+      executions: rows,
+      steps: rows.map((row) => step(row.id, 0, { nodeName: row.workflowName, status: 'running' })),
+    });
     const read = await Promise.all(rows.map((row) => store.getExecution(row.id, { steps: true })));
     expect(read.map((row) => row?.workflowName)).toEqual(['plain', storedNul, 'x\uFFFDy']);
     expect(read.map((row) => row?.steps?.[0]?.nodeName)).toEqual(['plain', storedNul, 'x\uFFFDy']);
     // The same characters in an update, beside ordinary updates of the same shape.
     await store.writeBatch({
-      stepUpdates: read.map((row, i) => ({ id: row!.steps![0]!.id, patch: { status: 'error' as const, errorMessage: [`ok`, nul, lone][i] } })),
+      stepUpdates: read.map((row, i) => ({
+        id: row!.steps![0]!.id,
+        patch: { status: 'error' as const, errorMessage: [`ok`, nul, lone][i] },
+      })),
     });
     const updated = await Promise.all(rows.map((row) => store.getExecution(row.id, { steps: true })));
     expect(updated.map((row) => row?.steps?.[0]?.errorMessage)).toEqual(['ok', storedNul, 'x\uFFFDy']);
@@ -317,8 +331,17 @@ describe.each(databaseKinds)('ExecutionStore on %s', (kind) => {
     expect(since).toMatchObject({ total: 7, success: 2, error: 3, minDurationMs: 60, p50DurationMs: 80 });
     const empty = await store.getStats({ workflowId: 'nothing' });
     expect(empty).toEqual({
-      total: 0, success: 0, error: 0, running: 0, interrupted: 0, successRate: null,
-      minDurationMs: null, avgDurationMs: null, p50DurationMs: null, p95DurationMs: null, maxDurationMs: null,
+      total: 0,
+      success: 0,
+      error: 0,
+      running: 0,
+      interrupted: 0,
+      successRate: null,
+      minDurationMs: null,
+      avgDurationMs: null,
+      p50DurationMs: null,
+      p95DurationMs: null,
+      maxDurationMs: null,
     });
   });
 
@@ -349,7 +372,12 @@ describe.each(databaseKinds)('ExecutionStore on %s', (kind) => {
     await store.writeBatch({ executions: [...a, ...b], steps: a.map((e) => step(e.id, 0)) });
     expect(await store.cleanupExcessExecutions(5)).toBe(3);
     const left = await store.listExecutions({ workflowId: 'a' });
-    expect(left.items.map((e) => e.id)).toEqual(a.slice(3).reverse().map((e) => e.id));
+    expect(left.items.map((e) => e.id)).toEqual(
+      a
+        .slice(3)
+        .reverse()
+        .map((e) => e.id),
+    );
     expect((await store.listExecutions({ workflowId: 'b' })).items).toHaveLength(3);
     expect(await store.dataSource.getRepository(ExecutionStep).count()).toBe(5);
   });
@@ -373,7 +401,12 @@ describe.each(databaseKinds)('ExecutionStore on %s', (kind) => {
       const page = await store.listExecutions({ workflowId: value });
       expect(page.items.map((e) => e.id)).toEqual([row.id]);
       const read = await store.getExecution(row.id, { steps: true });
-      expect(read).toMatchObject({ workflowName: stored(value), triggerType: stored(value), errorMessage: stored(value), triggerData: { value } });
+      expect(read).toMatchObject({
+        workflowName: stored(value),
+        triggerType: stored(value),
+        errorMessage: stored(value),
+        triggerData: { value },
+      });
       expect((await store.listExecutions({ triggerType: value })).items.map((e) => e.id)).toEqual([row.id]);
       expect(read?.steps?.[0]).toMatchObject({ nodeId: stored(value), nodeType: stored(value), nodeName: stored(value) });
       expect((await store.getStats({ workflowId: value })).total).toBe(1);
@@ -481,7 +514,9 @@ describe('opening', () => {
   });
 
   test('a URL nobody answers gives a typed error naming it, with the password masked', async () => {
-    const error = await ExecutionStore.open({ url: 'postgres://user:s3cret@127.0.0.1:1/db', connectTimeoutMs: 2000 }).catch((e: unknown) => e);
+    const error = await ExecutionStore.open({ url: 'postgres://user:s3cret@127.0.0.1:1/db', connectTimeoutMs: 2000 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(StoreOpenError);
     expect((error as Error).message).toContain('127.0.0.1:1');
     expect((error as Error).message).not.toContain('s3cret');

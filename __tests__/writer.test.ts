@@ -15,8 +15,23 @@ describe.each(databaseKinds)('BatchWriter on %s', (kind) => {
       (_error, context) => reports.push(context),
     );
     const now = Date.now();
-    const execution = (id: string) => ({ id, workflowId: 'w', workflowName: 'w', triggerType: 'manual', status: 'running' as const, startedAt: now });
-    const step = (id: string, executionId: string) => ({ id, executionId, nodeId: 'n', nodeType: 't', stepIndex: 0, startedAt: now, status: 'success' as const });
+    const execution = (id: string) => ({
+      id,
+      workflowId: 'w',
+      workflowName: 'w',
+      triggerType: 'manual',
+      status: 'running' as const,
+      startedAt: now,
+    });
+    const step = (id: string, executionId: string) => ({
+      id,
+      executionId,
+      nodeId: 'n',
+      nodeType: 't',
+      stepIndex: 0,
+      startedAt: now,
+      status: 'success' as const,
+    });
     const [a, b] = [uuidv7(), uuidv7()];
     writer.insertExecution(execution(a));
     writer.insertStep(step(uuidv7(), a));

@@ -34,7 +34,12 @@ describe.each(databaseKinds)('writer thread on %s', (kind) => {
     const ids: string[] = [];
     for (let i = 0; i < 60; i++) {
       const id = await logger.startExecution({ workflowId: 'threaded', workflowName: 'Threaded', triggerData: { i } });
-      const ok = await logger.startNode({ executionId: id, nodeId: 'ok', nodeType: 't', inputData: { i, token: 'secret', text: 'ü "q" \\' } });
+      const ok = await logger.startNode({
+        executionId: id,
+        nodeId: 'ok',
+        nodeType: 't',
+        inputData: { i, token: 'secret', text: 'ü "q" \\' },
+      });
       await logger.completeNode(ok, true, { out: i });
       const bad = await logger.startNode({ executionId: id, nodeId: 'bad', nodeType: 't' });
       await logger.completeNode(bad, false, undefined, new Error(`boom ${i}`));
@@ -80,8 +85,23 @@ describe.each(databaseKinds)('writer thread on %s', (kind) => {
     const thread = WriterThread.start(store);
     expect(thread).not.toBeNull();
     const startedAt = Date.now();
-    const execution = { id: dist.uuidv7(), workflowId: 'w', workflowName: 'W', triggerType: 'manual', status: 'running' as const, startedAt };
-    const step = (index: number) => ({ id: dist.uuidv7(), executionId: execution.id, nodeId: 'n', nodeType: 't', stepIndex: index, startedAt, status: 'running' as const });
+    const execution = {
+      id: dist.uuidv7(),
+      workflowId: 'w',
+      workflowName: 'W',
+      triggerType: 'manual',
+      status: 'running' as const,
+      startedAt,
+    };
+    const step = (index: number) => ({
+      id: dist.uuidv7(),
+      executionId: execution.id,
+      nodeId: 'n',
+      nodeType: 't',
+      stepIndex: index,
+      startedAt,
+      status: 'running' as const,
+    });
     try {
       await thread!.writeBatch({ executions: [execution], steps: [step(0)] });
       const refused = await thread!.writeBatch({ steps: [step(0)] }).catch((error: unknown) => error);
@@ -98,8 +118,26 @@ describe.each(databaseKinds)('writer thread on %s', (kind) => {
   test('plain data values (records read back from the spool) cross the thread as their JSON', async () => {
     const thread = WriterThread.start(store)!;
     const startedAt = Date.now();
-    const execution = { id: dist.uuidv7(), workflowId: 'w', workflowName: 'W', triggerType: 'manual', status: 'running' as const, startedAt, triggerData: { json: 'not a wrapper' }, metadata: null };
-    const step = { id: dist.uuidv7(), executionId: execution.id, nodeId: 'n', nodeType: 't', stepIndex: 0, startedAt, status: 'running' as const, inputData: ['a', 1, { b: null }] };
+    const execution = {
+      id: dist.uuidv7(),
+      workflowId: 'w',
+      workflowName: 'W',
+      triggerType: 'manual',
+      status: 'running' as const,
+      startedAt,
+      triggerData: { json: 'not a wrapper' },
+      metadata: null,
+    };
+    const step = {
+      id: dist.uuidv7(),
+      executionId: execution.id,
+      nodeId: 'n',
+      nodeType: 't',
+      stepIndex: 0,
+      startedAt,
+      status: 'running' as const,
+      inputData: ['a', 1, { b: null }],
+    };
     try {
       await thread.writeBatch({ executions: [execution], steps: [step] });
       await thread.writeBatch({

@@ -19,7 +19,8 @@ export function benchWorkflow(): Workflow {
   };
   const nodes = [new FunctionNode('root', 'Root', work)];
   const connections: Connection[] = [];
-  const link = (from: string, to: string, input: string) => connections.push({ from: { node: from, output: 'out' }, to: { node: to, input } });
+  const link = (from: string, to: string, input: string) =>
+    connections.push({ from: { node: from, output: 'out' }, to: { node: to, input } });
   for (let branch = 0; branch < BRANCHES; branch++) {
     let upstream = 'root';
     for (let level = 0; level < DEPTH; level++) {
@@ -69,7 +70,9 @@ export async function runEndToEnd(): Promise<BenchOutput> {
     let lastCpuPerWorkflow = Number.NaN;
 
     // For profiling one side: BENCH_E2E_MODES=on (or off).
-    const modes = (process.env.BENCH_E2E_MODES?.split(',') ?? ['off', 'on']).filter((mode): mode is 'on' | 'off' => mode === 'on' || mode === 'off');
+    const modes = (process.env.BENCH_E2E_MODES?.split(',') ?? ['off', 'on']).filter(
+      (mode): mode is 'on' | 'off' => mode === 'on' || mode === 'off',
+    );
     log(`e2e: warm-up`);
     for (const mode of modes) await measure(mode, Math.ceil(workflows / 10));
     for (let round = 1; round <= rounds; round++) {
@@ -97,7 +100,13 @@ export async function runEndToEnd(): Promise<BenchOutput> {
   const bench = 'end-to-end';
   return {
     rows: [
-      { bench, figure: 'runner, logging off', value: offSummary, unit: 'wf/s', note: `20-node DAG, ${CONCURRENCY} concurrent, ~${BUSY_MICROSECONDS} µs/node` },
+      {
+        bench,
+        figure: 'runner, logging off',
+        value: offSummary,
+        unit: 'wf/s',
+        note: `20-node DAG, ${CONCURRENCY} concurrent, ~${BUSY_MICROSECONDS} µs/node`,
+      },
       {
         bench,
         figure: 'runner, logging on',

@@ -34,7 +34,7 @@ interface Timing {
 async function timeCalls(node: ExecutableNode, calls: number, drain: () => Promise<unknown>): Promise<Timing> {
   let loopNs = 0;
   let drainNs = 0;
-  for (let done = 0; done < calls; ) {
+  for (let done = 0; done < calls;) {
     const chunk = Math.min(CHUNK, calls - done);
     const start = process.hrtime.bigint();
     for (let i = 0; i < chunk; i++) await node.execute(INPUT);

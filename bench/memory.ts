@@ -59,7 +59,10 @@ export async function runMemory(): Promise<BenchOutput> {
         baseline: { label: 'maxQueueSize', value: report.maxQueueSize, unit: 'records' },
         ratio: report.maxQueued / report.maxQueueSize,
         verdict: atMost(report.maxQueued, report.maxQueueSize, '≤ maxQueueSize'),
-        note: report.maxQueued >= report.maxQueueSize * 0.95 ? 'database slower than producer: backpressure engaged' : 'queue never filled: database kept up',
+        note:
+          report.maxQueued >= report.maxQueueSize * 0.95
+            ? 'database slower than producer: backpressure engaged'
+            : 'queue never filled: database kept up',
       },
       {
         bench,
@@ -90,7 +93,10 @@ export async function runMemory(): Promise<BenchOutput> {
 
 async function measureInChild(steps: number, allocator: string, env: NodeJS.ProcessEnv): Promise<MemoryReport> {
   log(`memory: logging ${steps.toLocaleString('en-US')} steps in a child process, ${allocator}`);
-  const report = await forkForResult<MemoryReport>('memoryChild.js', { execArgv: ['--expose-gc'], env: { ...env, BENCH_MEMORY_STEPS: String(steps) } });
+  const report = await forkForResult<MemoryReport>('memoryChild.js', {
+    execArgv: ['--expose-gc'],
+    env: { ...env, BENCH_MEMORY_STEPS: String(steps) },
+  });
   log(
     `memory: ${report.seconds.toFixed(1)} s, peak RSS ${formatNumber(report.peakRss / MB)} MB, ` +
       `max queued ${report.maxQueued} / ${report.maxQueueSize}, after shutdown ${formatNumber(report.rssAfter / MB)} MB`,

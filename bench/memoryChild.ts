@@ -1,5 +1,15 @@
 import { ExecutionLogger } from '../src';
-import { countSteps, envInt, isolateFromEnvironment, type Database, noopChain, openDatabase, runConcurrently, sleep, startLogger } from './support';
+import {
+  countSteps,
+  envInt,
+  isolateFromEnvironment,
+  type Database,
+  noopChain,
+  openDatabase,
+  runConcurrently,
+  sleep,
+  startLogger,
+} from './support';
 
 /** What the child reports to memory.ts. Bytes throughout. */
 export interface MemoryReport {

@@ -100,7 +100,10 @@ async function populate(store: ExecutionStore, executions: number, now: number):
   const first = now - SPAN_DAYS * DAY_MS;
   const start = process.hrtime.bigint();
   for (let batchStart = 0; batchStart < executions; batchStart += EXECUTIONS_PER_BATCH) {
-    const batch = { executions: [] as ReturnType<typeof finishedExecution>['execution'][], steps: [] as ReturnType<typeof finishedExecution>['steps'] };
+    const batch = {
+      executions: [] as ReturnType<typeof finishedExecution>['execution'][],
+      steps: [] as ReturnType<typeof finishedExecution>['steps'],
+    };
     for (let i = batchStart; i < Math.min(executions, batchStart + EXECUTIONS_PER_BATCH); i++) {
       const rows = finishedExecution(Math.floor(first + i * spacing), STEPS_PER_EXECUTION, i % 20);
       batch.executions.push(rows.execution);
@@ -141,9 +144,11 @@ async function measureBackend(backend: BackendName, executions: number): Promise
 
     const queries: Record<string, number[]> = {};
     queries.listFirstPage = await timeEach(QUERY_REPEATS, () => store.listExecutions({ limit: 50 }));
-    queries.listByWorkflow = await timeEach(QUERY_REPEATS, (i) => store.listExecutions({ workflowId: `bench-workflow-${i % 20}`, limit: 50 }));
+    queries.listByWorkflow = await timeEach(QUERY_REPEATS, (i) =>
+      store.listExecutions({ workflowId: `bench-workflow-${i % 20}`, limit: 50 }),
+    );
     let deepCursor: string | null = null;
-    for (let walked = 0; walked < deepOffset(executions); ) {
+    for (let walked = 0; walked < deepOffset(executions);) {
       const page = await store.listExecutions({ limit: Math.min(1000, deepOffset(executions) - walked), cursor: deepCursor });
       walked += page.items.length;
       deepCursor = page.nextCursor;

@@ -141,7 +141,15 @@ export function markdownTable(rows: readonly ResultRow[], host: Machine): string
     const baseline = row.baseline ? `${row.baseline.label}: ${formatNumber(row.baseline.value)} ${row.baseline.unit}` : '—';
     const result = row.verdict ? (row.verdict.pass ? 'PASS' : '**MISS**') : '—';
     const figure = row.note ? `${row.figure} <sub>${row.note}</sub>` : row.figure;
-    const cells = [row.bench, figure, formatValue(row.value, row.unit), baseline, formatRatio(row.ratio), row.verdict?.target ?? '—', result];
+    const cells = [
+      row.bench,
+      figure,
+      formatValue(row.value, row.unit),
+      baseline,
+      formatRatio(row.ratio),
+      row.verdict?.target ?? '—',
+      result,
+    ];
     lines.push(`| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
   return lines.join('\n');

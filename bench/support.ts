@@ -106,7 +106,10 @@ export async function runConcurrently(total: number, concurrency: number, runOne
  * Runs a compiled bench script (a sibling of this file) in its own Node process and resolves with
  * the one message it sends over IPC; rejects if it exits without one or with an error code.
  */
-export function forkForResult<T>(script: string, options: { args?: string[]; env?: NodeJS.ProcessEnv; execArgv?: string[] } = {}): Promise<T> {
+export function forkForResult<T>(
+  script: string,
+  options: { args?: string[]; env?: NodeJS.ProcessEnv; execArgv?: string[] } = {},
+): Promise<T> {
   return new Promise((resolve, reject) => {
     let result: { value: T } | null = null;
     const child = fork(join(__dirname, script), options.args ?? [], {
@@ -183,7 +186,8 @@ export function benchLoggerConfig(overrides: LoggerConfig = {}): LoggerConfig {
     configFile: false,
     recoverOnStart: false,
     onError: (error, context) => {
-      if (loggerErrors.length < 20) loggerErrors.push({ operation: context.operation, message: error instanceof Error ? error.message : String(error) });
+      if (loggerErrors.length < 20)
+        loggerErrors.push({ operation: context.operation, message: error instanceof Error ? error.message : String(error) });
     },
     ...overrides,
   };

@@ -50,7 +50,12 @@ async function flowtrailRate(backend: BackendName, steps: number, chains: ChainW
 async function rawRate(backend: BackendName, steps: number, inProcess = false): Promise<number> {
   const database = await openDatabase(backend, 'raw');
   try {
-    const request: RawRequest = { backend, location: database.location, executions: steps / STEPS_PER_WORKFLOW, stepsPerExecution: STEPS_PER_WORKFLOW };
+    const request: RawRequest = {
+      backend,
+      location: database.location,
+      executions: steps / STEPS_PER_WORKFLOW,
+      stepsPerExecution: STEPS_PER_WORKFLOW,
+    };
     let ms: number;
     if (inProcess) {
       const connection = await openRawConnection(backend, database.location);
@@ -169,7 +174,9 @@ export async function runThroughput(): Promise<BenchOutput> {
       if (wanted('flowtrail')) rates.flowtrail.push(await flowtrailRate(backend, steps, chains));
       if (wanted('naive')) rates.naive.push(await naiveRate(backend, naiveSteps));
       const last = (list: number[]) => (list.length ? `${list.at(-1)!.toFixed(0)}/s` : '—');
-      log(`throughput: ${backend} round ${round}/${rounds}: flowtrail ${last(rates.flowtrail)}, raw ${last(rates.raw)}, naive ${last(rates.naive)}`);
+      log(
+        `throughput: ${backend} round ${round}/${rounds}: flowtrail ${last(rates.flowtrail)}, raw ${last(rates.raw)}, naive ${last(rates.naive)}`,
+      );
     }
     const flowtrail = summarize(rates.flowtrail);
     const raw = summarize(rates.raw);

@@ -10,7 +10,9 @@ const BURST = 50;
 const BAR_WIDTH = 32;
 
 // Colour only for a terminal: piped output (CI logs, files) stays plain text. NO_COLOR always wins.
-const useColor = process.env.NO_COLOR === undefined && (process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : process.stdout.isTTY === true && process.env.TERM !== 'dumb');
+const useColor =
+  process.env.NO_COLOR === undefined &&
+  (process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : process.stdout.isTTY === true && process.env.TERM !== 'dumb');
 const sgr = (code: number) => (text: string) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text);
 const [bold, dim, red, green, yellow] = [sgr(1), sgr(2), sgr(31), sgr(32), sgr(33)];
 const byStatus: Record<string, (text: string) => string> = { success: green, error: red, skipped: dim, interrupted: yellow };
@@ -25,18 +27,38 @@ async function main(): Promise<void> {
   console.log(`${bold('flowtrail demo')}: recording to ${store.target}\n`);
 
   const burstStart = Date.now();
-  const burst = await Promise.allSettled(Array.from({ length: BURST }, (_, n) => runner.run(orderProcessing, { type: 'webhook', data: sampleOrder(n) })));
+  const burst = await Promise.allSettled(
+    Array.from({ length: BURST }, (_, n) => runner.run(orderProcessing, { type: 'webhook', data: sampleOrder(n) })),
+  );
   const succeeded = burst.filter((outcome) => outcome.status === 'fulfilled').length;
   report(`${BURST} concurrent order-processing runs`, `${succeeded}/${BURST} succeeded in ${Date.now() - burstStart} ms`);
 
-  await showRun('order-processing (parallel branches)', () => runner.run(orderProcessing, { type: 'manual', data: sampleOrder(99) }), (result) => {
-    const confirmation = result.outputs.merge?.confirmation as { total: number } | undefined;
-    return `total ${confirmation?.total}`;
-  });
-  await showRun('payment-capture (a node fails)', () => runner.run(paymentCapture, { type: 'webhook', data: { amount: 59.9, card: '**** 4242' } }));
-  await showRun('refund-approval (condition)', () => runner.run(refundApproval, { type: 'manual', data: { amount: 40 } }), (result) => `skipped: ${result.skipped.join(', ')}`);
-  await showRun('invoice-run (sub-workflow)', () => runner.run(invoiceRun, { type: 'schedule', data: { net: 1200 } }), (result) => `gross ${String(result.outputs.send?.gross)}`);
-  await showRun('crm-sync (retry)', () => runner.run(crmSync, { type: 'db_change', data: { contact: 'c-17' } }), (result) => `${String(result.outputs.mark?.synced)} on attempt 3`);
+  await showRun(
+    'order-processing (parallel branches)',
+    () => runner.run(orderProcessing, { type: 'manual', data: sampleOrder(99) }),
+    (result) => {
+      const confirmation = result.outputs.merge?.confirmation as { total: number } | undefined;
+      return `total ${confirmation?.total}`;
+    },
+  );
+  await showRun('payment-capture (a node fails)', () =>
+    runner.run(paymentCapture, { type: 'webhook', data: { amount: 59.9, card: '**** 4242' } }),
+  );
+  await showRun(
+    'refund-approval (condition)',
+    () => runner.run(refundApproval, { type: 'manual', data: { amount: 40 } }),
+    (result) => `skipped: ${result.skipped.join(', ')}`,
+  );
+  await showRun(
+    'invoice-run (sub-workflow)',
+    () => runner.run(invoiceRun, { type: 'schedule', data: { net: 1200 } }),
+    (result) => `gross ${String(result.outputs.send?.gross)}`,
+  );
+  await showRun(
+    'crm-sync (retry)',
+    () => runner.run(crmSync, { type: 'db_change', data: { contact: 'c-17' } }),
+    (result) => `${String(result.outputs.mark?.synced)} on attempt 3`,
+  );
 
   // Everything below is read back from the database, after the logger wrote all it had queued.
   await logger.shutdown();
@@ -93,7 +115,12 @@ function report(title: string, outcome: string): void {
 }
 
 /** Columns padded on the plain text, coloured afterwards, so escapes never break the alignment. */
-function table(headers: string[], rows: string[][], paint: Record<number, (cell: string) => string> = {}, rightAligned: number[] = []): string {
+function table(
+  headers: string[],
+  rows: string[][],
+  paint: Record<number, (cell: string) => string> = {},
+  rightAligned: number[] = [],
+): string {
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: string[], colour: boolean) =>
     cells

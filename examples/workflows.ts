@@ -6,7 +6,10 @@ import { ConditionNode, DelayNode, FunctionNode, RetryNode, SubWorkflowNode, def
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const edge = (from: string, output: string, to: string, input = output): Connection => ({ from: { node: from, output }, to: { node: to, input } });
+const edge = (from: string, output: string, to: string, input = output): Connection => ({
+  from: { node: from, output },
+  to: { node: to, input },
+});
 
 /** What the order workflows are triggered with. */
 export interface Order {
@@ -71,7 +74,12 @@ export const orderProcessing = defineWorkflow({
       { type: 'merge', requiredInputs: ['total', 'reservation'] },
     ),
   ],
-  connections: [edge('validate', 'order', 'price'), edge('validate', 'order', 'stock'), edge('price', 'total', 'merge'), edge('stock', 'reservation', 'merge')],
+  connections: [
+    edge('validate', 'order', 'price'),
+    edge('validate', 'order', 'stock'),
+    edge('price', 'total', 'merge'),
+    edge('stock', 'reservation', 'merge'),
+  ],
 });
 
 /** A payment that the (simulated) card issuer declines: the run fails in `charge`, `receipt` never runs. */
@@ -101,7 +109,12 @@ export const refundApproval = defineWorkflow({
   nodes: [
     new ConditionNode('large', 'Over 100?', ({ trigger }) => (trigger as { amount: number }).amount > 100),
     new DelayNode('review', 'Manual review', 30),
-    new FunctionNode('auto', 'Auto-approve', async ({ refund }) => (await pause(5), { decision: { ...(refund as object), approvedBy: 'policy' } }), { type: 'approve' }),
+    new FunctionNode(
+      'auto',
+      'Auto-approve',
+      async ({ refund }) => (await pause(5), { decision: { ...(refund as object), approvedBy: 'policy' } }),
+      { type: 'approve' },
+    ),
     new FunctionNode('notify', 'Notify customer', async (inputs) => (await pause(5), { notified: Object.keys(inputs) }), { type: 'email' }),
   ],
   connections: [
@@ -117,7 +130,9 @@ export const taxCalculation = defineWorkflow({
   id: 'tax-calculation',
   name: 'Tax calculation',
   nodes: [
-    new FunctionNode('rate', 'Look up VAT rate', async ({ trigger }) => (await pause(10), { rate: 0.21, invoice: trigger }), { type: 'lookup' }),
+    new FunctionNode('rate', 'Look up VAT rate', async ({ trigger }) => (await pause(10), { rate: 0.21, invoice: trigger }), {
+      type: 'lookup',
+    }),
     new FunctionNode(
       'apply',
       'Apply tax',
@@ -136,7 +151,9 @@ export const invoiceRun = defineWorkflow({
   id: 'invoice-run',
   name: 'Monthly invoice',
   nodes: [
-    new FunctionNode('load', 'Load customer', async ({ trigger }) => (await pause(5), { net: (trigger as { net: number }).net }), { type: 'database' }),
+    new FunctionNode('load', 'Load customer', async ({ trigger }) => (await pause(5), { net: (trigger as { net: number }).net }), {
+      type: 'database',
+    }),
     new SubWorkflowNode('tax', 'Compute tax', taxCalculation, { output: 'apply' }),
     new FunctionNode('send', 'Send invoice', async ({ gross }) => (await pause(5), { sent: true, gross }), { type: 'email' }),
   ],

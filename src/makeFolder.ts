@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
  */
 export function makeFolder(path: string): void {
   const missing: string[] = [];
-  for (let folder = resolve(path); !existsSync(folder); ) {
+  for (let folder = resolve(path); !existsSync(folder);) {
     missing.push(folder);
     const parent = dirname(folder);
     if (parent === folder) break;

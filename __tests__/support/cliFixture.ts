@@ -99,7 +99,14 @@ export async function seedCliFixture(store: ExecutionStore, now = Date.now()): P
     errorStack: 'PaymentError: Payment declined\n    at charge (pay.ts:10:5)',
   });
   const failedSteps = [
-    step(ordersFailed.id, 0, { nodeId: 'fetch', nodeType: 'http', status: 'success', startedAt: failStart, completedAt: failStart + 100, durationMs: 100 }),
+    step(ordersFailed.id, 0, {
+      nodeId: 'fetch',
+      nodeType: 'http',
+      status: 'success',
+      startedAt: failStart,
+      completedAt: failStart + 100,
+      durationMs: 100,
+    }),
     step(ordersFailed.id, 1, {
       nodeId: 'charge',
       nodeType: 'http',
@@ -114,7 +121,13 @@ export async function seedCliFixture(store: ExecutionStore, now = Date.now()): P
     }),
   ];
   const runStart = now - 10 * 60_000;
-  const ordersRunning = execution({ workflowId: 'orders', workflowName: 'Order pipeline', triggerType: 'manual', status: 'running', startedAt: runStart });
+  const ordersRunning = execution({
+    workflowId: 'orders',
+    workflowName: 'Order pipeline',
+    triggerType: 'manual',
+    status: 'running',
+    startedAt: runStart,
+  });
   const runningSteps = [step(ordersRunning.id, 0, { nodeId: 'fetch', nodeType: 'http', status: 'running', startedAt: runStart })];
   const ordersInterrupted = execution({
     workflowId: 'orders',
@@ -127,7 +140,15 @@ export async function seedCliFixture(store: ExecutionStore, now = Date.now()): P
     errorMessage: 'Interrupted: the process running this workflow stopped before it finished',
   });
   const billing = (startedAt: number, status: 'success' | 'error', durationMs: number) =>
-    execution({ workflowId: 'billing', workflowName: 'Billing', triggerType: 'schedule', status, startedAt, completedAt: startedAt + durationMs, durationMs });
+    execution({
+      workflowId: 'billing',
+      workflowName: 'Billing',
+      triggerType: 'schedule',
+      status,
+      startedAt,
+      completedAt: startedAt + durationMs,
+      durationMs,
+    });
   const billingOld = billing(now - 35 * DAY, 'success', 400);
   const billingOlder = billing(now - 40 * DAY, 'success', 200);
   const billingRecentError = billing(now - DAY - HOUR, 'error', 100);

@@ -45,7 +45,8 @@ const commands = {
       maxRetryDelayMs: 200,
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000,
       spoolDir: options.spoolDir,
-      onError: (error, context) => reports.push({ operation: context.operation, message: error instanceof Error ? error.message : String(error) }),
+      onError: (error, context) =>
+        reports.push({ operation: context.operation, message: error instanceof Error ? error.message : String(error) }),
     });
     ExecutionLogger.setDefault(logger);
     await logger.ready;

@@ -70,7 +70,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
         error ? reject(new Error(`${command} ${args[0] ?? ''} failed: ${stderr || error.message}`)) : resolve(),
       );
     });
-  const runSync = (command: string, args: string[]) => execFileSync(join(bin, command), args, { ...owner, cwd: root, stdio: 'ignore', timeout: 30_000 });
+  const runSync = (command: string, args: string[]) =>
+    execFileSync(join(bin, command), args, { ...owner, cwd: root, stdio: 'ignore', timeout: 30_000 });
 
   let port = 0;
   const pgCtlStart = () =>

@@ -354,13 +354,7 @@ class Walker {
    * Emits one `"key":value` member. Sensitive keys are redacted without reading the
    * value, so their getters never run. Returns false when the member is omitted.
    */
-  private property(
-    out: Record<string, unknown> | null,
-    source: object,
-    key: string,
-    emitted: number,
-    depth: number,
-  ): boolean {
+  private property(out: Record<string, unknown> | null, source: object, key: string, emitted: number, depth: number): boolean {
     const info = this.keyInfo(key);
     const sensitive = info % 2 === 1;
     let value: unknown = REDACTED;
@@ -459,10 +453,7 @@ function renderOpaque(value: object, kind: Kind): unknown {
     case Kind.TypedArray:
       return renderBinary(String(typedArrayName.call(value)), value as ArrayLike<number | bigint>);
     case Kind.ArrayBuffer:
-      return renderBinary(
-        types.isSharedArrayBuffer(value) ? 'SharedArrayBuffer' : 'ArrayBuffer',
-        new Uint8Array(value as ArrayBuffer),
-      );
+      return renderBinary(types.isSharedArrayBuffer(value) ? 'SharedArrayBuffer' : 'ArrayBuffer', new Uint8Array(value as ArrayBuffer));
     case Kind.DataView: {
       const view = value as DataView;
       return renderBinary('DataView', new Uint8Array(view.buffer, view.byteOffset, view.byteLength));

@@ -153,7 +153,8 @@ export function parseCommandArgs(argv: readonly string[], spec: CommandSpec): Pa
         i++;
       }
     }
-    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value${option.value ? ` (${flag} <${option.value}>)` : ''}`);
+    if (value === undefined || value === '')
+      throw new UsageError(`${flag} needs a value${option.value ? ` (${flag} <${option.value}>)` : ''}`);
     values.set(option.name, value);
   }
   return new ParsedArgs(spec.name, values, positionals);
@@ -242,6 +243,8 @@ export interface Command {
 export function noPositionals(args: ParsedArgs): void {
   const [first] = args.positionals;
   if (first !== undefined) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(first)} for "flowtrail ${args.command}" (see flowtrail ${args.command} --help)`);
+    throw new UsageError(
+      `unexpected argument ${JSON.stringify(first)} for "flowtrail ${args.command}" (see flowtrail ${args.command} --help)`,
+    );
   }
 }

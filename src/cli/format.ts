@@ -168,7 +168,15 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
       .map((cell) => style(cell))
       .join('  ')
       .trimEnd();
-  return [line(columns.map((column) => column.header), palette.bold), ...cells.map((row) => line(row))].join('\n') + '\n';
+  return (
+    [
+      line(
+        columns.map((column) => column.header),
+        palette.bold,
+      ),
+      ...cells.map((row) => line(row)),
+    ].join('\n') + '\n'
+  );
 }
 
 /**

@@ -32,8 +32,8 @@ async function main(argv: readonly string[], context: CommandContext): Promise<n
     [name, rest] = [rest.find((token) => !token.startsWith('-')), ['--help']];
   }
   if (name === undefined) {
-    if (rest.includes('--version') || rest.includes('-v')) return context.print(`${version()}\n`), 0;
-    if (wantsHelp(rest)) return context.print(topHelp()), 0;
+    if (rest.includes('--version') || rest.includes('-v')) return (context.print(`${version()}\n`), 0);
+    if (wantsHelp(rest)) return (context.print(topHelp()), 0);
     const known = new Set(commonOptions.map((option) => `--${option.name}`));
     const unknown = rest.find((token) => token.startsWith('-') && !known.has(token.split('=')[0] as string));
     if (unknown !== undefined) throw new UsageError(`unknown option ${unknown.split('=')[0]} (see flowtrail --help)`);
@@ -43,10 +43,13 @@ async function main(argv: readonly string[], context: CommandContext): Promise<n
   }
   const command = commands.find((candidate) => candidate.spec.name === name);
   if (!command) {
-    const hint = suggest(name, commands.map((candidate) => candidate.spec.name));
+    const hint = suggest(
+      name,
+      commands.map((candidate) => candidate.spec.name),
+    );
     throw new UsageError(`unknown command ${JSON.stringify(name)}${hint ? ` (did you mean ${hint}?)` : ''}; see flowtrail --help`);
   }
-  if (wantsHelp(rest)) return context.print(renderCommandHelp(command.spec)), 0;
+  if (wantsHelp(rest)) return (context.print(renderCommandHelp(command.spec)), 0);
   await command.run(parseCommandArgs(rest, command.spec), context);
   return 0;
 }

@@ -50,7 +50,9 @@ export async function openStore(target: DatabaseTarget): Promise<ExecutionStore>
   try {
     if (!(await hasHistoryTables(store))) {
       const where = target.kind === 'sqlite' ? store.target : `${store.target} (schema ${target.schema ?? 'public'})`;
-      throw new CliError(`no flowtrail history in ${where} (run a workflow first, or pass ${target.kind === 'sqlite' ? '--db' : '--url/--schema'})`);
+      throw new CliError(
+        `no flowtrail history in ${where} (run a workflow first, or pass ${target.kind === 'sqlite' ? '--db' : '--url/--schema'})`,
+      );
     }
     await store.dataSource.runMigrations({ transaction: 'all' });
     return store;

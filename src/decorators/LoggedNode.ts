@@ -1,6 +1,14 @@
 import { executionContext } from '../logger/context';
 import type { NodeSite, SkipNodeParams } from '../logger/ExecutionLogger';
-import { alwaysReturnsPromise, className, methodDecorator, ownLabel, preserveIdentity, type Method, type MethodDecorator } from './decorate';
+import {
+  alwaysReturnsPromise,
+  className,
+  methodDecorator,
+  ownLabel,
+  preserveIdentity,
+  type Method,
+  type MethodDecorator,
+} from './decorate';
 
 export interface LoggedNodeOptions {
   /** @default `this.id`, else the class name */

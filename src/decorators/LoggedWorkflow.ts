@@ -1,6 +1,16 @@
 import type { TriggerType } from '../entities';
 import { ExecutionLogger, type WorkflowSite } from '../logger/ExecutionLogger';
-import { alwaysReturnsPromise, className, methodDecorator, ownLabel, preserveIdentity, resolver, type Method, type MethodDecorator, type Resolvable } from './decorate';
+import {
+  alwaysReturnsPromise,
+  className,
+  methodDecorator,
+  ownLabel,
+  preserveIdentity,
+  resolver,
+  type Method,
+  type MethodDecorator,
+  type Resolvable,
+} from './decorate';
 
 export interface LoggedWorkflowOptions {
   /** @default `this.id`, else the class name */

@@ -72,7 +72,10 @@ export function alwaysReturnsPromise(method: Method): boolean {
 // `args` is `any` so that callers may type it as their method's parameter tuple.
 export type Resolvable<T> = T | ((self: any, args: any) => T);
 
-export function resolver<T>(option: Resolvable<T> | undefined, fallback: (self: any, args: unknown[]) => T): (self: unknown, args: unknown[]) => T {
+export function resolver<T>(
+  option: Resolvable<T> | undefined,
+  fallback: (self: any, args: unknown[]) => T,
+): (self: unknown, args: unknown[]) => T {
   if (option === undefined) return fallback;
   if (typeof option === 'function') return option as (self: unknown, args: unknown[]) => T;
   return () => option;

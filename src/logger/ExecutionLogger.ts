@@ -197,7 +197,8 @@ export class ExecutionLogger {
 
   /** @internal Runs a `@LoggedWorkflow` method as one recorded execution. */
   runWorkflow(site: WorkflowSite, self: unknown, args: unknown[], method: Method): unknown {
-    if (site.returnsPromise && this.writer.mustWait) return this.afterRoom(() => this.runWorkflow(site, self, args, method), self, args, method);
+    if (site.returnsPromise && this.writer.mustWait)
+      return this.afterRoom(() => this.runWorkflow(site, self, args, method), self, args, method);
     const parent = executionContext.getStore();
     const execution = this.openExecution(
       {
@@ -211,20 +212,26 @@ export class ExecutionLogger {
     );
     const context: ExecutionContext = { logger: this, execution, stepId: null };
     const invoke = () =>
-      this.invoke(site, context, self, args, method, (status, _value, error, canWait) => this.closeExecution(execution, status, error, canWait));
+      this.invoke(site, context, self, args, method, (status, _value, error, canWait) =>
+        this.closeExecution(execution, status, error, canWait),
+      );
     return this.strict && site.returnsPromise ? this.writer.flush().then(invoke) : this.kickStrict(invoke);
   }
 
   /** @internal Runs a `@LoggedNode` method as one recorded step of the context's execution. */
   runNode(site: NodeSite, context: ExecutionContext, self: unknown, args: unknown[], method: Method): unknown {
-    if (site.returnsPromise && this.writer.mustWait) return this.afterRoom(() => this.runNode(site, context, self, args, method), self, args, method);
+    if (site.returnsPromise && this.writer.mustWait)
+      return this.afterRoom(() => this.runNode(site, context, self, args, method), self, args, method);
     const input = this.config.captureInputs ? this.captureInput(this.read(() => site.inputs(self, args), undefined)) : undefined;
     const startedAt = Date.now();
     const stepId = this.recordStep(context.execution, this.nodeParams(site, self), 'running', startedAt, { inputData: input });
     const inner: ExecutionContext = { logger: this, execution: context.execution, stepId };
     const invoke = () =>
       this.invoke(site, inner, self, args, method, (status, value, error, canWait) => {
-        const output = status === 'success' && this.config.captureOutputs ? this.captureOutput(this.read(() => site.outputs(value, self), undefined)) : undefined;
+        const output =
+          status === 'success' && this.config.captureOutputs
+            ? this.captureOutput(this.read(() => site.outputs(value, self), undefined))
+            : undefined;
         return this.closeStep(stepId, startedAt, status, output, error, canWait);
       });
     return this.strict && site.returnsPromise ? this.writer.flush().then(invoke) : this.kickStrict(invoke);
@@ -486,7 +493,10 @@ export class ExecutionLogger {
   private async retireOrphan(owner: SpoolOwner): Promise<void> {
     try {
       if (!(await this.store.dataSource.getRepository(LoggerInstance).existsBy({ id: owner.instanceId }))) {
-        await this.store.heartbeat({ id: owner.instanceId, hostname: owner.hostname, pid: owner.pid, startedAt: owner.createdAt }, owner.createdAt);
+        await this.store.heartbeat(
+          { id: owner.instanceId, hostname: owner.hostname, pid: owner.pid, startedAt: owner.createdAt },
+          owner.createdAt,
+        );
       }
       await this.store.markInstanceStopped(owner.instanceId);
       if (this.config.recoverOnStart) await this.recoverInterrupted();

@@ -1,8 +1,2 @@
-export {
-  ExecutionLogger,
-  type LoggerStats,
-  type SkipNodeParams,
-  type StartExecutionParams,
-  type StartNodeParams,
-} from './ExecutionLogger';
+export { ExecutionLogger, type LoggerStats, type SkipNodeParams, type StartExecutionParams, type StartNodeParams } from './ExecutionLogger';
 export { currentExecution } from './context';

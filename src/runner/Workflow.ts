@@ -47,18 +47,32 @@ export function validateWorkflow(workflow: Workflow): WorkflowGraph {
     const label = describeConnection(connection);
     const source = nodes.get(connection?.from?.node);
     const target = nodes.get(connection?.to?.node);
-    if (!source) throw new WorkflowGraphError(String(connection?.from?.node), `Connection ${label} comes from unknown node ${JSON.stringify(connection?.from?.node)} in workflow ${name}`);
-    if (!target) throw new WorkflowGraphError(String(connection?.to?.node), `Connection ${label} goes to unknown node ${JSON.stringify(connection?.to?.node)} in workflow ${name}`);
+    if (!source)
+      throw new WorkflowGraphError(
+        String(connection?.from?.node),
+        `Connection ${label} comes from unknown node ${JSON.stringify(connection?.from?.node)} in workflow ${name}`,
+      );
+    if (!target)
+      throw new WorkflowGraphError(
+        String(connection?.to?.node),
+        `Connection ${label} goes to unknown node ${JSON.stringify(connection?.to?.node)} in workflow ${name}`,
+      );
     if (!isName(connection.from.output) || !isName(connection.to.input)) {
       throw new WorkflowGraphError(label, `Connection ${label} must name an output and an input (non-empty strings)`);
     }
     if (source.outputNames && !source.outputNames.includes(connection.from.output)) {
-      throw new WorkflowGraphError(source.id, `Connection ${label} reads output "${connection.from.output}", which node "${source.id}" does not have (it has: ${source.outputNames.join(', ')})`);
+      throw new WorkflowGraphError(
+        source.id,
+        `Connection ${label} reads output "${connection.from.output}", which node "${source.id}" does not have (it has: ${source.outputNames.join(', ')})`,
+      );
     }
     const inputKey = `${target.id}\u0000${connection.to.input}`;
     const earlier = fedInputs.get(inputKey);
     if (earlier) {
-      throw new WorkflowGraphError(target.id, `Input "${connection.to.input}" of node "${target.id}" is fed by two connections: ${describeConnection(earlier)} and ${label}`);
+      throw new WorkflowGraphError(
+        target.id,
+        `Input "${connection.to.input}" of node "${target.id}" is fed by two connections: ${describeConnection(earlier)} and ${label}`,
+      );
     }
     fedInputs.set(inputKey, connection);
     outgoing.get(source.id)?.push(connection);
@@ -79,7 +93,8 @@ export function validateWorkflow(workflow: Workflow): WorkflowGraph {
 function indexNodes(workflow: Workflow, name: string): Map<string, WorkflowNode> {
   const nodes = new Map<string, WorkflowNode>();
   workflow.nodes.forEach((node, position) => {
-    if (!node || !isName(node.id)) throw new WorkflowGraphError(`nodes[${position}]`, `Node at nodes[${position}] of workflow ${name} has no id (a non-empty string)`);
+    if (!node || !isName(node.id))
+      throw new WorkflowGraphError(`nodes[${position}]`, `Node at nodes[${position}] of workflow ${name} has no id (a non-empty string)`);
     if (typeof node.execute !== 'function') throw new WorkflowGraphError(node.id, `Node "${node.id}" has no execute() method`);
     if (nodes.has(node.id)) throw new WorkflowGraphError(node.id, `Duplicate node id "${node.id}" in workflow ${name}`);
     nodes.set(node.id, node);

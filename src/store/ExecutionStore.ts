@@ -164,7 +164,11 @@ export class ExecutionStore {
       const after = decodeCursor(query.cursor);
       qb.andWhere('(e.started_at, e.id) < (:cursorAt, :cursorId)', { cursorAt: after.startedAt, cursorId: this.bind(after.id) });
     }
-    const rows = await qb.orderBy('e.started_at', 'DESC').addOrderBy('e.id', 'DESC').limit(limit + 1).getMany();
+    const rows = await qb
+      .orderBy('e.started_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
@@ -473,7 +477,11 @@ export class ExecutionStore {
       const chunk = rows.slice(start, start + MAX_ROWS_PER_JSON);
       const json = this.jsonBatches ? encodeJsonRows(chunk.map((row) => columns.map(([, read]) => read(row)))) : null;
       if (json === null) await this.insertBound(execute, table, columns, chunk);
-      else await execute(this.cachedSql(`insert:${table}`, () => jsonInsertSql(this.dialect, table, names)), [json]);
+      else
+        await execute(
+          this.cachedSql(`insert:${table}`, () => jsonInsertSql(this.dialect, table, names)),
+          [json],
+        );
     }
   }
 
@@ -506,7 +514,12 @@ export class ExecutionStore {
    * Applies patches set-wise: patches that set the same columns (a step's success, its failure…)
    * share one UPDATE … FROM statement, instead of one round trip per late completion.
    */
-  private async updateRows<P>(execute: Execute, table: string, updates: readonly { id: string; patch: P }[], toSql: (patch: P) => PatchSql): Promise<void> {
+  private async updateRows<P>(
+    execute: Execute,
+    table: string,
+    updates: readonly { id: string; patch: P }[],
+    toSql: (patch: P) => PatchSql,
+  ): Promise<void> {
     const groups = new Map<string, { columns: string[]; rows: unknown[][] }>();
     for (const { id, patch } of updates) {
       const { columns, values } = toSql(patch);
@@ -523,7 +536,10 @@ export class ExecutionStore {
         if (json === null) {
           for (const [id, ...values] of chunk) await this.applyUpdate(execute, table, String(id), { columns, values });
         } else {
-          await execute(this.cachedSql(`update:${table}:${shape}`, () => jsonUpdateSql(this.dialect, table, columns)), [json]);
+          await execute(
+            this.cachedSql(`update:${table}:${shape}`, () => jsonUpdateSql(this.dialect, table, columns)),
+            [json],
+          );
         }
       }
     }
@@ -538,12 +554,7 @@ export class ExecutionStore {
     return sql;
   }
 
-  private async applyUpdate(
-    execute: Execute,
-    table: string,
-    id: string,
-    patch: { columns: string[]; values: unknown[] },
-  ): Promise<number> {
+  private async applyUpdate(execute: Execute, table: string, id: string, patch: { columns: string[]; values: unknown[] }): Promise<number> {
     if (patch.columns.length === 0) return 1;
     const params = new SqlParams(this.dialect);
     const set = patch.columns.map((column, i) => `${column} = ${params.add(patch.values[i])}`).join(', ');

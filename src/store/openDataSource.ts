@@ -33,7 +33,8 @@ export async function openDataSource(options: ExecutionStoreOptions): Promise<Op
   const fromEnv = options.database ? undefined : process.env.FLOWTRAIL_DB;
   if (fromEnv && POSTGRES_URL.test(fromEnv)) return openPostgres({ url: fromEnv, runMigrations: options.runMigrations });
   // Read as a path, another URL would quietly become a local file in a folder named after its scheme.
-  if (fromEnv && OTHER_URL.test(fromEnv)) throw new ConfigError('FLOWTRAIL_DB', maskPassword(fromEnv), 'a SQLite file path or a postgres:// URL');
+  if (fromEnv && OTHER_URL.test(fromEnv))
+    throw new ConfigError('FLOWTRAIL_DB', maskPassword(fromEnv), 'a SQLite file path or a postgres:// URL');
   return openSqlite({ ...options, database: options.database || fromEnv || DEFAULT_DATABASE });
 }
 
@@ -60,7 +61,13 @@ async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource
     await dataSource.destroy().catch(() => undefined);
     throw new StoreOpenError(database, describe(error), error);
   }
-  return { dataSource, dialect: 'sqlite', owned: true, target: database, reopen: { database, busyTimeoutMs: options.busyTimeoutMs, runMigrations: false } };
+  return {
+    dataSource,
+    dialect: 'sqlite',
+    owned: true,
+    target: database,
+    reopen: { database, busyTimeoutMs: options.busyTimeoutMs, runMigrations: false },
+  };
 }
 
 /**

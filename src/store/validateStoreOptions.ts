@@ -22,7 +22,12 @@ export function validateStoreOptions(options: ExecutionStoreOptions): void {
     if (typeof record.url !== 'string' || record.url.trim() === '') throw new ConfigError('url', record.url, 'a postgres:// URL');
     if (record.schema !== undefined) {
       const schema = record.schema;
-      if (typeof schema !== 'string' || schema === '' || schema.includes('\u0000') || Buffer.byteLength(schema, 'utf8') > MAX_IDENTIFIER_BYTES) {
+      if (
+        typeof schema !== 'string' ||
+        schema === '' ||
+        schema.includes('\u0000') ||
+        Buffer.byteLength(schema, 'utf8') > MAX_IDENTIFIER_BYTES
+      ) {
         throw new ConfigError('schema', schema, `a schema name of 1 to ${MAX_IDENTIFIER_BYTES} bytes`);
       }
     }

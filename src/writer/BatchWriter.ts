@@ -111,20 +111,36 @@ export class BatchWriter {
   }
 
   insertExecution(row: ExecutionRow): void {
-    this.admit(false, (buffer) => buffer.insertExecution(row), (q) => ({ q, t: 'E', r: row }));
+    this.admit(
+      false,
+      (buffer) => buffer.insertExecution(row),
+      (q) => ({ q, t: 'E', r: row }),
+    );
   }
 
   insertStep(row: StepRow): void {
-    this.admit(false, (buffer) => buffer.insertStep(row), (q) => ({ q, t: 'S', r: row }));
+    this.admit(
+      false,
+      (buffer) => buffer.insertStep(row),
+      (q) => ({ q, t: 'S', r: row }),
+    );
   }
 
   updateExecution(id: string, patch: ExecutionPatch): void {
     // A completion folded into a queued insert does not grow the queue: memory always takes it.
-    this.admit(this.buffer.executions.has(id), (buffer) => buffer.updateExecution(id, patch), (q) => ({ q, t: 'e', id, p: patch }));
+    this.admit(
+      this.buffer.executions.has(id),
+      (buffer) => buffer.updateExecution(id, patch),
+      (q) => ({ q, t: 'e', id, p: patch }),
+    );
   }
 
   updateStep(id: string, patch: StepPatch): void {
-    this.admit(this.buffer.steps.has(id), (buffer) => buffer.updateStep(id, patch), (q) => ({ q, t: 's', id, p: patch }));
+    this.admit(
+      this.buffer.steps.has(id),
+      (buffer) => buffer.updateStep(id, patch),
+      (q) => ({ q, t: 's', id, p: patch }),
+    );
   }
 
   /** Whether this execution's insert is still in memory, so that its completion folds into it. */
@@ -193,10 +209,15 @@ export class BatchWriter {
       left = 0;
     }
     if (kept > 0) {
-      this.report(new Error(`${kept} history records not written before shutdown are kept in the spool ${spool!.folder}; the next logger on this database replays them`), {
-        operation: 'shutdown',
-        records: kept,
-      });
+      this.report(
+        new Error(
+          `${kept} history records not written before shutdown are kept in the spool ${spool!.folder}; the next logger on this database replays them`,
+        ),
+        {
+          operation: 'shutdown',
+          records: kept,
+        },
+      );
     }
     if (left > 0) {
       this.counters.dropped += left;
@@ -528,7 +549,8 @@ export class BatchWriter {
  * type and size errors.
  */
 function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.driverError?.code ?? (error as { code?: unknown } | null)?.code;
+  const code =
+    (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.driverError?.code ?? (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return false;
   return /^2[23][0-9A-Z]{3}$/.test(code) || /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
 }

@@ -133,10 +133,14 @@ export class RecordBuffer {
       stepUpdates: [...this.stepUpdates],
     };
   }
-
 }
 
-function merge<Row extends object, Patch extends object>(inserts: Map<string, Row>, updates: Map<string, Patch>, id: string, patch: Patch): void {
+function merge<Row extends object, Patch extends object>(
+  inserts: Map<string, Row>,
+  updates: Map<string, Patch>,
+  id: string,
+  patch: Patch,
+): void {
   const pending = inserts.get(id);
   if (pending !== undefined) {
     Object.assign(pending, withoutUndefined(patch));

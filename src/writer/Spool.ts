@@ -1,5 +1,19 @@
 import { createHash } from 'node:crypto';
-import { close, closeSync, fsync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  close,
+  closeSync,
+  fsync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -244,7 +258,11 @@ export class Spool {
         if (own !== undefined) lastSequence = Math.max(lastSequence, record.q);
       }
       if (records.length < lines.length) {
-        this.reportOnce('corrupt', new Error(`${lines.length - records.length} unreadable line(s) skipped in ${segment.path}`), lines.length - records.length);
+        this.reportOnce(
+          'corrupt',
+          new Error(`${lines.length - records.length} unreadable line(s) skipped in ${segment.path}`),
+          lines.length - records.length,
+        );
       }
       return { records, own: own !== undefined, lastSequence, lines: lines.length, segment };
     }
@@ -286,7 +304,9 @@ export class Spool {
       if (owner.hostname !== hostname()) {
         this.reportOnce(
           'host',
-          new Error(`Spool folder ${folder} belongs to a logger on host "${owner.hostname}", which may still be running; it is not replayed from here`),
+          new Error(
+            `Spool folder ${folder} belongs to a logger on host "${owner.hostname}", which may still be running; it is not replayed from here`,
+          ),
         );
         continue;
       }
@@ -437,7 +457,14 @@ export function defaultSpoolDir(store: ExecutionStore): string {
 
 /** Identifies the database, hashed, so records are never replayed into another one. */
 export function databaseKey(store: ExecutionStore): string {
-  const options = store.dataSource.options as { url?: string; host?: string; port?: number; database?: unknown; schema?: string; username?: string };
+  const options = store.dataSource.options as {
+    url?: string;
+    host?: string;
+    port?: number;
+    database?: unknown;
+    schema?: string;
+    username?: string;
+  };
   const identity =
     store.dialect === 'sqlite'
       ? `sqlite:${sqliteFile(store) ?? store.target}`

@@ -51,7 +51,14 @@ function reply(message: ThreadReply): void {
 
 /** What the writer needs of an error to classify it (its codes), and what a report needs. */
 function describeError(error: unknown): NonNullable<ThreadReply['error']> {
-  const source = (error ?? {}) as { name?: unknown; message?: unknown; stack?: unknown; code?: unknown; errno?: unknown; driverError?: { code?: unknown; errno?: unknown } };
+  const source = (error ?? {}) as {
+    name?: unknown;
+    message?: unknown;
+    stack?: unknown;
+    code?: unknown;
+    errno?: unknown;
+    driverError?: { code?: unknown; errno?: unknown };
+  };
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   return {
     name: text(source.name) ?? 'Error',

@@ -60,7 +60,13 @@ const spec: CommandSpec = {
     'Times are epoch milliseconds. Takes the same filters as list.',
   options: [
     { name: 'format', short: 'f', type: 'string', value: 'ndjson|csv', description: 'output format (default ndjson)' },
-    { name: 'out', short: 'o', type: 'string', value: 'file', description: 'write to this file (complete or not at all) instead of stdout' },
+    {
+      name: 'out',
+      short: 'o',
+      type: 'string',
+      value: 'file',
+      description: 'write to this file (complete or not at all) instead of stdout',
+    },
     { name: 'steps', type: 'boolean', description: 'include steps (see above)' },
     ...filterOptions,
     ...commonOptions,
@@ -124,7 +130,12 @@ async function streamExport(store: ExecutionStore, sink: Sink, options: ExportOp
   let cursor: string | null = null;
   do {
     const page = await store.listExecutions({ ...options.filters, limit: options.withSteps ? PAGE_SIZE_WITH_STEPS : PAGE_SIZE, cursor });
-    const steps = options.withSteps ? await loadSteps(store, page.items.map((execution) => execution.id)) : undefined;
+    const steps = options.withSteps
+      ? await loadSteps(
+          store,
+          page.items.map((execution) => execution.id),
+        )
+      : undefined;
     let chunk = '';
     for (const execution of page.items) {
       const own = steps?.get(execution.id) ?? [];

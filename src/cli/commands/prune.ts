@@ -11,7 +11,12 @@ const spec: CommandSpec = {
     '--keep keeps the newest <n> finished executions of each workflow and removes the rest.\n' +
     'Running executions are never removed. --dry-run only counts what would go.',
   options: [
-    { name: 'older-than', type: 'string', value: 'duration', description: 'remove executions started before this long ago (30d, 12h, 90m)' },
+    {
+      name: 'older-than',
+      type: 'string',
+      value: 'duration',
+      description: 'remove executions started before this long ago (30d, 12h, 90m)',
+    },
     { name: 'keep', type: 'string', value: 'n', description: 'keep the newest n finished executions per workflow' },
     { name: 'dry-run', type: 'boolean', description: 'count what would be removed, remove nothing' },
     ...commonOptions,
@@ -62,6 +67,10 @@ async function countRemovable(store: ExecutionStore, rule: Rule): Promise<number
     return Number(row?.n ?? 0);
   }
   // The store keeps the newest `keep` finished runs of each workflow: everything past them goes.
-  const rows = await query.select('e.workflow_id', 'workflow_id').addSelect('COUNT(*)', 'n').groupBy('e.workflow_id').getRawMany<{ n: string | number }>();
+  const rows = await query
+    .select('e.workflow_id', 'workflow_id')
+    .addSelect('COUNT(*)', 'n')
+    .groupBy('e.workflow_id')
+    .getRawMany<{ n: string | number }>();
   return rows.reduce((sum, row) => sum + Math.max(0, Number(row.n) - rule.keep), 0);
 }

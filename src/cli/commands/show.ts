@@ -24,7 +24,7 @@ const spec: CommandSpec = {
   positionals: '<executionId>',
   summary: 'Show one execution: its header, then its steps in order on a timeline.',
   description:
-    'Each step gets a bar on the execution\'s time line: where it starts is when the step started,\n' +
+    "Each step gets a bar on the execution's time line: where it starts is when the step started,\n" +
     'its length is how long it ran. --data adds the captured input and output of every step, and\n' +
     'the error message and stack of steps that failed.',
   options: [
@@ -101,7 +101,13 @@ export function renderExecution(execution: WorkflowExecution, children: readonly
   if (options.data) sections.push(...steps.map((step) => renderStepData(step, palette)));
   if (children.length > 0) {
     const table = renderTable(
-      [{ header: 'ID' }, { header: 'WORKFLOW', maxWidth: 32 }, { header: 'STATUS' }, { header: 'PARENT STEP' }, { header: 'DURATION', align: 'right' }],
+      [
+        { header: 'ID' },
+        { header: 'WORKFLOW', maxWidth: 32 },
+        { header: 'STATUS' },
+        { header: 'PARENT STEP' },
+        { header: 'DURATION', align: 'right' },
+      ],
       children.map((child) => [
         child.id,
         sanitize(child.workflowId),

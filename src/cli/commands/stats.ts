@@ -34,7 +34,8 @@ export const statsCommand: Command = {
     const untilText = args.string('until');
     const since = sinceText === undefined ? undefined : parseTimeBound(sinceText, '--since', now);
     const until = untilText === undefined ? undefined : parseTimeBound(untilText, '--until', now);
-    if (since !== undefined && until !== undefined && since >= until) throw new UsageError(`--since ${sinceText} is not before --until ${untilText}`);
+    if (since !== undefined && until !== undefined && since >= until)
+      throw new UsageError(`--since ${sinceText} is not before --until ${untilText}`);
 
     const rows = await withStore(args, context.env, async (store) => {
       const ids = workflowId === undefined ? await store.listWorkflowIds() : [workflowId];

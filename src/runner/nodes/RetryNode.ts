@@ -34,7 +34,10 @@ export class RetryNode extends WorkflowNode {
     this.backoffMs = options.backoffMs ?? 10;
     this.maxBackoffMs = options.maxBackoffMs ?? 1000;
     if (!Number.isInteger(this.attempts) || this.attempts < 1) throw new RangeError(`RetryNode "${id}": attempts must be an integer >= 1`);
-    for (const [name, value] of [['backoffMs', this.backoffMs], ['maxBackoffMs', this.maxBackoffMs]] as const) {
+    for (const [name, value] of [
+      ['backoffMs', this.backoffMs],
+      ['maxBackoffMs', this.maxBackoffMs],
+    ] as const) {
       if (!(value >= 0 && Number.isFinite(value))) throw new RangeError(`RetryNode "${id}": ${name} must be a finite number >= 0`);
     }
     this.action = action;
