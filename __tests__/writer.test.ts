@@ -10,7 +10,7 @@ describe.each(databaseKinds)('BatchWriter on %s', (kind) => {
     const { store } = current;
     const reports: ErrorContext[] = [];
     const writer = new BatchWriter(
-      store,
+      store.sink,
       { flushIntervalMs: 60_000, maxBatchSize: 1000, maxQueueSize: 1000, retryDelayMs: 10, maxRetryDelayMs: 10 },
       (_error, context) => reports.push(context),
     );

@@ -82,7 +82,7 @@ describe.each(databaseKinds)('writer thread on %s', (kind) => {
   });
 
   test('a refused record crosses the thread with the codes that mark it as refused data', async () => {
-    const thread = WriterThread.start(store);
+    const thread = WriterThread.start(store.sink);
     expect(thread).not.toBeNull();
     const startedAt = Date.now();
     const execution = {
@@ -116,7 +116,7 @@ describe.each(databaseKinds)('writer thread on %s', (kind) => {
   });
 
   test('plain data values (records read back from the spool) cross the thread as their JSON', async () => {
-    const thread = WriterThread.start(store)!;
+    const thread = WriterThread.start(store.sink)!;
     const startedAt = Date.now();
     const execution = {
       id: dist.uuidv7(),

@@ -1,15 +1,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ExecutionStore } from '../store';
+// Not '../store', which loads TypeORM: --help must not wait for it.
+import { DEFAULT_DATABASE, isPostgresUrl } from '../store/target';
 import { CliError, UsageError, type ParsedArgs } from './args';
 
 /** Where the history lives, decided from the flags and the environment before anything is opened. */
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
-
-// The store's own DEFAULT_DATABASE, repeated here because importing it would load TypeORM, and
-// `--help` or a usage error should not wait half a second for that.
-const DEFAULT_DATABASE = './.flowtrail/history.sqlite';
-const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
 
 /**
  * Picks the database: `--url` (PostgreSQL), `--db` (a file, or a postgres:// URL), then
@@ -21,11 +18,11 @@ export function resolveTarget(args: ParsedArgs, env: NodeJS.ProcessEnv, cwd = pr
   const db = args.string('db');
   const schema = args.string('schema');
   if (url !== undefined && db !== undefined) throw new UsageError('--db and --url name two databases; give only one');
-  if (url !== undefined && !POSTGRES_URL.test(url)) {
+  if (url !== undefined && !isPostgresUrl(url)) {
     throw new UsageError(`--url must be a postgres:// URL (for a SQLite file use --db)`);
   }
   const chosen = url ?? db ?? (env.FLOWTRAIL_DB || undefined);
-  if (chosen !== undefined && POSTGRES_URL.test(chosen)) return { kind: 'postgres', url: chosen, schema };
+  if (chosen !== undefined && isPostgresUrl(chosen)) return { kind: 'postgres', url: chosen, schema };
   if (schema !== undefined) throw new UsageError('--schema is for PostgreSQL only (use it with --url)');
   return { kind: 'sqlite', path: resolve(cwd, chosen ?? DEFAULT_DATABASE) };
 }

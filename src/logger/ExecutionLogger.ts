@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { buildRedactPattern, captureJson, type CaptureOptions } from '../capture';
 import { resolveLoggerConfig, type ErrorContext, type LoggerConfig, type ResolvedLoggerConfig } from '../config/LoggerConfig';
-import { LoggerInstance, type ExecutionStatus, type StepStatus, type TriggerType } from '../entities';
+import { type ExecutionStatus, type StepStatus, type TriggerType } from '../entities';
 import { uuidv7 } from '../ids';
 import type { ExecutionStore } from '../store/ExecutionStore';
 import type { ExecutionPatch, RecoveryResult, StepPatch } from '../store/types';
@@ -117,10 +117,10 @@ export class ExecutionLogger {
     this.strict = this.config.durability === 'strict';
     this.capture = { maxDataSize: this.config.maxDataSize, redact: buildRedactPattern(this.config.redactKeys) };
     const report = (error: unknown, context: ErrorContext) => this.reportError(error, context);
-    const spool = Spool.forStore(store, this.config, this.instanceId, report);
+    const spool = Spool.forSink(store.sink, this.config, this.instanceId, report);
     if (spool) spool.onAdoptedReplayed = (owner) => void this.retireOrphan(owner);
-    this.thread = this.config.writerThread && this.config.enabled ? WriterThread.start(store) : null;
-    this.writer = new BatchWriter(this.thread ?? store, this.config, report, spool);
+    this.thread = this.config.writerThread && this.config.enabled ? WriterThread.start(store.sink) : null;
+    this.writer = new BatchWriter(this.thread ?? store.sink, this.config, report, spool);
     this.ready = this.start();
   }
 
@@ -492,13 +492,7 @@ export class ExecutionLogger {
    */
   private async retireOrphan(owner: SpoolOwner): Promise<void> {
     try {
-      if (!(await this.store.dataSource.getRepository(LoggerInstance).existsBy({ id: owner.instanceId }))) {
-        await this.store.heartbeat(
-          { id: owner.instanceId, hostname: owner.hostname, pid: owner.pid, startedAt: owner.createdAt },
-          owner.createdAt,
-        );
-      }
-      await this.store.markInstanceStopped(owner.instanceId);
+      await this.store.instances.retire({ id: owner.instanceId, hostname: owner.hostname, pid: owner.pid, startedAt: owner.createdAt });
       if (this.config.recoverOnStart) await this.recoverInterrupted();
     } catch (error) {
       this.reportError(error, { operation: 'recovery' });

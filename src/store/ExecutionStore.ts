@@ -4,10 +4,13 @@ import { NotFoundError, QueryError, StoreClosedError } from '../errors';
 import { uuidv7 } from '../ids';
 import { decodeCursor, encodeCursor } from './cursor';
 import { openDataSource, type OpenedDataSource } from './openDataSource';
-import { encodeJsonRows, jsonInsertSql, jsonUpdateSql } from './jsonBatch';
+import { encodeJsonRows, JSON_CASTS } from './jsonBatch';
 import { executionColumns, executionPatchSql, stepColumns, stepPatchSql, type PatchSql } from './rows';
 import { SerialQueue } from './SerialQueue';
-import { bindable, SqlParams } from './SqlParams';
+import { SqlParams } from './SqlParams';
+import type { SqlDialect } from './dialects';
+import type { HistorySink, InstanceInfo, InstanceRegistry, SpoolLocation } from './ports';
+import { createHash } from 'node:crypto';
 import type {
   Dialect,
   ExecutionPatch,
@@ -68,16 +71,23 @@ export class ExecutionStore {
    */
   jsonBatches: boolean;
   private readonly owned: boolean;
+  /** Everything that differs between databases. */
+  private readonly sql: SqlDialect;
   private readonly transactions = new SerialQueue();
   private readonly executions: Repository<WorkflowExecution>;
   private readonly steps: Repository<ExecutionStep>;
   private closed = false;
   private readonly sqlCache = new Map<string, string>();
+  /** @internal What the logger's writer writes through: batches, error classes, where its spool belongs. */
+  readonly sink: HistorySink;
+  /** @internal Heartbeats, leases and crash recovery, for the logger. */
+  readonly instances: InstanceRegistry;
 
   private constructor(opened: OpenedDataSource) {
     this.reopenOptions = opened.reopen;
     this.dataSource = opened.dataSource;
-    this.dialect = opened.dialect;
+    this.sql = opened.dialect;
+    this.dialect = opened.dialect.name;
     this.owned = opened.owned;
     this.target = opened.target;
     // better-sqlite3 runs each statement on the calling thread: the JSON would be both encoded and
@@ -86,6 +96,22 @@ export class ExecutionStore {
     this.jsonBatches = this.dataSource.options.type !== 'better-sqlite3';
     this.executions = this.dataSource.getRepository(WorkflowExecution);
     this.steps = this.dataSource.getRepository(ExecutionStep);
+    const spoolLocation: SpoolLocation = {
+      defaultDir: this.sql.defaultSpoolDir(this.dataSource),
+      databaseKey: createHash('sha256').update(this.sql.identity(this.dataSource, this.target)).digest('hex').slice(0, 32),
+    };
+    this.sink = {
+      writeBatch: (batch) => this.writeBatch(batch),
+      isDataError: (error) => this.sql.isDataError(error),
+      spoolLocation,
+      reopenOptions: this.reopenOptions,
+    };
+    this.instances = {
+      heartbeat: (instance, now) => this.heartbeat(instance, now),
+      markStopped: (id, now) => this.markInstanceStopped(id, now),
+      recover: (options) => this.recoverInterrupted(options),
+      retire: (instance) => this.retireInstance(instance),
+    };
   }
 
   /**
@@ -203,7 +229,7 @@ export class ExecutionStore {
    */
   async getStats(query: StatsQuery = {}): Promise<ExecutionStats> {
     this.assertOpen();
-    const params = new SqlParams(this.dialect);
+    const params = new SqlParams(this.sql);
     const where: string[] = [];
     if (query.workflowId !== undefined) where.push(`workflow_id = ${params.add(query.workflowId)}`);
     if (query.since !== undefined) where.push(`started_at >= ${params.add(query.since)}`);
@@ -268,7 +294,7 @@ export class ExecutionStore {
     const removed = await this.deleteInChunks((params) => `started_at < ${params.add(cutoff)}`);
     // Instances silent for as long are long dead; rows they left running stay recoverable as unowned.
     await this.transaction(async (execute) => {
-      const params = new SqlParams(this.dialect);
+      const params = new SqlParams(this.sql);
       await execute(`DELETE FROM flowtrail_instances WHERE heartbeat_at < ${params.add(cutoff)}`, params.values);
     });
     return removed;
@@ -284,7 +310,7 @@ export class ExecutionStore {
     }
     let removed = 0;
     for (const workflowId of await this.listWorkflowIds()) {
-      const params = new SqlParams(this.dialect);
+      const params = new SqlParams(this.sql);
       const [boundary] = await this.dataSource.query(
         `SELECT started_at, id FROM workflow_executions WHERE workflow_id = ${params.add(workflowId)} AND status <> 'running'
          ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET ${keepPerWorkflow}`,
@@ -311,16 +337,16 @@ export class ExecutionStore {
       const deleted = await this.transaction(async (execute) => {
         // Timed from inside: waiting for the logger's batches is not this chunk's cost.
         started = Date.now();
-        const params = new SqlParams(this.dialect);
+        const params = new SqlParams(this.sql);
         const { rows } = await execute(
           `SELECT id FROM workflow_executions WHERE ${condition(params)} AND status <> 'running' LIMIT ${limit}`,
           params.values,
         );
         if (rows.length === 0) return 0;
         const ids = rows.map((row: { id: string }) => row.id);
-        const stepParams = new SqlParams(this.dialect);
+        const stepParams = new SqlParams(this.sql);
         await execute(`DELETE FROM execution_steps WHERE execution_id IN (${stepParams.list(ids)})`, stepParams.values);
-        const executionParams = new SqlParams(this.dialect);
+        const executionParams = new SqlParams(this.sql);
         await execute(`DELETE FROM workflow_executions WHERE id IN (${executionParams.list(ids)})`, executionParams.values);
         return ids.length;
       });
@@ -361,7 +387,7 @@ export class ExecutionStore {
     const now = options.now ?? Date.now();
     const staleBefore = now - (options.leaseMs ?? 30_000);
     const recover = async (execute: Execute, table: string, message: string): Promise<number> => {
-      const params = new SqlParams(this.dialect);
+      const params = new SqlParams(this.sql);
       const sql = `UPDATE ${table} SET status = 'interrupted', completed_at = ${params.add(now)},
           duration_ms = ${params.add(now)} - started_at, error_message = ${params.add(message)}
         WHERE status = 'running' AND (
@@ -384,13 +410,13 @@ export class ExecutionStore {
   /** Records a logger instance, or refreshes its heartbeat. */
   async heartbeat(instance: { id: string; hostname: string; pid: number; startedAt: number }, now = Date.now()): Promise<void> {
     await this.transaction(async (execute) => {
-      const update = new SqlParams(this.dialect);
+      const update = new SqlParams(this.sql);
       const { affected } = await execute(
         `UPDATE flowtrail_instances SET heartbeat_at = ${update.add(now)}, stopped_at = NULL WHERE id = ${update.add(instance.id)}`,
         update.values,
       );
       if (affected > 0) return;
-      const insert = new SqlParams(this.dialect);
+      const insert = new SqlParams(this.sql);
       await execute(
         `INSERT INTO flowtrail_instances (id, hostname, pid, started_at, heartbeat_at) VALUES (${insert.list([
           instance.id,
@@ -406,9 +432,27 @@ export class ExecutionStore {
 
   async markInstanceStopped(id: string, now = Date.now()): Promise<void> {
     await this.transaction(async (execute) => {
-      const params = new SqlParams(this.dialect);
+      const params = new SqlParams(this.sql);
       await execute(`UPDATE flowtrail_instances SET stopped_at = ${params.add(now)} WHERE id = ${params.add(id)}`, params.values);
     });
+  }
+
+  /** A dead instance: recorded as last seen when it started if it never reached the database, and marked stopped. */
+  private async retireInstance(instance: InstanceInfo): Promise<void> {
+    await this.transaction(async (execute) => {
+      const insert = new SqlParams(this.sql);
+      await execute(
+        `INSERT INTO flowtrail_instances (id, hostname, pid, started_at, heartbeat_at) VALUES (${insert.list([
+          instance.id,
+          instance.hostname,
+          instance.pid,
+          instance.startedAt,
+          instance.startedAt,
+        ])}) ON CONFLICT (id) DO NOTHING`,
+        insert.values,
+      );
+    });
+    await this.markInstanceStopped(instance.id);
   }
 
   /** The instances table, newest heartbeat first. */
@@ -441,8 +485,8 @@ export class ExecutionStore {
    */
   private transaction<T>(work: (execute: Execute) => Promise<T>): Promise<T> {
     this.assertOpen();
-    if (this.dialect === 'sqlite') return this.transactions.run(() => this.runTransaction(work, 'BEGIN IMMEDIATE'));
-    return this.runTransaction(work, 'BEGIN');
+    if (this.sql.serialTransactions) return this.transactions.run(() => this.runTransaction(work, this.sql.beginSql));
+    return this.runTransaction(work, this.sql.beginSql);
   }
 
   private async runTransaction<T>(work: (execute: Execute) => Promise<T>, begin: string): Promise<T> {
@@ -479,7 +523,7 @@ export class ExecutionStore {
       if (json === null) await this.insertBound(execute, table, columns, chunk);
       else
         await execute(
-          this.cachedSql(`insert:${table}`, () => jsonInsertSql(this.dialect, table, names)),
+          this.cachedSql(`insert:${table}`, () => this.sql.jsonInsertSql(table, names, JSON_CASTS)),
           [json],
         );
     }
@@ -496,14 +540,14 @@ export class ExecutionStore {
     for (let start = 0; start < rows.length; start += rowsPerStatement) {
       const chunk = rows.slice(start, start + rowsPerStatement);
       const values: unknown[] = [];
-      for (const row of chunk) for (const [, read] of columns) values.push(bindable(read(row), this.dialect));
+      for (const row of chunk) for (const [, read] of columns) values.push(this.sql.bindable(read(row)));
       await execute(this.insertSql(table, columns, chunk.length), values);
     }
   }
 
   private insertSql(table: string, columns: readonly (readonly [string, unknown])[], rowCount: number): string {
     return this.cachedSql(`insert:${table}:${rowCount}`, () => {
-      const params = new SqlParams(this.dialect);
+      const params = new SqlParams(this.sql);
       const tuples: string[] = [];
       for (let row = 0; row < rowCount; row++) tuples.push(`(${params.list(new Array(columns.length).fill(null))})`);
       return `INSERT INTO ${table} (${columns.map(([column]) => column).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`;
@@ -537,7 +581,7 @@ export class ExecutionStore {
           for (const [id, ...values] of chunk) await this.applyUpdate(execute, table, String(id), { columns, values });
         } else {
           await execute(
-            this.cachedSql(`update:${table}:${shape}`, () => jsonUpdateSql(this.dialect, table, columns)),
+            this.cachedSql(`update:${table}:${shape}`, () => this.sql.jsonUpdateSql(table, columns, JSON_CASTS)),
             [json],
           );
         }
@@ -556,7 +600,7 @@ export class ExecutionStore {
 
   private async applyUpdate(execute: Execute, table: string, id: string, patch: { columns: string[]; values: unknown[] }): Promise<number> {
     if (patch.columns.length === 0) return 1;
-    const params = new SqlParams(this.dialect);
+    const params = new SqlParams(this.sql);
     const set = patch.columns.map((column, i) => `${column} = ${params.add(patch.values[i])}`).join(', ');
     const { affected } = await execute(`UPDATE ${table} SET ${set} WHERE id = ${params.add(id)}`, params.values);
     return affected;
@@ -564,7 +608,7 @@ export class ExecutionStore {
 
   /** A filter value as the database holds it: ids and names alike, so that a NUL finds its row instead of failing the query. */
   private bind(value: string): string {
-    return bindable(value, this.dialect) as string;
+    return this.sql.bindable(value) as string;
   }
 
   private assertOpen(): void {

@@ -1,3 +1,3 @@
 export { ExecutionStore } from './ExecutionStore';
-export { DEFAULT_DATABASE } from './openDataSource';
+export { DEFAULT_DATABASE } from './target';
 export type * from './types';

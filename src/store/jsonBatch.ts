@@ -1,5 +1,3 @@
-import type { Dialect } from './types';
-
 /**
  * Set-based writes: a whole chunk of rows travels as ONE parameter, a JSON array of arrays, and
  * the database unpacks it (SQLite `json_each`, PostgreSQL `json_array_elements`). Binding
@@ -9,8 +7,8 @@ import type { Dialect } from './types';
  * Column names come only from the fixed lists in rows.ts, never from the caller.
  */
 
-/** Non-text columns, which PostgreSQL must cast from the text that `->>` yields. */
-const POSTGRES_CASTS: Readonly<Record<string, string>> = {
+/** Non-text columns, which a dialect may have to cast from the text its JSON functions yield. */
+export const JSON_CASTS: Readonly<Record<string, string>> = {
   started_at: 'bigint',
   completed_at: 'bigint',
   duration_ms: 'bigint',
@@ -32,38 +30,4 @@ export function encodeJsonRows(rows: readonly (readonly unknown[])[]): string | 
   // Cheap native scan first; the exact test runs only when an escape is there at all.
   if (json.includes('\\u') && ALTERED_ESCAPE.test(json)) return null;
   return json;
-}
-
-/** `INSERT … SELECT` of the JSON rows (element i of each row → columns[i]); existing ids are skipped. */
-export function jsonInsertSql(dialect: Dialect, table: string, columns: readonly string[]): string {
-  const list = columns.join(', ');
-  if (dialect === 'postgres') {
-    const values = columns.map((column, i) => postgresElement('e', i, column)).join(', ');
-    return `INSERT INTO ${table} (${list}) SELECT ${values} FROM json_array_elements($1::json) AS r(e) ON CONFLICT (id) DO NOTHING`;
-  }
-  const values = columns.map((_, i) => sqliteElement('value', i)).join(', ');
-  // SQLite needs the WHERE to tell the upsert's ON CONFLICT from a join constraint.
-  return `INSERT INTO ${table} (${list}) SELECT ${values} FROM json_each(?) WHERE true ON CONFLICT (id) DO NOTHING`;
-}
-
-/**
- * `UPDATE … FROM` the JSON rows: element 0 is the id, element i the new value of columns[i-1].
- * Ids that are not in the table are ignored, like a single-row UPDATE that matches nothing.
- */
-export function jsonUpdateSql(dialect: Dialect, table: string, columns: readonly string[]): string {
-  if (dialect === 'postgres') {
-    const set = columns.map((column, i) => `${column} = ${postgresElement('u.e', i + 1, column)}`).join(', ');
-    return `UPDATE ${table} SET ${set} FROM json_array_elements($1::json) AS u(e) WHERE ${table}.id = u.e->>0`;
-  }
-  const set = columns.map((column, i) => `${column} = ${sqliteElement('u.value', i + 1)}`).join(', ');
-  return `UPDATE ${table} SET ${set} FROM json_each(?) AS u WHERE ${table}.id = ${sqliteElement('u.value', 0)}`;
-}
-
-function postgresElement(element: string, index: number, column: string): string {
-  const cast = POSTGRES_CASTS[column];
-  return cast ? `(${element}->>${index})::${cast}` : `${element}->>${index}`;
-}
-
-function sqliteElement(element: string, index: number): string {
-  return `json_extract(${element}, '$[${index}]')`;
 }

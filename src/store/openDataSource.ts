@@ -5,18 +5,18 @@ import { executionHistoryEntities } from '../entities';
 import { ConfigError, StoreOpenError } from '../errors';
 import { makeFolder } from '../makeFolder';
 import { executionHistoryMigrations } from '../migrations';
-import type { Dialect, ExecutionStoreOptions, PostgresStoreOptions, SqliteStoreOptions } from './types';
+import type { ExecutionStoreOptions, PostgresStoreOptions, SqliteStoreOptions } from './types';
 import { validateStoreOptions } from './validateStoreOptions';
+import { DEFAULT_DATABASE, isPostgresUrl, isUrl, maskPassword } from './target';
+import { dialectForType, type SqlDialect } from './dialects';
+import { postgresDialect } from './dialects/postgresDialect';
+import { sqliteDialect } from './dialects/sqliteDialect';
 
-export const DEFAULT_DATABASE = './.flowtrail/history.sqlite';
-/** URL schemes are case-insensitive: the CLI reads `POSTGRES://…` as PostgreSQL, so the store must too. */
-const POSTGRES_URL = /^postgres(ql)?:\/\//i;
-const OTHER_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 const MIGRATIONS_TABLE = 'flowtrail_migrations';
 
 export interface OpenedDataSource {
   dataSource: DataSource;
-  dialect: Dialect;
+  dialect: SqlDialect;
   /** Whether the store created the DataSource and so must destroy it on close. */
   owned: boolean;
   /** What was opened, for messages: a path or a masked URL. */
@@ -31,10 +31,9 @@ export async function openDataSource(options: ExecutionStoreOptions): Promise<Op
   if ('url' in options) return openPostgres(options);
   // With no database named, FLOWTRAIL_DB picks one: a postgres:// URL or a SQLite file path.
   const fromEnv = options.database ? undefined : process.env.FLOWTRAIL_DB;
-  if (fromEnv && POSTGRES_URL.test(fromEnv)) return openPostgres({ url: fromEnv, runMigrations: options.runMigrations });
+  if (fromEnv && isPostgresUrl(fromEnv)) return openPostgres({ url: fromEnv, runMigrations: options.runMigrations });
   // Read as a path, another URL would quietly become a local file in a folder named after its scheme.
-  if (fromEnv && OTHER_URL.test(fromEnv))
-    throw new ConfigError('FLOWTRAIL_DB', maskPassword(fromEnv), 'a SQLite file path or a postgres:// URL');
+  if (fromEnv && isUrl(fromEnv)) throw new ConfigError('FLOWTRAIL_DB', maskPassword(fromEnv), 'a SQLite file path or a postgres:// URL');
   return openSqlite({ ...options, database: options.database || fromEnv || DEFAULT_DATABASE });
 }
 
@@ -63,7 +62,7 @@ async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource
   }
   return {
     dataSource,
-    dialect: 'sqlite',
+    dialect: sqliteDialect,
     owned: true,
     target: database,
     reopen: { database, busyTimeoutMs: options.busyTimeoutMs, runMigrations: false },
@@ -135,7 +134,7 @@ async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSo
   }
   // The writer thread writes one batch at a time: two connections are plenty.
   const reopen = { url: options.url, schema, connectTimeoutMs, poolSize: 2, runMigrations: false };
-  return { dataSource, dialect: 'postgres', owned: true, target, reopen };
+  return { dataSource, dialect: postgresDialect, owned: true, target, reopen };
 }
 
 async function ensureSchema(url: string, schema: string, connectTimeoutMs: number, target: string): Promise<void> {
@@ -173,7 +172,7 @@ function loadPg(target: string): PgModule {
 }
 
 async function adoptDataSource(dataSource: DataSource, runMigrations: boolean): Promise<OpenedDataSource> {
-  const dialect = dialectOf(dataSource);
+  const dialect = dialectForType(dataSource.options.type);
   const target = `${dataSource.options.type} DataSource`;
   if (!dataSource.isInitialized) await initialize(dataSource, target);
   if (runMigrations) {
@@ -190,13 +189,6 @@ async function adoptDataSource(dataSource: DataSource, runMigrations: boolean): 
   return { dataSource, dialect, owned: false, target, reopen: null };
 }
 
-function dialectOf(dataSource: DataSource): Dialect {
-  const type = dataSource.options.type;
-  if (type === 'sqlite' || type === 'better-sqlite3') return 'sqlite';
-  if (type === 'postgres') return 'postgres';
-  throw new StoreOpenError(`${type} DataSource`, `unsupported database type "${type}" (use sqlite, better-sqlite3 or postgres)`);
-}
-
 async function initialize(dataSource: DataSource, target: string): Promise<void> {
   try {
     await dataSource.initialize();
@@ -209,16 +201,6 @@ function describe(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
   if (error instanceof Error) return error.message || error.name;
   return String(error);
-}
-
-export function maskPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
-  }
 }
 
 function quoteIdentifier(name: string): string {

@@ -390,7 +390,7 @@ export class BatchWriter {
         try {
           await this.store.writeBatch(batch.records.toWriteBatch());
         } catch (error) {
-          if (!isDataError(error)) {
+          if (!this.store.isDataError(error)) {
             this.inflight = null;
             this.failed(batch, error);
             return;
@@ -484,7 +484,7 @@ export class BatchWriter {
         await this.store.writeBatch(single.toWriteBatch());
         written++;
       } catch (error) {
-        if (isDataError(error)) {
+        if (this.store.isDataError(error)) {
           this.reject(single, error);
           continue;
         }
@@ -541,18 +541,6 @@ export class BatchWriter {
     this.roomWaiters = [];
     for (const wake of waiters) wake();
   }
-}
-
-/**
- * Whether the database refused the data itself (a constraint, a value it cannot hold) rather
- * than being unreachable or busy: PostgreSQL SQLSTATE classes 22 and 23, SQLite's constraint,
- * type and size errors.
- */
-function isDataError(error: unknown): boolean {
-  const code =
-    (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.driverError?.code ?? (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return /^2[23][0-9A-Z]{3}$/.test(code) || /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
 }
 
 function withLastSequence(records: SpoolRecord[], q: number): SpoolRecord[] {

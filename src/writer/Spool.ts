@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   close,
   closeSync,
@@ -19,8 +18,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ErrorContext } from '../config/LoggerConfig';
 import { makeFolder } from '../makeFolder';
-import type { ExecutionStore } from '../store/ExecutionStore';
-import { maskPassword } from '../store/openDataSource';
+import type { HistorySink } from '../store/ports';
 import type { ExecutionPatch, StepPatch } from '../store/types';
 import type { ExecutionRow, StepRow } from './RecordBuffer';
 
@@ -139,12 +137,9 @@ export class Spool {
     liveFolders.add(this.folder);
   }
 
-  /**
-   * The spool of a logger on `store`: `spoolDir` when given, none when `false`, else beside the
-   * SQLite file (`<file>.spool/`) or, for a server database, `./.flowtrail/spool`.
-   */
-  static forStore(
-    store: ExecutionStore,
+  /** The spool of a logger writing through `sink`: `spoolDir` when given, none when `false`, else where the sink says. */
+  static forSink(
+    sink: HistorySink,
     config: { spoolDir: string | false | undefined; maxBatchSize: number; maxQueueSize: number },
     instanceId: string,
     report: Report,
@@ -152,7 +147,8 @@ export class Spool {
     if (config.spoolDir === false) return null;
     // A segment is at most one batch, and a batch read back never overfills memory.
     const segmentLines = Math.max(1, Math.min(config.maxBatchSize, config.maxQueueSize));
-    return new Spool(resolve(config.spoolDir ?? defaultSpoolDir(store)), instanceId, databaseKey(store), report, segmentLines);
+    const { defaultDir, databaseKey } = sink.spoolLocation;
+    return new Spool(resolve(config.spoolDir ?? defaultDir), instanceId, databaseKey, report, segmentLines);
   }
 
   /** This logger's records on disk and not yet committed. While there are any, new records must follow them. */
@@ -447,36 +443,6 @@ export class Spool {
     this.reported.add(kind);
     this.report(error, records === undefined ? { operation: 'spool' } : { operation: 'spool', records });
   }
-}
-
-/** Beside the SQLite file, so the spool lives and moves with it; else in the working directory. */
-export function defaultSpoolDir(store: ExecutionStore): string {
-  const file = sqliteFile(store);
-  return file === null ? resolve('.flowtrail', 'spool') : `${file}.spool`;
-}
-
-/** Identifies the database, hashed, so records are never replayed into another one. */
-export function databaseKey(store: ExecutionStore): string {
-  const options = store.dataSource.options as {
-    url?: string;
-    host?: string;
-    port?: number;
-    database?: unknown;
-    schema?: string;
-    username?: string;
-  };
-  const identity =
-    store.dialect === 'sqlite'
-      ? `sqlite:${sqliteFile(store) ?? store.target}`
-      : `postgres:${options.url ? maskPassword(options.url) : `${options.username ?? ''}@${options.host ?? ''}:${options.port ?? ''}/${String(options.database ?? '')}`}:${options.schema ?? 'public'}`;
-  return createHash('sha256').update(identity).digest('hex').slice(0, 32);
-}
-
-function sqliteFile(store: ExecutionStore): string | null {
-  if (store.dialect !== 'sqlite') return null;
-  const database = (store.dataSource.options as { database?: unknown }).database;
-  if (typeof database !== 'string' || database === '' || database === ':memory:') return null;
-  return resolve(database);
 }
 
 /** The lines a writer finished: a last line without its newline was cut by a crash, and is not a record. */

@@ -1,20 +1,22 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ExecutionStore } from '../store/ExecutionStore';
+import type { HistorySink, ReopenOptions } from '../store/ports';
 import type { WriteBatch } from '../store/types';
 import { toWire, type WireBatch } from './wireBatch';
 
 /** What the BatchWriter writes through: the store itself, or a writer thread. */
 export interface BatchSink {
   writeBatch(batch: WriteBatch): Promise<void>;
+  /** Whether an error is the database refusing the data (retrying cannot help), not a failure to write. */
+  isDataError(error: unknown): boolean;
   /** Settles a write that has finished but whose completion has not been delivered yet. */
   settleFinished?(): void;
 }
 
 /** What the thread starts with: where to connect, and where it posts the id of each batch it committed. */
 export interface ThreadData {
-  store: NonNullable<ExecutionStore['reopenOptions']>;
+  store: ReopenOptions;
   committed: Int32Array;
 }
 
@@ -59,14 +61,17 @@ export class WriterThread implements BatchSink {
    */
   private readonly committed = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
 
-  /** A writer thread for `store`, or null when the store cannot be reopened elsewhere (a DataSource handed in) or there is no compiled entry. */
-  static start(store: ExecutionStore): WriterThread | null {
-    if (store.reopenOptions === null || !existsSync(ENTRY)) return null;
-    return new WriterThread(store);
+  /** A writer thread for `sink`'s database, or null when it cannot be reopened elsewhere (a DataSource handed in) or there is no compiled entry. */
+  static start(sink: HistorySink): WriterThread | null {
+    if (sink.reopenOptions === null || !existsSync(ENTRY)) return null;
+    return new WriterThread(sink, sink.reopenOptions);
   }
 
-  private constructor(private readonly store: ExecutionStore) {
-    const workerData: ThreadData = { store: store.reopenOptions!, committed: this.committed };
+  private constructor(
+    private readonly store: HistorySink,
+    reopen: ReopenOptions,
+  ) {
+    const workerData: ThreadData = { store: reopen, committed: this.committed };
     this.worker = new Worker(ENTRY, { workerData, resourceLimits: HEAP_LIMITS });
     let opened: (ok: boolean) => void = () => undefined;
     this.ready = new Promise<boolean>((resolve) => (opened = resolve)).then((ok) => {
@@ -98,6 +103,10 @@ export class WriterThread implements BatchSink {
     this.updateRef();
     this.worker.postMessage({ kind: 'write', id, batch: toWire(batch) } satisfies ThreadRequest);
     return written;
+  }
+
+  isDataError(error: unknown): boolean {
+    return this.store.isDataError(error);
   }
 
   settleFinished(): void {

@@ -1,0 +1,37 @@
+import type { DataSource } from 'typeorm';
+import type { Dialect } from '../types';
+
+/**
+ * Everything that differs between the databases flowtrail writes to, in one object per database:
+ * SQL shapes, placeholders, transaction start, error codes, identity. Code elsewhere in `store/`
+ * asks its dialect instead of testing `=== 'postgres'`.
+ */
+export interface SqlDialect {
+  readonly name: Dialect;
+  /** Placeholder of the `n`th (1-based) bound parameter. */
+  placeholder(n: number): string;
+  /** A value as the database can hold it (PostgreSQL text cannot hold U+0000). */
+  bindable(value: unknown): unknown;
+  /** One shared connection (SQLite): transactions must run one at a time. */
+  readonly serialTransactions: boolean;
+  readonly beginSql: string;
+  /** `INSERT … SELECT` of rows sent as one JSON parameter (element i of each row → columns[i]); existing ids skipped. */
+  jsonInsertSql(table: string, columns: readonly string[], casts: Readonly<Record<string, string>>): string;
+  /** `UPDATE … FROM` rows sent as one JSON parameter: element 0 the id, element i the value of columns[i-1]. */
+  jsonUpdateSql(table: string, columns: readonly string[], casts: Readonly<Record<string, string>>): string;
+  /** Whether the database refused the data itself (retrying cannot help) rather than being unavailable. */
+  isDataError(error: unknown): boolean;
+  /** A query returning one row with a non-null `name` when the history tables exist. */
+  readonly historyTableSql: string;
+  /** Identifies the database (never its credentials), before hashing. */
+  identity(dataSource: DataSource, target: string): string;
+  /** Where spools of loggers on this database go unless told otherwise. */
+  defaultSpoolDir(dataSource: DataSource): string;
+}
+
+/** The error code a driver put on an error, or on the error TypeORM wrapped around it. */
+export function errorCode(error: unknown): string | undefined {
+  const source = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = source?.driverError?.code ?? source?.code;
+  return typeof code === 'string' ? code : undefined;
+}

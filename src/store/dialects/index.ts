@@ -1,0 +1,13 @@
+import { StoreOpenError } from '../../errors';
+import { postgresDialect } from './postgresDialect';
+import { sqliteDialect } from './sqliteDialect';
+import type { SqlDialect } from './SqlDialect';
+
+export type { SqlDialect } from './SqlDialect';
+
+/** The dialect of a TypeORM driver type. @throws StoreOpenError for a database flowtrail does not support. */
+export function dialectForType(type: string): SqlDialect {
+  if (type === 'sqlite' || type === 'better-sqlite3') return sqliteDialect;
+  if (type === 'postgres') return postgresDialect;
+  throw new StoreOpenError(`${type} DataSource`, `unsupported database type "${type}" (use sqlite, better-sqlite3 or postgres)`);
+}

@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { errorCode, type SqlDialect } from './SqlDialect';
+
+/** SQLite through `sqlite3` or `better-sqlite3`: one file, one shared connection. */
+export const sqliteDialect: SqlDialect = {
+  name: 'sqlite',
+  placeholder: () => '?',
+  bindable: (value) => value,
+  serialTransactions: true,
+  // IMMEDIATE takes the write lock up front: a second process makes us wait (busy timeout)
+  // instead of failing on a read-to-write upgrade.
+  beginSql: 'BEGIN IMMEDIATE',
+  jsonInsertSql(table, columns) {
+    const values = columns.map((_, i) => element('value', i)).join(', ');
+    // The WHERE tells the upsert's ON CONFLICT from a join constraint.
+    return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${values} FROM json_each(?) WHERE true ON CONFLICT (id) DO NOTHING`;
+  },
+  jsonUpdateSql(table, columns) {
+    const set = columns.map((column, i) => `${column} = ${element('u.value', i + 1)}`).join(', ');
+    return `UPDATE ${table} SET ${set} FROM json_each(?) AS u WHERE ${table}.id = ${element('u.value', 0)}`;
+  },
+  isDataError: (error) => /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(errorCode(error) ?? ''),
+  historyTableSql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'workflow_executions'",
+  identity: (dataSource, target) => `sqlite:${sqliteFile(dataSource) ?? target}`,
+  defaultSpoolDir(dataSource) {
+    // Beside the file, so the spool lives and moves with it.
+    const file = sqliteFile(dataSource);
+    return file === null ? resolve('.flowtrail', 'spool') : `${file}.spool`;
+  },
+};
+
+function element(value: string, index: number): string {
+  return `json_extract(${value}, '$[${index}]')`;
+}
+
+function sqliteFile(dataSource: DataSource): string | null {
+  const database = (dataSource.options as { database?: unknown }).database;
+  if (typeof database !== 'string' || database === '' || database === ':memory:') return null;
+  return resolve(database);
+}
