@@ -14,7 +14,7 @@ import {
   type NewExecution,
   type NewStep,
 } from '../src';
-import { nextRetentionChunk } from '../src/store/ExecutionStore';
+import { nextRetentionChunk } from '../src/store/Retention';
 import { databaseKinds, makeDatabase, tempDir, type TestDatabase } from './support/databases';
 
 const run = promisify(execFile);

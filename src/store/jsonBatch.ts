@@ -4,16 +4,8 @@
  * thousands of parameters one by one was the main-thread cost of a write; one string is bound
  * in constant time and the unpacking runs inside the database, off the event loop.
  *
- * Column names come only from the fixed lists in rows.ts, never from the caller.
+ * Column names come only from the schema, never from the caller.
  */
-
-/** Non-text columns, which a dialect may have to cast from the text its JSON functions yield. */
-export const JSON_CASTS: Readonly<Record<string, string>> = {
-  started_at: 'bigint',
-  completed_at: 'bigint',
-  duration_ms: 'bigint',
-  step_index: 'integer',
-};
 
 // A `\u0000` or lone-surrogate escape whose backslash is not itself escaped. JSON.stringify
 // writes NUL and lone surrogates only in this form, so this finds them in any string of the array.

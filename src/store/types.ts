@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import type { ExecutionStatus, StepStatus, TriggerType } from '../entities';
+import type { ExecutionStatus } from '../entities';
+import type { executionColumns, NewRow, Patch, stepColumns } from './schema';
 
 /** The embedded default: one SQLite file, created with its folder. */
 export interface SqliteStoreOptions {
@@ -37,50 +38,15 @@ export type ExecutionStoreOptions = SqliteStoreOptions | PostgresStoreOptions | 
 export type Dialect = 'sqlite' | 'postgres';
 
 /** A new `workflow_executions` row. `id` is made by the caller (UUIDv7) when given; else by the store. */
-export interface NewExecution {
-  id?: string;
-  workflowId: string;
-  workflowName: string;
-  triggerType: TriggerType;
-  triggerData?: unknown;
-  status: ExecutionStatus;
-  startedAt: number;
-  completedAt?: number | null;
-  durationMs?: number | null;
-  errorMessage?: string | null;
-  errorStack?: string | null;
-  metadata?: unknown;
-  parentExecutionId?: string | null;
-  parentStepId?: string | null;
-  instanceId?: string | null;
-}
+export type NewExecution = NewRow<typeof executionColumns>;
 
-export type ExecutionPatch = Partial<
-  Pick<NewExecution, 'status' | 'completedAt' | 'durationMs' | 'errorMessage' | 'errorStack' | 'metadata'>
->;
+/** What a completion may change on an execution; keys left undefined are unchanged. */
+export type ExecutionPatch = Patch<typeof executionColumns>;
 
 /** A new `execution_steps` row. */
-export interface NewStep {
-  id?: string;
-  executionId: string;
-  nodeId: string;
-  nodeType: string;
-  nodeName?: string | null;
-  stepIndex: number;
-  startedAt: number;
-  completedAt?: number | null;
-  durationMs?: number | null;
-  status: StepStatus;
-  inputData?: unknown;
-  outputData?: unknown;
-  errorMessage?: string | null;
-  errorStack?: string | null;
-  instanceId?: string | null;
-}
+export type NewStep = NewRow<typeof stepColumns>;
 
-export type StepPatch = Partial<
-  Pick<NewStep, 'status' | 'completedAt' | 'durationMs' | 'inputData' | 'outputData' | 'errorMessage' | 'errorStack'>
->;
+export type StepPatch = Patch<typeof stepColumns>;
 
 /**
  * Rows to write in one transaction. Applied in this order, so a batch may insert an execution,

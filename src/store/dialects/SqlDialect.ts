@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { Database } from '../Database';
 import type { Dialect } from '../types';
 
 /**
@@ -21,8 +22,10 @@ export interface SqlDialect {
   jsonUpdateSql(table: string, columns: readonly string[], casts: Readonly<Record<string, string>>): string;
   /** Whether the database refused the data itself (retrying cannot help) rather than being unavailable. */
   isDataError(error: unknown): boolean;
-  /** A query returning one row with a non-null `name` when the history tables exist. */
-  readonly historyTableSql: string;
+  /** A query with one parameter, a table's name as statements write it, returning a row with a non-null `name` when the table exists. */
+  readonly tableExistsSql: string;
+  /** After retention deleted rows: give the space back where the database does not by itself. */
+  reclaimSpace(db: Database): Promise<void>;
   /** Identifies the database (never its credentials), before hashing. */
   identity(dataSource: DataSource, target: string): string;
   /** Where spools of loggers on this database go unless told otherwise. */

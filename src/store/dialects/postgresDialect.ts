@@ -21,7 +21,9 @@ export const postgresDialect: SqlDialect = {
   },
   // SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation).
   isDataError: (error) => /^2[23][0-9A-Z]{3}$/.test(errorCode(error) ?? ''),
-  historyTableSql: "SELECT to_regclass('workflow_executions')::text AS name",
+  tableExistsSql: 'SELECT to_regclass($1)::text AS name',
+  // Autovacuum reuses the space of deleted rows.
+  reclaimSpace: async () => undefined,
   identity(dataSource) {
     const options = dataSource.options as {
       url?: string;

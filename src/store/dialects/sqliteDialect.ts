@@ -1,6 +1,10 @@
 import { resolve } from 'node:path';
 import type { DataSource } from 'typeorm';
+import type { Database } from '../Database';
 import { errorCode, type SqlDialect } from './SqlDialect';
+
+/** Pages handed back per incremental_vacuum call: each call holds the write lock while it runs. */
+const VACUUM_PAGES = 500;
 
 /** SQLite through `sqlite3` or `better-sqlite3`: one file, one shared connection. */
 export const sqliteDialect: SqlDialect = {
@@ -21,7 +25,8 @@ export const sqliteDialect: SqlDialect = {
     return `UPDATE ${table} SET ${set} FROM json_each(?) AS u WHERE ${table}.id = ${element('u.value', 0)}`;
   },
   isDataError: (error) => /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(errorCode(error) ?? ''),
-  historyTableSql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'workflow_executions'",
+  tableExistsSql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
+  reclaimSpace,
   identity: (dataSource, target) => `sqlite:${sqliteFile(dataSource) ?? target}`,
   defaultSpoolDir(dataSource) {
     // Beside the file, so the spool lives and moves with it.
@@ -38,4 +43,17 @@ function sqliteFile(dataSource: DataSource): string | null {
   const database = (dataSource.options as { database?: unknown }).database;
   if (typeof database !== 'string' || database === '' || database === ':memory:') return null;
   return resolve(database);
+}
+
+/** Hands freed pages back to the file system in small steps, then checkpoints so the WAL file shrinks. */
+async function reclaimSpace(db: Database): Promise<void> {
+  for (;;) {
+    const [row] = await db.query<{ freelist_count: number }>('PRAGMA freelist_count');
+    if (!row || Number(row.freelist_count) === 0) break;
+    await db.inTurn(() => db.query(`PRAGMA incremental_vacuum(${VACUUM_PAGES})`));
+    const [after] = await db.query<{ freelist_count: number }>('PRAGMA freelist_count');
+    // auto_vacuum is off on files created by someone else: the freelist never shrinks then.
+    if (!after || Number(after.freelist_count) >= Number(row.freelist_count)) break;
+  }
+  await db.inTurn(() => db.query('PRAGMA wal_checkpoint(TRUNCATE)'));
 }

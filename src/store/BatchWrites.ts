@@ -1,0 +1,156 @@
+import type { Database, Execute } from './Database';
+import { encodeJsonRows } from './jsonBatch';
+import { patchEncoder, rowEncoder, type PatchEncoder, type PatchSql, type RowEncoder } from './rows';
+import { castsOf, executionsTable, stepsTable, type ColumnDef, type TableDef } from './schema';
+import type { ExecutionPatch, NewExecution, NewStep, StepPatch, WriteBatch } from './types';
+
+/** Bound on parameters per statement: under SQLite's 32 766 and PostgreSQL's 65 535. */
+const MAX_PARAMS_PER_STATEMENT = 30_000;
+/** Rows per multi-row INSERT; larger statements stop paying for themselves. */
+const MAX_ROWS_PER_INSERT = 500;
+/** Rows per JSON-parameter statement: bounds the one string a statement binds. */
+const MAX_ROWS_PER_JSON = 1000;
+
+interface TableWrites<Row, P> {
+  /** The table as statements name it. */
+  readonly name: string;
+  readonly rows: RowEncoder<Row>;
+  readonly patch: PatchEncoder<P>;
+  readonly casts: Readonly<Record<string, string>>;
+}
+
+function tableWrites<C extends Record<string, ColumnDef>, Row, P>(table: TableDef<C>, name: string): TableWrites<Row, P> {
+  return { name, rows: rowEncoder<C, Row>(table), patch: patchEncoder<C, P>(table), casts: castsOf(table) };
+}
+
+/**
+ * The store's writes: one batch in one transaction (inserts, then updates), and single-row
+ * updates. Inserting an id that exists is ignored and updating one that does not exist does
+ * nothing, so a batch can be replayed safely.
+ */
+export class BatchWrites {
+  /**
+   * Batches travel as one JSON parameter (least work on the calling thread, since the database
+   * unpacks it), or as bound parameters (least work in all: better where the calling thread is
+   * not the workflows', or where the driver runs statements on the calling thread anyway).
+   */
+  jsonBatches: boolean;
+  private readonly executions: TableWrites<NewExecution & { id: string }, ExecutionPatch>;
+  private readonly steps: TableWrites<NewStep & { id: string }, StepPatch>;
+  private readonly sqlCache = new Map<string, string>();
+
+  constructor(
+    private readonly db: Database,
+    jsonBatches: boolean,
+  ) {
+    this.jsonBatches = jsonBatches;
+    this.executions = tableWrites(executionsTable, db.tables.executions);
+    this.steps = tableWrites(stepsTable, db.tables.steps);
+  }
+
+  async writeBatch(batch: WriteBatch): Promise<void> {
+    await this.db.transaction(async (execute) => {
+      if (batch.executions?.length) await this.insertRows(execute, this.executions, batch.executions);
+      if (batch.steps?.length) await this.insertRows(execute, this.steps, batch.steps);
+      if (batch.executionUpdates?.length) await this.updateRows(execute, this.executions, batch.executionUpdates);
+      if (batch.stepUpdates?.length) await this.updateRows(execute, this.steps, batch.stepUpdates);
+    });
+  }
+
+  /** @returns the rows changed: 0 when there is no execution with this id. */
+  updateExecution(id: string, patch: ExecutionPatch): Promise<number> {
+    return this.db.transaction((execute) => this.applyUpdate(execute, this.executions.name, id, this.executions.patch(patch)));
+  }
+
+  /** @returns the rows changed: 0 when there is no step with this id. */
+  updateStep(id: string, patch: StepPatch): Promise<number> {
+    return this.db.transaction((execute) => this.applyUpdate(execute, this.steps.name, id, this.steps.patch(patch)));
+  }
+
+  private async insertRows<Row, P>(execute: Execute, table: TableWrites<Row, P>, rows: readonly Row[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += MAX_ROWS_PER_JSON) {
+      const chunk = rows.slice(start, start + MAX_ROWS_PER_JSON);
+      const json = this.jsonBatches ? encodeJsonRows(chunk.map((row) => table.rows.values(row))) : null;
+      if (json === null) await this.insertBound(execute, table, chunk);
+      else {
+        const sql = this.cachedSql(`insert:${table.name}`, () =>
+          this.db.dialect.jsonInsertSql(table.name, table.rows.columns, table.casts),
+        );
+        await execute(sql, [json]);
+      }
+    }
+  }
+
+  /** The multi-row INSERT with one bound parameter per value, for what the JSON path cannot carry. */
+  private async insertBound<Row, P>(execute: Execute, table: TableWrites<Row, P>, rows: readonly Row[]): Promise<void> {
+    const width = table.rows.columns.length;
+    const rowsPerStatement = Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS_PER_STATEMENT / width));
+    for (let start = 0; start < rows.length; start += rowsPerStatement) {
+      const chunk = rows.slice(start, start + rowsPerStatement);
+      const values: unknown[] = [];
+      for (const row of chunk) for (const value of table.rows.values(row)) values.push(this.db.dialect.bindable(value));
+      await execute(this.insertSql(table, chunk.length), values);
+    }
+  }
+
+  private insertSql<Row, P>(table: TableWrites<Row, P>, rowCount: number): string {
+    return this.cachedSql(`insert:${table.name}:${rowCount}`, () => {
+      const params = this.db.params();
+      const width = table.rows.columns.length;
+      const tuples: string[] = [];
+      for (let row = 0; row < rowCount; row++) tuples.push(`(${params.list(new Array(width).fill(null))})`);
+      return `INSERT INTO ${table.name} (${table.rows.columns.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`;
+    });
+  }
+
+  /**
+   * Applies patches set-wise: patches that set the same columns (a step's success, its failure…)
+   * share one UPDATE … FROM statement, instead of one round trip per late completion.
+   */
+  private async updateRows<Row, P>(
+    execute: Execute,
+    table: TableWrites<Row, P>,
+    updates: readonly { id: string; patch: P }[],
+  ): Promise<void> {
+    const groups = new Map<string, { columns: string[]; rows: unknown[][] }>();
+    for (const { id, patch } of updates) {
+      const { columns, values } = table.patch(patch);
+      if (columns.length === 0) continue;
+      const shape = columns.join(', ');
+      let group = groups.get(shape);
+      if (group === undefined) groups.set(shape, (group = { columns, rows: [] }));
+      group.rows.push([id, ...values]);
+    }
+    for (const [shape, { columns, rows }] of groups) {
+      for (let start = 0; start < rows.length; start += MAX_ROWS_PER_JSON) {
+        const chunk = rows.slice(start, start + MAX_ROWS_PER_JSON);
+        const json = this.jsonBatches ? encodeJsonRows(chunk) : null;
+        if (json === null) {
+          for (const [id, ...values] of chunk) await this.applyUpdate(execute, table.name, String(id), { columns, values });
+        } else {
+          const sql = this.cachedSql(`update:${table.name}:${shape}`, () =>
+            this.db.dialect.jsonUpdateSql(table.name, columns, table.casts),
+          );
+          await execute(sql, [json]);
+        }
+      }
+    }
+  }
+
+  private async applyUpdate(execute: Execute, table: string, id: string, patch: PatchSql): Promise<number> {
+    if (patch.columns.length === 0) return 1;
+    const params = this.db.params();
+    const set = patch.columns.map((column, i) => `${column} = ${params.add(patch.values[i])}`).join(', ');
+    const { affected } = await execute(`UPDATE ${table} SET ${set} WHERE id = ${params.add(id)}`, params.values);
+    return affected;
+  }
+
+  private cachedSql(key: string, build: () => string): string {
+    let sql = this.sqlCache.get(key);
+    if (sql === undefined) {
+      sql = build();
+      this.sqlCache.set(key, sql);
+    }
+    return sql;
+  }
+}

@@ -1,0 +1,165 @@
+import type { Repository } from 'typeorm';
+import { ExecutionStep, LoggerInstance, WorkflowExecution } from '../entities';
+import { QueryError } from '../errors';
+import { decodeCursor, encodeCursor } from './cursor';
+import type { Database } from './Database';
+import type { ExecutionStats, ListExecutionsQuery, Page, StatsQuery } from './types';
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
+const FINISHED = "('success', 'error')";
+
+/** The queries users, the CLI and the viewer inspect history with. Reads only. */
+export class HistoryReader {
+  private readonly executions: Repository<WorkflowExecution>;
+  private readonly steps: Repository<ExecutionStep>;
+
+  constructor(private readonly db: Database) {
+    this.executions = db.dataSource.getRepository(WorkflowExecution);
+    this.steps = db.dataSource.getRepository(ExecutionStep);
+  }
+
+  /**
+   * Executions newest first, filtered, one page at a time. Keyset pagination on
+   * `(started_at, id)`: rows inserted while paging never shift the pages that follow.
+   */
+  async listExecutions(query: ListExecutionsQuery = {}): Promise<Page<WorkflowExecution>> {
+    this.db.assertOpen();
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new QueryError('limit', `${String(limit)} is not an integer from 1 to ${MAX_PAGE_SIZE}`);
+    }
+    const qb = this.executions.createQueryBuilder('e');
+    if (query.workflowId !== undefined) qb.andWhere('e.workflow_id = :workflowId', { workflowId: this.bind(query.workflowId) });
+    if (query.status !== undefined) qb.andWhere('e.status = :status', { status: this.bind(query.status) });
+    if (query.triggerType !== undefined) qb.andWhere('e.trigger_type = :triggerType', { triggerType: this.bind(query.triggerType) });
+    if (query.parentExecutionId !== undefined) {
+      qb.andWhere('e.parent_execution_id = :parentExecutionId', { parentExecutionId: this.bind(query.parentExecutionId) });
+    }
+    if (query.startedAfter !== undefined) qb.andWhere('e.started_at >= :startedAfter', { startedAfter: query.startedAfter });
+    if (query.startedBefore !== undefined) qb.andWhere('e.started_at < :startedBefore', { startedBefore: query.startedBefore });
+    if (query.cursor) {
+      const after = decodeCursor(query.cursor);
+      qb.andWhere('(e.started_at, e.id) < (:cursorAt, :cursorId)', { cursorAt: after.startedAt, cursorId: this.bind(after.id) });
+    }
+    const rows = await qb
+      .orderBy('e.started_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async getExecution(id: string, options: { steps?: boolean } = {}): Promise<WorkflowExecution | null> {
+    this.db.assertOpen();
+    const execution = await this.executions.findOne({ where: { id: this.bind(id) } });
+    if (execution && options.steps) execution.steps = await this.getSteps(id);
+    return execution;
+  }
+
+  getSteps(executionId: string): Promise<ExecutionStep[]> {
+    this.db.assertOpen();
+    return this.steps.find({ where: { executionId: this.bind(executionId) }, order: { stepIndex: 'ASC' } });
+  }
+
+  /** The steps of several executions in one query, grouped by execution, each in `stepIndex` order. */
+  async getStepsOf(executionIds: readonly string[]): Promise<Map<string, ExecutionStep[]>> {
+    this.db.assertOpen();
+    const grouped = new Map<string, ExecutionStep[]>();
+    if (executionIds.length === 0) return grouped;
+    const steps = await this.steps
+      .createQueryBuilder('s')
+      .where('s.execution_id IN (:...ids)', { ids: executionIds.map((id) => this.bind(id)) })
+      .orderBy('s.execution_id')
+      .addOrderBy('s.step_index')
+      .getMany();
+    for (const step of steps) {
+      const list = grouped.get(step.executionId);
+      if (list) list.push(step);
+      else grouped.set(step.executionId, [step]);
+    }
+    return grouped;
+  }
+
+  async listWorkflowIds(): Promise<string[]> {
+    const rows = await this.db.query<{ workflow_id: string }>(
+      `SELECT DISTINCT workflow_id FROM ${this.db.tables.executions} ORDER BY workflow_id`,
+    );
+    return rows.map((row) => row.workflow_id);
+  }
+
+  listInstances(): Promise<LoggerInstance[]> {
+    this.db.assertOpen();
+    return this.db.dataSource.getRepository(LoggerInstance).find({ order: { heartbeatAt: 'DESC' } });
+  }
+
+  /**
+   * Counts by status, success rate over finished runs, and duration figures (nearest-rank
+   * percentiles) over runs that finished with success or error.
+   */
+  async getStats(query: StatsQuery = {}): Promise<ExecutionStats> {
+    const params = this.db.params();
+    const where: string[] = [];
+    if (query.workflowId !== undefined) where.push(`workflow_id = ${params.add(query.workflowId)}`);
+    if (query.since !== undefined) where.push(`started_at >= ${params.add(query.since)}`);
+    if (query.until !== undefined) where.push(`started_at < ${params.add(query.until)}`);
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const table = this.db.tables.executions;
+    const [row] = await this.db.query(
+      `SELECT COUNT(*) AS total,
+        SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS success,
+        SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS error,
+        SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END) AS running,
+        SUM(CASE WHEN status = 'interrupted' THEN 1 ELSE 0 END) AS interrupted,
+        COUNT(CASE WHEN status IN ${FINISHED} THEN duration_ms END) AS timed,
+        MIN(CASE WHEN status IN ${FINISHED} THEN duration_ms END) AS min_ms,
+        AVG(CASE WHEN status IN ${FINISHED} THEN duration_ms END) AS avg_ms,
+        MAX(CASE WHEN status IN ${FINISHED} THEN duration_ms END) AS max_ms
+      FROM ${table} ${filter}`,
+      params.values,
+    );
+    const count = (value: unknown) => Number(value ?? 0);
+    const orNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+    const success = count(row.success);
+    const error = count(row.error);
+    const interrupted = count(row.interrupted);
+    const finished = success + error + interrupted;
+    const timed = count(row.timed);
+    const percentile = async (p: number): Promise<number | null> => {
+      if (timed === 0) return null;
+      const offset = Math.max(0, Math.ceil(p * timed) - 1);
+      const durationFilter = `${filter ? `${filter} AND` : 'WHERE'} status IN ${FINISHED} AND duration_ms IS NOT NULL`;
+      const [ranked] = await this.db.query(
+        `SELECT duration_ms FROM ${table} ${durationFilter} ORDER BY duration_ms LIMIT 1 OFFSET ${offset}`,
+        params.values,
+      );
+      return orNull(ranked?.duration_ms);
+    };
+    return {
+      total: count(row.total),
+      success,
+      error,
+      running: count(row.running),
+      interrupted,
+      successRate: finished === 0 ? null : success / finished,
+      minDurationMs: orNull(row.min_ms),
+      avgDurationMs: orNull(row.avg_ms),
+      p50DurationMs: await percentile(0.5),
+      p95DurationMs: await percentile(0.95),
+      maxDurationMs: orNull(row.max_ms),
+    };
+  }
+
+  /** Whether the history tables exist here (a database flowtrail never wrote has none). */
+  async hasHistoryTables(): Promise<boolean> {
+    const rows = await this.db.query<{ name: string | null }>(this.db.dialect.tableExistsSql, [this.db.tables.executions]);
+    return rows.length > 0 && rows[0]?.name !== null && rows[0]?.name !== undefined;
+  }
+
+  /** A filter value as the database holds it: ids and names alike, so that a NUL finds its row instead of failing the query. */
+  private bind(value: string): string {
+    return this.db.dialect.bindable(value) as string;
+  }
+}
