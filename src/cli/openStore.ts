@@ -45,26 +45,18 @@ export async function openStore(target: DatabaseTarget): Promise<ExecutionStore>
       ? await ExecutionStore.open({ database: target.path, runMigrations: false })
       : await ExecutionStore.open({ url: target.url, schema: target.schema, runMigrations: false, poolSize: 2 });
   try {
-    if (!(await hasHistoryTables(store))) {
+    if (!(await store.hasHistoryTables())) {
       const where = target.kind === 'sqlite' ? store.target : `${store.target} (schema ${target.schema ?? 'public'})`;
       throw new CliError(
         `no flowtrail history in ${where} (run a workflow first, or pass ${target.kind === 'sqlite' ? '--db' : '--url/--schema'})`,
       );
     }
-    await store.dataSource.runMigrations({ transaction: 'all' });
+    await store.runMigrations();
     return store;
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;
   }
-}
-
-async function hasHistoryTables(store: ExecutionStore): Promise<boolean> {
-  const rows: { name: string | null }[] =
-    store.dialect === 'sqlite'
-      ? await store.dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'workflow_executions'")
-      : await store.dataSource.query("SELECT to_regclass('workflow_executions')::text AS name");
-  return rows.length > 0 && rows[0]?.name !== null && rows[0]?.name !== undefined;
 }
 
 /**

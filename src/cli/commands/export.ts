@@ -1,7 +1,7 @@
 import { closeSync, createWriteStream, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { ExecutionStep, WorkflowExecution } from '../../entities';
 import type { ExecutionStore } from '../../store';
+import { executionsTable, jsonPropertiesOf, propertiesOf, stepsTable } from '../../store/schema';
 import { CliError, commonOptions, noPositionals, parseChoice, UsageError, type Command, type CommandSpec } from '../args';
 import { resolveTarget, withStore } from '../openStore';
 import { filterOptions, readFilters, type ExecutionFilters } from './list';
@@ -10,44 +10,11 @@ import { filterOptions, readFilters, type ExecutionFilters } from './list';
 const PAGE_SIZE = 500;
 const PAGE_SIZE_WITH_STEPS = 100;
 
-const EXECUTION_FIELDS = [
-  'id',
-  'workflowId',
-  'workflowName',
-  'triggerType',
-  'triggerData',
-  'status',
-  'startedAt',
-  'completedAt',
-  'durationMs',
-  'errorMessage',
-  'errorStack',
-  'metadata',
-  'parentExecutionId',
-  'parentStepId',
-  'instanceId',
-] as const satisfies readonly (keyof WorkflowExecution)[];
-
-const STEP_FIELDS = [
-  'id',
-  'executionId',
-  'nodeId',
-  'nodeType',
-  'nodeName',
-  'stepIndex',
-  'startedAt',
-  'completedAt',
-  'durationMs',
-  'status',
-  'inputData',
-  'outputData',
-  'errorMessage',
-  'errorStack',
-  'instanceId',
-] as const satisfies readonly (keyof ExecutionStep)[];
+const EXECUTION_FIELDS = propertiesOf(executionsTable);
+const STEP_FIELDS = propertiesOf(stepsTable);
 
 /** Columns holding captured values: written to CSV as JSON text, so they read back exactly. */
-const JSON_FIELDS = new Set<string>(['triggerData', 'metadata', 'inputData', 'outputData']);
+const JSON_FIELDS = new Set<string>([...jsonPropertiesOf(executionsTable), ...jsonPropertiesOf(stepsTable)]);
 
 const spec: CommandSpec = {
   name: 'export',
@@ -130,12 +97,7 @@ async function streamExport(store: ExecutionStore, sink: Sink, options: ExportOp
   let cursor: string | null = null;
   do {
     const page = await store.listExecutions({ ...options.filters, limit: options.withSteps ? PAGE_SIZE_WITH_STEPS : PAGE_SIZE, cursor });
-    const steps = options.withSteps
-      ? await loadSteps(
-          store,
-          page.items.map((execution) => execution.id),
-        )
-      : undefined;
+    const steps = options.withSteps ? await store.getStepsOf(page.items.map((execution) => execution.id)) : undefined;
     let chunk = '';
     for (const execution of page.items) {
       const own = steps?.get(execution.id) ?? [];
@@ -150,25 +112,6 @@ async function streamExport(store: ExecutionStore, sink: Sink, options: ExportOp
     cursor = page.nextCursor;
   } while (cursor);
   return counts;
-}
-
-/** The steps of a page of executions in one query, grouped by execution in stepIndex order. */
-async function loadSteps(store: ExecutionStore, ids: readonly string[]): Promise<Map<string, ExecutionStep[]>> {
-  const grouped = new Map<string, ExecutionStep[]>();
-  if (ids.length === 0) return grouped;
-  const { ExecutionStep } = await import('../../entities');
-  const steps = await store.dataSource
-    .getRepository(ExecutionStep)
-    .createQueryBuilder('s')
-    .where('s.execution_id IN (:...ids)', { ids })
-    .getMany();
-  for (const step of steps) {
-    const list = grouped.get(step.executionId);
-    if (list) list.push(step);
-    else grouped.set(step.executionId, [step]);
-  }
-  for (const list of grouped.values()) list.sort((a, b) => a.stepIndex - b.stepIndex);
-  return grouped;
 }
 
 /** One CSV field's text: null is empty, data columns are JSON text, numbers as digits. */

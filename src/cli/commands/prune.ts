@@ -56,21 +56,7 @@ function remove(store: ExecutionStore, rule: Rule): Promise<number> {
   return rule.kind === 'age' ? store.cleanupOldExecutions(rule.maxAgeMs) : store.cleanupExcessExecutions(rule.keep);
 }
 
-/** Counts with the same conditions the store's cleanup deletes by: not running, and past the rule. */
-async function countRemovable(store: ExecutionStore, rule: Rule): Promise<number> {
-  const query = store.dataSource.createQueryBuilder().from('workflow_executions', 'e').where("e.status <> 'running'");
-  if (rule.kind === 'age') {
-    const row = await query
-      .select('COUNT(*)', 'n')
-      .andWhere('e.started_at < :cutoff', { cutoff: Date.now() - rule.maxAgeMs })
-      .getRawOne<{ n: string | number }>();
-    return Number(row?.n ?? 0);
-  }
-  // The store keeps the newest `keep` finished runs of each workflow: everything past them goes.
-  const rows = await query
-    .select('e.workflow_id', 'workflow_id')
-    .addSelect('COUNT(*)', 'n')
-    .groupBy('e.workflow_id')
-    .getRawMany<{ n: string | number }>();
-  return rows.reduce((sum, row) => sum + Math.max(0, Number(row.n) - rule.keep), 0);
+/** What the store's cleanup would remove, counted by the store with the conditions it deletes by. */
+function countRemovable(store: ExecutionStore, rule: Rule): Promise<number> {
+  return rule.kind === 'age' ? store.countOldExecutions(rule.maxAgeMs) : store.countExcessExecutions(rule.keep);
 }
