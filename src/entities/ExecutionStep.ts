@@ -8,6 +8,8 @@ export type StepStatus = 'running' | 'success' | 'error' | 'skipped' | 'interrup
 @Entity({ name: 'execution_steps' })
 @Index('idx_steps_execution_index', ['executionId', 'stepIndex'], { unique: true })
 @Index('idx_steps_node', ['nodeId'])
+// Crash recovery scans only running rows: a partial index keeps that scan small.
+@Index('idx_steps_running', ['instanceId'], { where: "status = 'running'" })
 export class ExecutionStep {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -16,7 +18,7 @@ export class ExecutionStep {
   executionId!: string;
 
   @ManyToOne('WorkflowExecution', (execution: WorkflowExecution) => execution.steps, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'execution_id' })
+  @JoinColumn({ name: 'execution_id', foreignKeyConstraintName: 'fk_steps_execution' })
   execution?: WorkflowExecution;
 
   @Column({ name: 'node_id', type: 'text' })

@@ -9,6 +9,10 @@ export type TriggerType = 'webhook' | 'schedule' | 'manual' | 'db_change' | 'int
  * One workflow run (CF11-004 `workflow_executions`). Every column names its type explicitly so the
  * mapping does not depend on emitted decorator metadata, and is chosen to read back identically
  * on SQLite and PostgreSQL: text ids, bigint epoch ms read as numbers, JSON stored as text.
+ *
+ * The newest-first indexes are declared ascending: TypeORM's index API cannot say DESC, and both
+ * databases walk a B-tree backwards as fast as forwards, so `ORDER BY started_at DESC, id DESC`
+ * uses them alike. The migration creates them DESC; TypeORM does not compare directions.
  */
 @Entity({ name: 'workflow_executions' })
 @Index('idx_executions_workflow', ['workflowId'])
@@ -16,6 +20,7 @@ export type TriggerType = 'webhook' | 'schedule' | 'manual' | 'db_change' | 'int
 @Index('idx_executions_started', ['startedAt', 'id'])
 @Index('idx_executions_workflow_started', ['workflowId', 'startedAt', 'id'])
 @Index('idx_executions_parent', ['parentExecutionId'])
+@Index('idx_executions_running', ['instanceId'], { where: "status = 'running'" })
 export class WorkflowExecution {
   /** UUIDv7, made by the client: time-ordered. */
   @PrimaryColumn({ type: 'varchar', length: 36 })

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { tableName } from './tables';
 
 /**
  * The CF11-004 schema. Written as SQL that SQLite and PostgreSQL both accept, because TypeORM's
@@ -8,7 +9,10 @@ export class CreateExecutionHistory1764201600000 implements MigrationInterface {
   name = 'CreateExecutionHistory1764201600000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE workflow_executions (
+    const executions = tableName(queryRunner, 'workflow_executions');
+    const steps = tableName(queryRunner, 'execution_steps');
+    const instances = tableName(queryRunner, 'flowtrail_instances');
+    await queryRunner.query(`CREATE TABLE ${executions} (
       id varchar(36) PRIMARY KEY NOT NULL,
       workflow_id text NOT NULL,
       workflow_name text NOT NULL,
@@ -25,9 +29,9 @@ export class CreateExecutionHistory1764201600000 implements MigrationInterface {
       parent_step_id varchar(36),
       instance_id varchar(36)
     )`);
-    await queryRunner.query(`CREATE TABLE execution_steps (
+    await queryRunner.query(`CREATE TABLE ${steps} (
       id varchar(36) PRIMARY KEY NOT NULL,
-      execution_id varchar(36) NOT NULL REFERENCES workflow_executions (id) ON DELETE CASCADE,
+      execution_id varchar(36) NOT NULL REFERENCES ${executions} (id) ON DELETE CASCADE,
       node_id text NOT NULL,
       node_type text NOT NULL,
       node_name text,
@@ -42,7 +46,7 @@ export class CreateExecutionHistory1764201600000 implements MigrationInterface {
       error_stack text,
       instance_id varchar(36)
     )`);
-    await queryRunner.query(`CREATE TABLE flowtrail_instances (
+    await queryRunner.query(`CREATE TABLE ${instances} (
       id varchar(36) PRIMARY KEY NOT NULL,
       hostname text NOT NULL,
       pid integer NOT NULL,
@@ -51,16 +55,16 @@ export class CreateExecutionHistory1764201600000 implements MigrationInterface {
       stopped_at bigint
     )`);
     const indexes = [
-      'idx_executions_workflow ON workflow_executions (workflow_id)',
-      'idx_executions_status ON workflow_executions (status)',
-      'idx_executions_started ON workflow_executions (started_at DESC, id DESC)',
-      'idx_executions_workflow_started ON workflow_executions (workflow_id, started_at DESC, id DESC)',
-      'idx_executions_parent ON workflow_executions (parent_execution_id)',
+      `idx_executions_workflow ON ${executions} (workflow_id)`,
+      `idx_executions_status ON ${executions} (status)`,
+      `idx_executions_started ON ${executions} (started_at DESC, id DESC)`,
+      `idx_executions_workflow_started ON ${executions} (workflow_id, started_at DESC, id DESC)`,
+      `idx_executions_parent ON ${executions} (parent_execution_id)`,
       // Only running rows are scanned by crash recovery; a partial index keeps that scan tiny.
-      "idx_executions_running ON workflow_executions (instance_id) WHERE status = 'running'",
-      'UNIQUE INDEX idx_steps_execution_index ON execution_steps (execution_id, step_index)',
-      'idx_steps_node ON execution_steps (node_id)',
-      "idx_steps_running ON execution_steps (instance_id) WHERE status = 'running'",
+      `idx_executions_running ON ${executions} (instance_id) WHERE status = 'running'`,
+      `UNIQUE INDEX idx_steps_execution_index ON ${steps} (execution_id, step_index)`,
+      `idx_steps_node ON ${steps} (node_id)`,
+      `idx_steps_running ON ${steps} (instance_id) WHERE status = 'running'`,
     ];
     for (const index of indexes) {
       const unique = index.startsWith('UNIQUE ');
@@ -69,8 +73,8 @@ export class CreateExecutionHistory1764201600000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('DROP TABLE execution_steps');
-    await queryRunner.query('DROP TABLE workflow_executions');
-    await queryRunner.query('DROP TABLE flowtrail_instances');
+    await queryRunner.query(`DROP TABLE ${tableName(queryRunner, 'execution_steps')}`);
+    await queryRunner.query(`DROP TABLE ${tableName(queryRunner, 'workflow_executions')}`);
+    await queryRunner.query(`DROP TABLE ${tableName(queryRunner, 'flowtrail_instances')}`);
   }
 }

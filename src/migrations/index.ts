@@ -1,4 +1,5 @@
 import { CreateExecutionHistory1764201600000 } from './1764201600000-CreateExecutionHistory';
+import { NameStepsForeignKey1795996800000 } from './1795996800000-NameStepsForeignKey';
 
 /** Add these to your own DataSource's `migrations`; `ExecutionStore.open()` runs them for you. */
-export const executionHistoryMigrations = [CreateExecutionHistory1764201600000];
+export const executionHistoryMigrations = [CreateExecutionHistory1764201600000, NameStepsForeignKey1795996800000];

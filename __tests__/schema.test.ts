@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { ExecutionStore, executionHistoryEntities, executionHistoryMigrations, uuidv7 } from '../src';
+import { CreateExecutionHistory1764201600000 } from '../src/migrations/1764201600000-CreateExecutionHistory';
+import { executionsTable, instancesTable, stepsTable, type ColumnDef, type ColumnKind, type TableDef } from '../src/store/schema';
+import { databaseKinds, pgUrl, tempDir } from './support/databases';
+
+/**
+ * The schema is written four ways — `src/store/schema.ts`, the entities, the migrations and what
+ * `synchronize` builds from the entities — and these tests hold them to each other as TypeORM
+ * itself sees them, in a plain DataSource of a user's own (not the store's).
+ */
+
+/** The TypeORM column type each kind of the schema definition must be declared with. */
+const ENTITY_TYPES: Record<ColumnKind, { type: string; length?: string }> = {
+  id: { type: 'varchar', length: '36' },
+  text: { type: 'text' },
+  status: { type: 'varchar', length: '16' },
+  integer: { type: 'integer' },
+  epochMs: { type: 'bigint' },
+  json: { type: 'simple-json' },
+};
+
+/** The indexes crash recovery and the history queries rely on, with the partial ones' condition. */
+const RECOVERY_INDEXES = ['idx_executions_running', 'idx_steps_running'];
+
+interface UserDatabase {
+  options: DataSourceOptions;
+  drop(): Promise<void>;
+}
+
+/** A database as a user's project would give one: its own DataSource options, a PostgreSQL schema that is not on the search path. */
+function userDatabase(kind: 'sqlite' | 'postgres'): UserDatabase {
+  if (kind === 'sqlite') {
+    const dir = tempDir();
+    return {
+      options: { type: 'sqlite', database: join(dir, 'app.sqlite') },
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const schema = `ft_user_${randomBytes(6).toString('hex')}`;
+  return {
+    options: { type: 'postgres', url: pgUrl, schema },
+    drop: async () => {
+      const client = new Client({ connectionString: pgUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+async function createSchema(options: DataSourceOptions): Promise<void> {
+  if (options.type !== 'postgres') return;
+  const client = new Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA "${options.schema}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** What TypeORM would change to make the database match the entities: nothing, when they agree. */
+async function pendingSchemaChanges(dataSource: DataSource): Promise<string[]> {
+  const log = await dataSource.driver.createSchemaBuilder().log();
+  return log.upQueries.map((query) => query.query);
+}
+
+/** Index name → whether it is partial on `status = 'running'`, as the database itself reports. */
+async function indexes(dataSource: DataSource): Promise<Map<string, { partial: boolean }>> {
+  const found = new Map<string, { partial: boolean }>();
+  if (dataSource.options.type === 'postgres') {
+    const rows: { indexname: string; indexdef: string }[] = await dataSource.query(
+      'SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1',
+      [dataSource.options.schema],
+    );
+    for (const row of rows) found.set(row.indexname, { partial: /WHERE \(+\(?status\)?::text = 'running'/.test(row.indexdef) });
+  } else {
+    const rows: { name: string; sql: string | null }[] = await dataSource.query("SELECT name, sql FROM sqlite_master WHERE type = 'index'");
+    for (const row of rows) found.set(row.name, { partial: /WHERE status = 'running'/.test(row.sql ?? '') });
+  }
+  return found;
+}
+
+describe('the schema definition and the entities', () => {
+  const dataSource = new DataSource({ type: 'sqlite', database: ':memory:', entities: executionHistoryEntities });
+  beforeAll(() => dataSource.initialize());
+  afterAll(() => dataSource.destroy());
+
+  test.each([
+    ['WorkflowExecution', executionsTable],
+    ['ExecutionStep', stepsTable],
+    ['LoggerInstance', instancesTable],
+  ] as const)('%s declares exactly the columns of the schema, in its order, with their kinds', (entity, table) => {
+    const metadata = dataSource.getMetadata(entity);
+    expect(metadata.tableName).toBe(table.name);
+    const declared = metadata.columns.map((column) => ({
+      property: column.propertyName,
+      column: column.databaseName,
+      nullable: column.isNullable,
+      type: String(column.type),
+      length: column.length || undefined,
+    }));
+    const defined = Object.entries((table as TableDef<Record<string, ColumnDef>>).columns).map(([property, def]) => ({
+      property,
+      column: def.column,
+      nullable: def.isNullable,
+      ...ENTITY_TYPES[def.kind],
+    }));
+    expect(declared).toEqual(defined);
+  });
+});
+
+describe.each(databaseKinds)('entities and migrations agree on %s, as TypeORM sees them', (kind) => {
+  let db: UserDatabase;
+  let dataSource: DataSource | undefined;
+
+  beforeEach(async () => {
+    db = userDatabase(kind);
+    await createSchema(db.options);
+  });
+
+  afterEach(async () => {
+    if (dataSource?.isInitialized) await dataSource.destroy();
+    dataSource = undefined;
+    await db.drop();
+  });
+
+  test('after the migrations run, TypeORM finds nothing to change', async () => {
+    dataSource = new DataSource({ ...db.options, entities: executionHistoryEntities, migrations: executionHistoryMigrations });
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    expect(await pendingSchemaChanges(dataSource)).toEqual([]);
+    const found = await indexes(dataSource);
+    for (const name of RECOVERY_INDEXES) expect(found.get(name)).toEqual({ partial: true });
+  });
+
+  test('synchronize alone builds a schema that passes the same checks, and the store works on it', async () => {
+    dataSource = new DataSource({ ...db.options, entities: executionHistoryEntities, synchronize: true });
+    await dataSource.initialize();
+    expect(await pendingSchemaChanges(dataSource)).toEqual([]);
+    const found = await indexes(dataSource);
+    for (const name of RECOVERY_INDEXES) expect(found.get(name)).toEqual({ partial: true });
+
+    const store = await ExecutionStore.open({ dataSource, runMigrations: false });
+    const executionId = await store.createExecution({
+      workflowId: 'w',
+      workflowName: 'W',
+      triggerType: 'manual',
+      status: 'running',
+      startedAt: 1,
+    });
+    await store.addStep({ executionId, nodeId: 'n', nodeType: 't', stepIndex: 0, startedAt: 1, status: 'running' });
+    expect(await store.recoverInterrupted({ leaseMs: 1 })).toEqual({ executions: 1, steps: 1 });
+    expect(await store.getExecution(executionId, { steps: true })).toMatchObject({
+      status: 'interrupted',
+      steps: [{ status: 'interrupted' }],
+    });
+    expect(await store.countOldExecutions(0)).toBe(1);
+    expect(await store.cleanupOldExecutions(0)).toBe(1);
+    expect(await store.getSteps(executionId)).toEqual([]);
+    await store.close();
+  });
+
+  test('the newest-first history query walks its index, also where synchronize made it ascending', async () => {
+    dataSource = new DataSource({ ...db.options, entities: executionHistoryEntities, synchronize: true });
+    await dataSource.initialize();
+    const table = kind === 'postgres' ? `"${(db.options as { schema: string }).schema}".workflow_executions` : 'workflow_executions';
+    const query = `SELECT id FROM ${table} WHERE workflow_id = 'w' ORDER BY started_at DESC, id DESC LIMIT 51`;
+    if (kind === 'postgres') {
+      // An empty table is cheapest to scan whole: ask for the plan an index allows.
+      await dataSource.transaction(async (manager) => {
+        await manager.query('SET LOCAL enable_seqscan = off');
+        const plan = JSON.stringify(await manager.query(`EXPLAIN ${query}`));
+        expect(plan).toMatch(/Index (Only )?Scan Backward using idx_executions_workflow_started/);
+      });
+    } else {
+      const plan = JSON.stringify(await dataSource.query(`EXPLAIN QUERY PLAN ${query}`));
+      expect(plan).toMatch(/USING (COVERING )?INDEX idx_executions_workflow_started/);
+      expect(plan).not.toContain('TEMP B-TREE');
+    }
+  });
+
+  test('a database written before the foreign key was named is upgraded with its data, and then agrees too', async () => {
+    // The first release's schema and rows, as its migration left them.
+    const old = new DataSource({ ...db.options, entities: executionHistoryEntities, migrations: [CreateExecutionHistory1764201600000] });
+    await old.initialize();
+    await old.runMigrations();
+    const oldStore = await ExecutionStore.open({ dataSource: old, runMigrations: false });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const id = uuidv7();
+      ids.push(id);
+      await oldStore.createExecution({
+        id,
+        workflowId: 'w',
+        workflowName: 'W',
+        triggerType: 'manual',
+        status: 'success',
+        startedAt: 1000 + i,
+        metadata: { i },
+      });
+      for (let s = 0; s < 2; s++) {
+        await oldStore.addStep({
+          executionId: id,
+          nodeId: `n${s}`,
+          nodeType: 't',
+          stepIndex: s,
+          startedAt: 1000 + i,
+          status: 'success',
+          outputData: { s },
+        });
+      }
+    }
+    await oldStore.close();
+    await old.destroy();
+
+    dataSource = new DataSource({ ...db.options, entities: executionHistoryEntities, migrations: executionHistoryMigrations });
+    const store = await ExecutionStore.open({ dataSource });
+    expect(await pendingSchemaChanges(dataSource)).toEqual([]);
+    for (const [i, id] of ids.entries()) {
+      expect(await store.getExecution(id, { steps: true })).toMatchObject({
+        metadata: { i },
+        steps: [
+          { nodeId: 'n0', outputData: { s: 0 } },
+          { nodeId: 'n1', outputData: { s: 1 } },
+        ],
+      });
+    }
+    // The rebuilt key still cascades, and still refuses an orphan step.
+    expect(await store.cleanupExcessExecutions(1)).toBe(2);
+    expect((await store.getStepsOf(ids)).size).toBe(1);
+    await expect(
+      store.addStep({ executionId: uuidv7(), nodeId: 'x', nodeType: 't', stepIndex: 0, startedAt: 1, status: 'success' }),
+    ).rejects.toThrow();
+    const found = await indexes(dataSource);
+    for (const name of [...RECOVERY_INDEXES, 'idx_steps_execution_index', 'idx_steps_node']) expect(found.has(name)).toBe(true);
+    await store.close();
+  });
+});

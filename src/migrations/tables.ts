@@ -1,0 +1,15 @@
+import type { QueryRunner } from 'typeorm';
+
+/**
+ * A table's name as a migration must write it: on PostgreSQL qualified by the DataSource's
+ * `schema` option when it has one, which is where TypeORM keeps the entities' tables (the
+ * connection's search_path may point elsewhere). Quoted as TypeORM quotes it.
+ */
+export function tableName(queryRunner: QueryRunner, table: string): string {
+  const { type, schema } = queryRunner.connection.options as { type: string; schema?: string };
+  return type === 'postgres' && schema ? `"${schema.replace(/"/g, '""')}"."${table}"` : `"${table}"`;
+}
+
+export function isPostgres(queryRunner: QueryRunner): boolean {
+  return queryRunner.connection.options.type === 'postgres';
+}
