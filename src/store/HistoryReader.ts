@@ -3,6 +3,7 @@ import { ExecutionStep, LoggerInstance, WorkflowExecution } from '../entities';
 import { QueryError } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { Database } from './Database';
+import { optionalString, optionalTime, requireId } from './queryArguments';
 import type { ExecutionStats, ListExecutionsQuery, Page, StatsQuery } from './types';
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -29,15 +30,21 @@ export class HistoryReader {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
       throw new QueryError('limit', `${String(limit)} is not an integer from 1 to ${MAX_PAGE_SIZE}`);
     }
+    const workflowId = optionalString(query.workflowId, 'workflowId');
+    const status = optionalString(query.status, 'status');
+    const triggerType = optionalString(query.triggerType, 'triggerType');
+    const parentExecutionId = optionalString(query.parentExecutionId, 'parentExecutionId');
+    const startedAfter = optionalTime(query.startedAfter, 'startedAfter');
+    const startedBefore = optionalTime(query.startedBefore, 'startedBefore');
     const qb = this.executions.createQueryBuilder('e');
-    if (query.workflowId !== undefined) qb.andWhere('e.workflow_id = :workflowId', { workflowId: this.bind(query.workflowId) });
-    if (query.status !== undefined) qb.andWhere('e.status = :status', { status: this.bind(query.status) });
-    if (query.triggerType !== undefined) qb.andWhere('e.trigger_type = :triggerType', { triggerType: this.bind(query.triggerType) });
-    if (query.parentExecutionId !== undefined) {
-      qb.andWhere('e.parent_execution_id = :parentExecutionId', { parentExecutionId: this.bind(query.parentExecutionId) });
+    if (workflowId !== undefined) qb.andWhere('e.workflow_id = :workflowId', { workflowId: this.bind(workflowId) });
+    if (status !== undefined) qb.andWhere('e.status = :status', { status: this.bind(status) });
+    if (triggerType !== undefined) qb.andWhere('e.trigger_type = :triggerType', { triggerType: this.bind(triggerType) });
+    if (parentExecutionId !== undefined) {
+      qb.andWhere('e.parent_execution_id = :parentExecutionId', { parentExecutionId: this.bind(parentExecutionId) });
     }
-    if (query.startedAfter !== undefined) qb.andWhere('e.started_at >= :startedAfter', { startedAfter: query.startedAfter });
-    if (query.startedBefore !== undefined) qb.andWhere('e.started_at < :startedBefore', { startedBefore: query.startedBefore });
+    if (startedAfter !== undefined) qb.andWhere('e.started_at >= :startedAfter', { startedAfter });
+    if (startedBefore !== undefined) qb.andWhere('e.started_at < :startedBefore', { startedBefore });
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
       qb.andWhere('(e.started_at, e.id) < (:cursorAt, :cursorId)', { cursorAt: after.startedAt, cursorId: this.bind(after.id) });
@@ -54,19 +61,23 @@ export class HistoryReader {
 
   async getExecution(id: string, options: { steps?: boolean } = {}): Promise<WorkflowExecution | null> {
     this.db.assertOpen();
+    requireId(id, 'id');
     const execution = await this.executions.findOne({ where: { id: this.bind(id) } });
-    if (execution && options.steps) execution.steps = await this.getSteps(id);
+    if (execution && options?.steps) execution.steps = await this.getSteps(id);
     return execution;
   }
 
-  getSteps(executionId: string): Promise<ExecutionStep[]> {
+  async getSteps(executionId: string): Promise<ExecutionStep[]> {
     this.db.assertOpen();
+    requireId(executionId, 'executionId');
     return this.steps.find({ where: { executionId: this.bind(executionId) }, order: { stepIndex: 'ASC' } });
   }
 
   /** The steps of several executions in one query, grouped by execution, each in `stepIndex` order. */
   async getStepsOf(executionIds: readonly string[]): Promise<Map<string, ExecutionStep[]>> {
     this.db.assertOpen();
+    if (!Array.isArray(executionIds)) throw new QueryError('executionIds', 'not an array of ids');
+    for (const id of executionIds) requireId(id, 'executionIds');
     const grouped = new Map<string, ExecutionStep[]>();
     if (executionIds.length === 0) return grouped;
     const steps = await this.steps
@@ -100,11 +111,14 @@ export class HistoryReader {
    * percentiles) over runs that finished with success or error.
    */
   async getStats(query: StatsQuery = {}): Promise<ExecutionStats> {
+    const workflowId = optionalString(query.workflowId, 'workflowId');
+    const since = optionalTime(query.since, 'since');
+    const until = optionalTime(query.until, 'until');
     const params = this.db.params();
     const where: string[] = [];
-    if (query.workflowId !== undefined) where.push(`workflow_id = ${params.add(query.workflowId)}`);
-    if (query.since !== undefined) where.push(`started_at >= ${params.add(query.since)}`);
-    if (query.until !== undefined) where.push(`started_at < ${params.add(query.until)}`);
+    if (workflowId !== undefined) where.push(`workflow_id = ${params.add(workflowId)}`);
+    if (since !== undefined) where.push(`started_at >= ${params.add(since)}`);
+    if (until !== undefined) where.push(`started_at < ${params.add(until)}`);
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const table = this.db.tables.executions;
     const [row] = await this.db.query(

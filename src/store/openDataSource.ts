@@ -1,9 +1,9 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { executionHistoryEntities } from '../entities';
 import { ConfigError, StoreOpenError } from '../errors';
-import { makeFolder } from '../makeFolder';
+import { makeFolder, PRIVATE_FILE_MODE } from '../makeFolder';
 import { executionHistoryMigrations } from '../migrations';
 import type { ExecutionStoreOptions, PostgresStoreOptions, SqliteStoreOptions } from './types';
 import { validateStoreOptions } from './validateStoreOptions';
@@ -72,7 +72,7 @@ async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource
 /**
  * TypeORM calls the driver's verbose(), which wraps every sqlite3 call so that it builds an Error
  * and util.inspect()s its SQL and parameters, for longer stack traces. On our batched writes that
- * debugging aid cost more main-thread time than the writes themselves (22 % of a profile), so
+ * debugging aid cost more main-thread time than the writes themselves (docs/performance.md), so
  * TypeORM gets a view of the module whose verbose() changes nothing. If something else in the
  * process already turned verbose mode on, it stays on: the patch is global to the module.
  */
@@ -94,12 +94,17 @@ async function enableIncrementalVacuum(dataSource: DataSource): Promise<void> {
   await dataSource.query('VACUUM');
 }
 
+/**
+ * The folder and the file, made private when flowtrail creates them: the history holds captured
+ * data. SQLite gives its -wal and -shm files the database file's permissions.
+ */
 function ensureWritableFile(path: string): void {
   const folder = dirname(path);
   try {
     makeFolder(folder);
     accessSync(folder, constants.W_OK);
     if (existsSync(path)) accessSync(path, constants.R_OK | constants.W_OK);
+    else closeSync(openSync(path, 'wx', PRIVATE_FILE_MODE));
   } catch (error) {
     throw new StoreOpenError(path, `${describe(error)} (is the folder writable?)`, error);
   }
@@ -110,7 +115,7 @@ async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSo
   const schema = options.schema ?? 'public';
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   // Without migrations (the CLI, a reader) a missing schema stays missing: a typo must not create one.
-  if (options.runMigrations ?? true) await ensureSchema(options.url, schema, connectTimeoutMs, target);
+  const created = (options.runMigrations ?? true) && (await ensureSchema(options.url, schema, connectTimeoutMs, target));
   const dataSource = new DataSource({
     type: 'postgres',
     url: options.url,
@@ -123,28 +128,51 @@ async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSo
     // Raw statements name tables unqualified, so the schema goes first on the search path.
     extra: { options: `-c search_path=${quoteIdentifier(schema)}` },
   });
-  await initialize(dataSource, target);
-  if (options.runMigrations ?? true) {
-    try {
-      await dataSource.runMigrations({ transaction: 'all' });
-    } catch (error) {
-      await dataSource.destroy().catch(() => undefined);
-      throw new StoreOpenError(target, describe(error), error);
+  try {
+    await initialize(dataSource, target);
+    if (options.runMigrations ?? true) {
+      try {
+        await dataSource.runMigrations({ transaction: 'all' });
+      } catch (error) {
+        await dataSource.destroy().catch(() => undefined);
+        throw new StoreOpenError(target, describe(error), error);
+      }
     }
+  } catch (error) {
+    // A failed open leaves nothing behind: the schema it made goes (it is empty, the migrations ran in one transaction).
+    if (created) await dropSchema(options.url, schema, connectTimeoutMs);
+    throw error;
   }
   // The writer thread writes one batch at a time: two connections are plenty.
   const reopen = { url: options.url, schema, connectTimeoutMs, poolSize: 2, runMigrations: false };
   return { dataSource, dialect: postgresDialect, owned: true, target, reopen };
 }
 
-async function ensureSchema(url: string, schema: string, connectTimeoutMs: number, target: string): Promise<void> {
+/** Creates the schema unless it exists. @returns whether this call created it. */
+async function ensureSchema(url: string, schema: string, connectTimeoutMs: number, target: string): Promise<boolean> {
+  if (schema === 'public') return false;
+  return withClient(url, connectTimeoutMs, target, async (client) => {
+    const { rows } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (rows.length > 0) return false;
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+    return true;
+  });
+}
+
+async function dropSchema(url: string, schema: string, connectTimeoutMs: number): Promise<void> {
+  await withClient(url, connectTimeoutMs, url, (client) => client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)}`)).catch(
+    () => undefined,
+  );
+}
+
+async function withClient<T>(url: string, connectTimeoutMs: number, target: string, work: (client: PgClient) => Promise<T>): Promise<T> {
   const { Client } = loadPg(target);
   const client = new Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
   // An unreachable server makes the client emit 'error' after connect() rejects; keep that off the process.
   client.on('error', () => undefined);
   try {
     await client.connect();
-    if (schema !== 'public') await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+    return await work(client);
   } catch (error) {
     throw new StoreOpenError(target, describe(error), error);
   } finally {
@@ -153,13 +181,15 @@ async function ensureSchema(url: string, schema: string, connectTimeoutMs: numbe
 }
 
 /** The slice of node-postgres used here; typed locally so users need no @types/pg. */
+interface PgClient {
+  on(event: 'error', listener: (error: Error) => void): void;
+  connect(): Promise<void>;
+  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  end(): Promise<void>;
+}
+
 interface PgModule {
-  Client: new (config: { connectionString: string; connectionTimeoutMillis: number }) => {
-    on(event: 'error', listener: (error: Error) => void): void;
-    connect(): Promise<void>;
-    query(sql: string): Promise<unknown>;
-    end(): Promise<void>;
-  };
+  Client: new (config: { connectionString: string; connectionTimeoutMillis: number }) => PgClient;
 }
 
 function loadPg(target: string): PgModule {

@@ -19,13 +19,23 @@ export function isUrl(text: string): boolean {
   return ANY_URL.test(text);
 }
 
-/** The URL with its password replaced by `***`, for messages. */
+/** Query parameters that carry a credential in a connection URL (libpq's and common drivers'). */
+const SECRET_PARAMETER = /([?&;](?:password|sslpassword|pass|pwd|passphrase|secret|token|api[_-]?key|access[_-]?token)=)[^&;#]*/gi;
+
+/**
+ * The URL with every credential replaced by `***`, for messages: the password of its user info
+ * and the values of credential query parameters. Never parses the URL as a browser would: a
+ * password with an unencoded `#`, `@` or `/` must not leak because the URL is malformed. When in
+ * doubt it hides more (everything up to the last `@`), never less.
+ */
 export function maskPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? '';
+  let rest = url.slice(scheme.length);
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) {
+    const userInfo = rest.slice(0, at);
+    const colon = userInfo.indexOf(':');
+    if (colon >= 0) rest = `${userInfo.slice(0, colon)}:***${rest.slice(at)}`;
   }
+  return `${scheme}${rest}`.replace(SECRET_PARAMETER, '$1***');
 }

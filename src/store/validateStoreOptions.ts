@@ -3,8 +3,12 @@ import type { ExecutionStoreOptions } from './types';
 
 // Node timers and the drivers' own timeouts overflow past a 32-bit signed integer.
 const MAX_INTEGER = 2_147_483_647;
-// PostgreSQL truncates identifiers longer than this, so two long schema names could collide.
-const MAX_IDENTIFIER_BYTES = 63;
+/**
+ * A schema name flowtrail accepts: a plain identifier of 1 to 63 characters (PostgreSQL truncates
+ * longer ones, so two could collide). Nothing that would need quoting: TypeORM splices the schema
+ * into some of its own statements unquoted, so a quote in it is SQL injection.
+ */
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /**
  * Checks the options of `ExecutionStore.open()` before anything is opened or created, so that a
@@ -22,13 +26,8 @@ export function validateStoreOptions(options: ExecutionStoreOptions): void {
     if (typeof record.url !== 'string' || record.url.trim() === '') throw new ConfigError('url', record.url, 'a postgres:// URL');
     if (record.schema !== undefined) {
       const schema = record.schema;
-      if (
-        typeof schema !== 'string' ||
-        schema === '' ||
-        schema.includes('\u0000') ||
-        Buffer.byteLength(schema, 'utf8') > MAX_IDENTIFIER_BYTES
-      ) {
-        throw new ConfigError('schema', schema, `a schema name of 1 to ${MAX_IDENTIFIER_BYTES} bytes`);
+      if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
+        throw new ConfigError('schema', schema, 'a schema name of 1 to 63 letters, digits and underscores, not starting with a digit');
       }
     }
     integer(record, 'connectTimeoutMs', 1);

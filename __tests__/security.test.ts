@@ -1,0 +1,200 @@
+import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { ConfigError, ExecutionLogger, ExecutionStore, QueryError, StoreOpenError, uuidv7 } from '../src';
+import { maskPassword } from '../src/store/target';
+import { databaseKinds, pgAvailable, pgUrl, tempDir, useStorePerTest } from './support/databases';
+
+/** Runs `sql` on the test server outside any store. */
+async function pg<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+const pgDescribe = pgAvailable ? describe : describe.skip;
+
+pgDescribe('the PostgreSQL schema option cannot inject SQL', () => {
+  const victim = `victim_${randomBytes(4).toString('hex')}`;
+  beforeAll(() => pg(`CREATE TABLE public.${victim} (id int)`));
+  afterAll(() => pg(`DROP TABLE IF EXISTS public.${victim}`));
+
+  test.each([
+    `x';SET/**/search_path=public;DROP/**/TABLE/**/${victim};--`,
+    `x"; DROP TABLE public.${victim}; --`,
+    'has space',
+    'has-dash',
+    '1starts_with_digit',
+    'ü_not_ascii',
+  ])('%p is refused with a ConfigError before anything is created', async (schema) => {
+    // Other suites create and drop their ft_* schemas meanwhile: compare the rest.
+    const namespaces = () => pg<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'ft\\_%' ORDER BY nspname");
+    const before = await namespaces();
+    const error = await ExecutionStore.open({ url: pgUrl, schema }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).field).toBe('schema');
+    expect(await pg(`SELECT to_regclass('public.${victim}')::text AS name`)).toEqual([{ name: victim }]);
+    expect(await namespaces()).toEqual(before);
+  });
+
+  test('a mixed-case identifier works: written, read, and found again by a second store', async () => {
+    const schema = `Hist_${randomBytes(4).toString('hex')}`;
+    try {
+      const store = await ExecutionStore.open({ url: pgUrl, schema });
+      const id = await store.createExecution({
+        workflowId: 'w',
+        workflowName: 'W',
+        triggerType: 'manual',
+        status: 'success',
+        startedAt: 1,
+      });
+      await store.close();
+      const again = await ExecutionStore.open({ url: pgUrl, schema, runMigrations: false });
+      expect((await again.getExecution(id))?.workflowId).toBe('w');
+      await again.close();
+      expect(await pg('SELECT nspname FROM pg_namespace WHERE nspname = $1', [schema])).toHaveLength(1);
+    } finally {
+      await pg(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
+  });
+
+  test('an open that fails after creating its schema removes it again', async () => {
+    const schema = `ft_failed_${randomBytes(4).toString('hex')}`;
+    // Fault injection: the migrations fail once the schema exists.
+    const spy = jest.spyOn(DataSource.prototype, 'runMigrations').mockRejectedValueOnce(new Error('injected migration failure'));
+    try {
+      const error = await ExecutionStore.open({ url: pgUrl, schema }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreOpenError);
+      expect(await pg('SELECT nspname FROM pg_namespace WHERE nspname = $1', [schema])).toEqual([]);
+    } finally {
+      spy.mockRestore();
+      await pg(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
+  });
+});
+
+describe.each(databaseKinds)('query arguments on %s', (kind) => {
+  const current = useStorePerTest(kind);
+
+  async function seed(): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const id = await current.store.createExecution({
+        workflowId: 'w',
+        workflowName: 'W',
+        triggerType: 'manual',
+        status: 'success',
+        startedAt: 1000 + i,
+      });
+      await current.store.addStep({ executionId: id, nodeId: 'n', nodeType: 't', stepIndex: 0, startedAt: 1000 + i, status: 'success' });
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  test.each([undefined, null, 42, {}])('getExecution(%p) is a QueryError naming the id, never another execution', async (id) => {
+    await seed();
+    const error = await current.store.getExecution(id as never, { steps: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryError);
+    expect((error as QueryError).field).toBe('id');
+  });
+
+  test.each([undefined, null, 42, ['id']])('getSteps(%p) is a QueryError, never the whole table', async (id) => {
+    await seed();
+    const error = await current.store.getSteps(id as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryError);
+    expect((error as QueryError).field).toBe('executionId');
+  });
+
+  test('getStepsOf refuses a list holding something that is not an id', async () => {
+    const ids = await seed();
+    await expect(current.store.getStepsOf([ids[0]!, undefined as never])).rejects.toThrow(QueryError);
+    await expect(current.store.getStepsOf(null as never)).rejects.toThrow(QueryError);
+  });
+
+  test.each([
+    [{ startedAfter: Number.NaN }, 'startedAfter'],
+    [{ startedBefore: Number.POSITIVE_INFINITY }, 'startedBefore'],
+    [{ startedAfter: '2025-01-01' }, 'startedAfter'],
+    [{ workflowId: 42 }, 'workflowId'],
+    [{ status: null }, 'status'],
+    [{ cursor: 42 }, 'cursor'],
+  ])('listExecutions(%p) is a QueryError naming %s', async (query, field) => {
+    await seed();
+    const error = await current.store.listExecutions(query as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryError);
+    expect((error as QueryError).field).toBe(field);
+  });
+
+  test.each([
+    [{ since: Number.NaN }, 'since'],
+    [{ workflowId: null }, 'workflowId'],
+  ])('getStats(%p) is a QueryError naming %s', async (query, field) => {
+    const error = await current.store.getStats(query as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryError);
+    expect((error as QueryError).field).toBe(field);
+  });
+
+  test('an id that is a string but not in the history is simply not found', async () => {
+    await seed();
+    for (const id of [uuidv7(), '', ' ', "' OR 1=1 --"]) {
+      expect(await current.store.getExecution(id)).toBeNull();
+      expect(await current.store.getSteps(id)).toEqual([]);
+    }
+  });
+});
+
+describe('connection URLs never show their secrets', () => {
+  test.each([
+    ['postgres://user:s3cret@db.internal:5432/app', 's3cret'],
+    ['postgres://user:pa#ss@db.internal:5432/app', 'pa#ss'],
+    ['postgres://user:p@ss:w/rd@db.internal:5432/app', 'p@ss:w/rd'],
+    ['postgres://user:p%40ss@db.internal:5432/app', 'p%40ss'],
+    ['postgres://db.internal:5432/app?user=u&password=s3cret&sslmode=require', 's3cret'],
+    ['postgres://db.internal/app?sslpassword=k3y&application_name=x', 'k3y'],
+    ['postgresql://u@db.internal/app?PASSWORD=s3cret', 's3cret'],
+    ['postgres://user:s3cret@db.internal/app#frag', 's3cret'],
+    ['not a url but user:s3cret@host', 's3cret'],
+  ])('%s is printed without %p', (url, secret) => {
+    const masked = maskPassword(url);
+    expect(masked).not.toContain(secret);
+    expect(masked).toContain('***');
+  });
+
+  test('an unreachable URL with a password in its query string: the StoreOpenError does not print it', async () => {
+    const error = await ExecutionStore.open({ url: 'postgres://127.0.0.1:1/db?password=s3cret', connectTimeoutMs: 2000 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StoreOpenError);
+    expect(String((error as Error).message)).not.toContain('s3cret');
+    expect((error as StoreOpenError).target).not.toContain('s3cret');
+  });
+});
+
+describe('files flowtrail creates are private', () => {
+  test('the SQLite file, its WAL and shared-memory files are 0600 and its folder 0700, whatever the umask allows', async () => {
+    const dir = tempDir();
+    const previous = process.umask(0o022);
+    try {
+      const database = join(dir, 'nested', 'history.sqlite');
+      const store = await ExecutionStore.open({ database });
+      const logger = new ExecutionLogger(store, { configFile: false, spoolDir: false, writerThread: false });
+      await logger.startExecution({ workflowId: 'w', workflowName: 'W' });
+      await logger.shutdown();
+      const mode = (path: string) => statSync(path).mode & 0o777;
+      expect(mode(join(dir, 'nested'))).toBe(0o700);
+      expect(mode(database)).toBe(0o600);
+      expect(mode(`${database}-wal`)).toBe(0o600);
+      expect(mode(`${database}-shm`)).toBe(0o600);
+      await store.close();
+    } finally {
+      process.umask(previous);
+    }
+  });
+});
