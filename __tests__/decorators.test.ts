@@ -15,9 +15,9 @@ import {
   type LoggerConfig,
 } from '../src';
 import { makeDatabase, tempDir, type TestDatabase } from './support/databases';
+import { sleep } from './support/sleep';
 
 const execFileAsync = promisify(execFile);
-const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 /** setTimeout(ms) can fire up to 1 ms early as measured by Date.now(). */
 const atLeast = (ms: number) => ms - 1;
 
