@@ -585,7 +585,8 @@ describe('when nothing is recorded', () => {
   });
 });
 
-describe('defaults (DESIGN.md)', () => {
+// The defaults table of the README's "Instrument your engine": what a decorator records when given no options.
+describe('defaults', () => {
   class PlainNode {
     constructor(readonly props: { id?: unknown; type?: unknown; label?: unknown; name?: unknown }) {
       Object.assign(this, props);
