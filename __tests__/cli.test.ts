@@ -6,9 +6,9 @@ import { csvRow, csvValue } from '../src/cli/commands/export';
 import { parseDuration, parseTimeBound } from '../src/cli/duration';
 import { colorEnabled, displayWidth, formatDuration, sanitize, timelineBar } from '../src/cli/format';
 import { DAY, HOUR, seedCliFixture, TRICKY, type CliFixture } from './support/cliFixture';
+import { cli, CLI_MAIN, type CliResult } from './support/cli';
 import { databaseKinds, makeDatabase, sqliteDatabase, tempDir, type TestDatabase } from './support/databases';
 
-const MAIN = join(__dirname, '..', 'dist', 'cli', 'main.js');
 const scratchDirs: string[] = [];
 /** A temporary folder, removed after the file's tests. */
 function scratch(): string {
@@ -23,38 +23,8 @@ const ROOT = join(__dirname, '..');
 const ANSI = /\u001b\[/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the built CLI. The environment is cleaned of anything that changes output (jest's
- * FORCE_COLOR, the developer's FLOWTRAIL_DB…) and pinned to UTC; `env` adds or removes (undefined) more.
- */
-function cli(args: readonly string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC', NO_COLOR: '1' };
-  for (const name of ['FORCE_COLOR', 'FLOWTRAIL_DB', 'FLOWTRAIL_DEBUG']) delete env[name];
-  for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (value === undefined) delete env[name];
-    else env[name] = value;
-  }
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [MAIN, ...args],
-      { env, cwd: options.cwd ?? ROOT, maxBuffer: 256 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
 /** Asserts the one-line error contract: code, a single `flowtrail: ` line on stderr, nothing on stdout. */
-function expectError(result: Result, code: number, message: RegExp | string): void {
+function expectError(result: CliResult, code: number, message: RegExp | string): void {
   expect({ code: result.code, stdout: result.stdout }).toEqual({ code, stdout: '' });
   expect(result.stderr).toMatch(/^flowtrail: [^\n]+\n$/);
   if (typeof message === 'string') expect(result.stderr).toBe(`flowtrail: ${message}\n`);
@@ -380,7 +350,7 @@ describe('flowtrail binary: colour, pipes and paging at volume (SQLite)', () => 
     const errors = join(scratch(), 'stderr.txt');
     const script = 'node "$1" export --db "$2" 2>"$3" | head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"';
     const result = await new Promise<string>((resolve, reject) =>
-      execFile('bash', ['-c', script, 'bash', MAIN, path, errors], { env: { ...process.env, NO_COLOR: '1' } }, (error, stdout) =>
+      execFile('bash', ['-c', script, 'bash', CLI_MAIN, path, errors], { env: { ...process.env, NO_COLOR: '1' } }, (error, stdout) =>
         error ? reject(error) : resolve(stdout),
       ),
     );

@@ -50,7 +50,8 @@ function configFile(name: string, content: unknown): string {
 }
 
 describe('defaults', () => {
-  test('match DESIGN.md when nothing is configured', () => {
+  // The Default column of the README's Configuration table; DEFAULT_CONFIG in src/config/LoggerConfig.ts holds them.
+  test('are the documented ones when nothing is configured', () => {
     const config = resolveLoggerConfig({ configFile: false }, noEnv);
     expect(config).toMatchObject({
       enabled: true,
@@ -85,7 +86,8 @@ describe('defaults', () => {
 });
 
 describe('precedence: defaults → flowtrail.config.json → code → environment', () => {
-  // One row per environment variable of DESIGN.md: each source overrides the one before it.
+  // One row per environment variable the logger reads (CONFIG_ENV_VARS, the Env column of the README's
+  // Configuration table): each source overrides the one before it.
   const rows: [keyof LoggerConfig, string, unknown, unknown, string, unknown][] = [
     // field, env var, file value, code value, env value, parsed env value
     ['enabled', 'FLOWTRAIL_ENABLED', false, true, 'off', false],

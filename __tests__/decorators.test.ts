@@ -15,13 +15,13 @@ import {
   type LoggerConfig,
 } from '../src';
 import { makeDatabase, tempDir, type TestDatabase } from './support/databases';
+import { sleep } from './support/sleep';
 
 const execFileAsync = promisify(execFile);
-const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 /** setTimeout(ms) can fire up to 1 ms early as measured by Date.now(). */
 const atLeast = (ms: number) => ms - 1;
 
-// ── Consumer projects compiled with tsc against the built package ─────────────────────────────
+// ── The consumer project compiled with tsc against the built package ──────────────────────────
 //
 // tsc is slow to start (it parses typeorm's declarations), so the compiles start before the
 // in-process tests and run beside them; the fixture tests at the end of the file wait for them.
@@ -37,16 +37,20 @@ interface Compiled {
   outDir: string;
 }
 
+/** One consumer project's source, compiled once per decorator setting by its tsconfig.<setting>.json. */
+const fixtureDir = join('__tests__', 'fixtures', 'consumer');
+
 /**
- * Compiles a fixture project into a temp folder that mirrors the repository layout, with a `dist`
- * link to the built package, so the fixture's own `import … from '../../../dist'` works there.
+ * Compiles the fixture project with one of its tsconfigs into a temp folder that mirrors the
+ * repository layout, with a `dist` link to the built package, so the fixture's own
+ * `import … from '../../../dist'` works there.
  */
-async function compileFixture(fixture: string, project: string, outRoot: string): Promise<Compiled> {
-  const outDir = join(outRoot, '__tests__', 'fixtures', fixture);
+async function compileFixture(project: string, outRoot: string): Promise<Compiled> {
+  const outDir = join(outRoot, fixtureDir);
   try {
     const { stdout, stderr } = await execFileAsync(
       process.execPath,
-      [tscBin, '-p', join(repoRoot, '__tests__', 'fixtures', fixture, project), '--outDir', outDir],
+      [tscBin, '-p', join(repoRoot, fixtureDir, project), '--outDir', outDir],
       {
         cwd: repoRoot,
       },
@@ -60,7 +64,7 @@ async function compileFixture(fixture: string, project: string, outRoot: string)
 
 function fixtureRoot(): string {
   const root = tempDir('flowtrail-fixture-');
-  mkdirSync(join(root, '__tests__', 'fixtures'), { recursive: true });
+  mkdirSync(join(root, fixtureDir), { recursive: true });
   symlinkSync(join(repoRoot, 'dist'), join(root, 'dist'), 'dir');
   return root;
 }
@@ -77,9 +81,9 @@ beforeAll(() => {
   fixtureRoots.push(...roots);
   // Not awaited here: they compile while the in-process tests run.
   compiles = {
-    legacy: compileFixture('legacy-decorators', 'tsconfig.json', roots[0]),
-    standard: compileFixture('standard-decorators', 'tsconfig.json', roots[1]),
-    standardMisuse: compileFixture('standard-decorators', 'tsconfig.misuse.json', roots[2]),
+    legacy: compileFixture('tsconfig.legacy.json', roots[0]),
+    standard: compileFixture('tsconfig.standard.json', roots[1]),
+    standardMisuse: compileFixture('tsconfig.misuse.json', roots[2]),
   };
 });
 
@@ -581,7 +585,8 @@ describe('when nothing is recorded', () => {
   });
 });
 
-describe('defaults (DESIGN.md)', () => {
+// The defaults table of the README's "Instrument your engine": what a decorator records when given no options.
+describe('defaults', () => {
   class PlainNode {
     constructor(readonly props: { id?: unknown; type?: unknown; label?: unknown; name?: unknown }) {
       Object.assign(this, props);
@@ -909,7 +914,7 @@ describe('what the steps record', () => {
   });
 });
 
-// ── Consumer projects: compile with tsc (both decorator standards), then run the output ───────
+// ── The consumer project: compiled with tsc under each decorator setting, then run ───────────
 
 interface FixtureReport {
   result: unknown;
@@ -921,7 +926,7 @@ interface FixtureReport {
 describe.each([
   ['legacy-decorators', 'legacy'],
   ['standard-decorators', 'standard'],
-] as const)('consumer project %s', (fixture, key) => {
+] as const)('consumer project %s', (_setting, key) => {
   test('compiles with tsc without a diagnostic, and its compiled workflow records the run', async () => {
     const compiled = await compiles[key];
     expect(compiled.output).toBe('');

@@ -17,22 +17,12 @@ import { basename, join } from 'node:path';
 import { Client } from 'pg';
 import { ExecutionLogger, ExecutionStore, LoggedNode, LoggedWorkflow, type ErrorContext, type LoggerStats } from '../src';
 import { postgresBinDir, startPrivatePostgres, type PrivatePostgres } from './support/privatePostgres';
+import { until } from './support/until';
 
 // Database faults with real parts: a PostgreSQL server of our own stopped and started again, a
 // full tmpfs under a SQLite file, a file system that turns read-only under an open SQLite
 // database, and a folder made read-only to the unprivileged user that owns it. Each test prints
 // one `FAULT …` line; the README's Reliability table is made of those lines.
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` (a safety limit, not an assertion on time: failing it fails the test by name). */
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, limitMs = 30_000): Promise<void> {
-  const giveUpAt = Date.now() + limitMs;
-  while (!(await condition())) {
-    if (Date.now() > giveUpAt) throw new Error(`gave up waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 /** The spool's counters, once the writer has them; 0 before. */
 function spoolCounters(stats: LoggerStats): { spooled: number; replayed: number } {
@@ -212,7 +202,7 @@ describeIf(pgBin ? undefined : 'initdb/pg_ctl not found', 'PostgreSQL stopped in
         });
         await stopping;
         const during = await drive(run, logger, 150, 150);
-        await waitFor('a failed write', () => logger.stats().failedWrites > 0);
+        await until(() => logger.stats().failedWrites > 0, 'a failed write');
         const down = logger.stats();
         expect(down.healthy).toBe(false);
         expect(down.queued).toBeGreaterThan(0);
@@ -223,7 +213,7 @@ describeIf(pgBin ? undefined : 'initdb/pg_ctl not found', 'PostgreSQL stopped in
         const after = await drive(run, logger, 300, 100);
         await starting;
         const backAt = Date.now();
-        await waitFor('the queue to drain', () => logger.stats().queued === 0 && logger.stats().healthy);
+        await until(() => logger.stats().queued === 0 && logger.stats().healthy, 'the queue to drain');
         const recoveryMs = Date.now() - backAt;
         await logger.shutdown();
 
@@ -285,7 +275,7 @@ describeIf(pgBin ? undefined : 'initdb/pg_ctl not found', 'PostgreSQL stopped in
       await cluster.start();
     }
     // The server is back only now: what memory (or the spool) held is written; nothing else is missing.
-    await waitFor('the queue to drain', () => logger.stats().queued === 0 && logger.stats().healthy);
+    await until(() => logger.stats().queued === 0 && logger.stats().healthy, 'the queue to drain');
     await logger.shutdown();
     await store.close();
     const stats = logger.stats();
@@ -405,7 +395,7 @@ describeIf(tmpfsUnavailable, 'SQLite on a disk that fills up', () => {
         const filled = fillDisk(filler);
         expect(filled).toBeGreaterThan(0);
         const full = await drive(run, logger, 20, 100);
-        await waitFor('a failed write', () => logger.stats().failedWrites > 0);
+        await until(() => logger.stats().failedWrites > 0, 'a failed write');
         const down = logger.stats();
         expect(full.wrong).toBe(0);
         expect(down.healthy).toBe(false);

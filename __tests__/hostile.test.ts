@@ -13,6 +13,7 @@ import {
   type WorkflowExecution,
 } from '../src';
 import { buildRedactPattern, captureData } from '../src/capture';
+import { cli, CLI_MAIN, type CliResult } from './support/cli';
 import { databaseKinds, pgUrl, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
 
 type Kind = 'sqlite' | 'postgres';
@@ -415,26 +416,8 @@ describe.each(databaseKinds)('hostile input on %s', (kind) => {
 
 // ── The CLI, as a child process on the built package ───────────────────────────────────────────
 
-const MAIN = join(__dirname, '..', 'dist', 'cli', 'main.js');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: readonly string[], cwd: string): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC', NO_COLOR: '1' };
-  for (const name of ['FORCE_COLOR', 'FLOWTRAIL_DB', 'FLOWTRAIL_DEBUG']) delete env[name];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { env, cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
-
 /** Through a real shell, the way a user pastes the command `list` prints for the next page. */
-function shell(command: string, cwd: string): Promise<Result> {
+function shell(command: string, cwd: string): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile('/bin/sh', ['-c', command], { cwd, env: { ...process.env, NO_COLOR: '1', FLOWTRAIL_DB: '' } }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
@@ -482,14 +465,14 @@ describe.each(databaseKinds)('hostile values through the CLI on %s', (kind) => {
       const where = databaseArgs(db);
       const results = await Promise.all(
         CLI_VALUES.flatMap((value) => [
-          cli(['list', `--workflow=${value}`, '--json', ...where], cwd),
-          cli(['stats', `--workflow=${value}`, '--json', ...where], cwd),
-          cli(['list', `--trigger=${value}`, '--json', ...where], cwd),
-          cli(['show', ids.get(value)?.[0] ?? '', '--json', ...where], cwd),
+          cli(['list', `--workflow=${value}`, '--json', ...where], { cwd }),
+          cli(['stats', `--workflow=${value}`, '--json', ...where], { cwd }),
+          cli(['list', `--trigger=${value}`, '--json', ...where], { cwd }),
+          cli(['show', ids.get(value)?.[0] ?? '', '--json', ...where], { cwd }),
         ]),
       );
       CLI_VALUES.forEach((value, i) => {
-        const [list, stats, byTrigger, show] = results.slice(i * 4, i * 4 + 4) as [Result, Result, Result, Result];
+        const [list, stats, byTrigger, show] = results.slice(i * 4, i * 4 + 4) as [CliResult, CliResult, CliResult, CliResult];
         for (const result of [list, stats, byTrigger, show])
           expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
         const page = JSON.parse(list.stdout) as { items: WorkflowExecution[] };
@@ -505,17 +488,17 @@ describe.each(databaseKinds)('hostile values through the CLI on %s', (kind) => {
         });
       });
 
-      const missing = await cli(['show', "'; DROP TABLE execution_steps; --", ...where], cwd);
+      const missing = await cli(['show', "'; DROP TABLE execution_steps; --", ...where], { cwd });
       expect(missing).toMatchObject({ code: 1, stdout: '' });
       expect(missing.stderr).toContain('no execution with id');
 
       // The next-page command `list` prints must be safe to paste into a shell and must work.
       const hostileId = CLI_VALUES[4] as string;
-      const first = await cli(['list', `--workflow=${hostileId}`, '--limit', '1', ...where], cwd);
+      const first = await cli(['list', `--workflow=${hostileId}`, '--limit', '1', ...where], { cwd });
       expect(first.code).toBe(0);
       const next = /^Next page: +flowtrail (.*)$/m.exec(first.stdout)?.[1];
       expect(next).toBeDefined();
-      const second = await shell(`"${process.execPath}" "${MAIN}" ${next ?? ''}`, cwd);
+      const second = await shell(`"${process.execPath}" "${CLI_MAIN}" ${next ?? ''}`, cwd);
       expect(second).toMatchObject({ code: 0, stderr: '' });
       const shown = [first.stdout, second.stdout].map((out) => (ids.get(hostileId) ?? []).filter((id) => out.includes(id)));
       expect(shown.flat().sort()).toEqual(sorted(ids.get(hostileId) ?? []));

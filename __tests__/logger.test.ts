@@ -8,8 +8,7 @@ import {
   type LoggerConfig,
 } from '../src';
 import { databaseKinds, makeDatabase, type TestDatabase } from './support/databases';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from './support/sleep';
 
 class EchoNode {
   constructor(

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ExecutionLogger, ExecutionStep, ExecutionStore, WorkflowExecution, uuidv7 } from '../src';
 import { databaseKinds, makeDatabase, sqliteDatabase, useStorePerTest, type TestDatabase } from './support/databases';
+import { sleep } from './support/sleep';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const worker = join(__dirname, 'support', 'crashWorker.js');
 
 describe.each(databaseKinds)('recoverInterrupted on %s', (kind) => {

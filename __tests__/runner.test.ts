@@ -18,8 +18,7 @@ import {
   type WorkflowNode,
 } from '../src';
 import { databaseKinds, makeDatabase, type TestDatabase } from './support/databases';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from './support/sleep';
 
 const fn = (id: string, body: NodeFunction, options?: { requiredInputs?: string[] }) => new FunctionNode(id, `Node ${id}`, body, options);
 const edge = (from: string, to: string, output = 'value', input = output): Connection => ({

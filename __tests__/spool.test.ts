@@ -12,17 +12,9 @@ import {
   type LoggerStats,
 } from '../src';
 import { databaseKinds, pgUrl, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
+import { until } from './support/until';
 
 const worker = join(__dirname, 'support', 'spoolWorker.js');
-
-/** Polls a condition; throws (failing the test) if it never holds. Asserts nothing about time. */
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`never happened: ${what}`);
-}
 
 /** Every file under a folder, relative to it. */
 function filesUnder(dir: string): string[] {
