@@ -228,6 +228,8 @@ export interface CommandContext {
   /** Where results go. Commands other than export print a whole result at once through `print`. */
   stdout: NodeJS.WritableStream;
   print(text: string): void;
+  /** Notes that are not results (stderr): what the user should know, that a pipe must not receive. */
+  warn(text: string): void;
   env: NodeJS.ProcessEnv;
   /** Whether stdout gets colour (TTY, NO_COLOR, FORCE_COLOR already decided). */
   color: boolean;

@@ -17,12 +17,13 @@ import {
 } from './args';
 import { exportCommand } from './commands/export';
 import { listCommand } from './commands/list';
+import { migrateCommand } from './commands/migrate';
 import { pruneCommand } from './commands/prune';
 import { showCommand } from './commands/show';
 import { statsCommand } from './commands/stats';
 import { colorEnabled } from './format';
 
-const commands: readonly Command[] = [listCommand, showCommand, statsCommand, pruneCommand, exportCommand];
+const commands: readonly Command[] = [listCommand, showCommand, statsCommand, pruneCommand, exportCommand, migrateCommand];
 
 /** Runs one command line. @returns the exit code: 0, 1 for runtime errors, 2 for usage errors. */
 async function main(argv: readonly string[], context: CommandContext): Promise<number> {
@@ -37,7 +38,7 @@ async function main(argv: readonly string[], context: CommandContext): Promise<n
     const known = new Set(commonOptions.map((option) => `--${option.name}`));
     const unknown = rest.find((token) => token.startsWith('-') && !known.has(token.split('=')[0] as string));
     if (unknown !== undefined) throw new UsageError(`unknown option ${unknown.split('=')[0]} (see flowtrail --help)`);
-    if (rest.length > 0) throw new UsageError('missing command: list, show, stats, prune or export (see flowtrail --help)');
+    if (rest.length > 0) throw new UsageError('missing command: list, show, stats, prune, export or migrate (see flowtrail --help)');
     process.stderr.write(topHelp());
     return 2;
   }
@@ -121,6 +122,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 const context: CommandContext = {
   stdout: process.stdout,
   print: (text) => void process.stdout.write(text),
+  warn: (text) => void process.stderr.write(text),
   env: process.env,
   color: colorEnabled(process.stdout, process.env),
 };

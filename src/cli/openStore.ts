@@ -27,34 +27,59 @@ export function resolveTarget(args: ParsedArgs, env: NodeJS.ProcessEnv, cwd = pr
   return { kind: 'sqlite', path: resolve(cwd, chosen ?? DEFAULT_DATABASE) };
 }
 
+/** What a command does to the history: reads it, or changes it (prune, migrate). */
+export type Access = 'read' | 'write';
+
 /**
  * Opens an existing history database. A SQLite file that does not exist is never created (a
  * mistyped `--db` must not leave an empty database behind), and a database without the flowtrail
- * tables is refused rather than given them; pending migrations run only on a real history database.
+ * tables is refused rather than given them. It is first opened read-only, whatever the command:
+ * a read changes nothing (not even the journal mode of someone else's SQLite file), and only a
+ * command that writes reopens it for writing, once it is known to be a flowtrail history, and
+ * brings its schema up to date.
  * @throws CliError (exit 1) when there is no history there; StoreOpenError when it cannot be opened.
  */
-export async function openStore(target: DatabaseTarget): Promise<ExecutionStore> {
+export async function openStore(target: DatabaseTarget, access: Access, warn: (text: string) => void): Promise<ExecutionStore> {
   if (target.kind === 'sqlite' && !existsSync(target.path)) {
     throw new CliError(`no database at ${target.path} (run a workflow first, or pass --db)`);
   }
   // Loaded here, not at the top, so that help and usage errors never pay for TypeORM.
   await import('reflect-metadata');
   const { ExecutionStore } = await import('../store');
-  const store =
+  const open = (readOnly: boolean) =>
     target.kind === 'sqlite'
-      ? await ExecutionStore.open({ database: target.path, runMigrations: false })
-      : await ExecutionStore.open({ url: target.url, schema: target.schema, runMigrations: false, poolSize: 2 });
+      ? ExecutionStore.open({ database: target.path, runMigrations: false, readOnly })
+      : ExecutionStore.open({ url: target.url, schema: target.schema, runMigrations: false, readOnly, poolSize: 2 });
+  const reader = await open(true);
+  let pending: string[];
   try {
-    if (!(await store.hasHistoryTables())) {
-      const where = target.kind === 'sqlite' ? store.target : `${store.target} (schema ${target.schema ?? 'public'})`;
+    if (!(await reader.hasHistoryTables())) {
+      const where = target.kind === 'sqlite' ? reader.target : `${reader.target} (schema ${target.schema ?? 'public'})`;
       throw new CliError(
         `no flowtrail history in ${where} (run a workflow first, or pass ${target.kind === 'sqlite' ? '--db' : '--url/--schema'})`,
       );
     }
-    await store.runMigrations();
-    return store;
+    pending = await reader.pendingMigrations();
   } catch (error) {
-    await store.close().catch(() => undefined);
+    await reader.close().catch(() => undefined);
+    throw error;
+  }
+  if (access === 'read') {
+    if (pending.length > 0) {
+      warn(
+        `flowtrail: note: this history has not had ${pending.length} migration(s) of this version (${pending.join(', ')}); ` +
+          `it is read as it is. "flowtrail migrate" applies them.\n`,
+      );
+    }
+    return reader;
+  }
+  await reader.close();
+  const writer = await open(false);
+  try {
+    await writer.runMigrations();
+    return writer;
+  } catch (error) {
+    await writer.close().catch(() => undefined);
     throw error;
   }
 }
@@ -63,8 +88,13 @@ export async function openStore(target: DatabaseTarget): Promise<ExecutionStore>
  * Runs `work` with the store the flags name, and closes it whatever happens, so that the process
  * can exit by itself once output is flushed.
  */
-export async function withStore<T>(args: ParsedArgs, env: NodeJS.ProcessEnv, work: (store: ExecutionStore) => Promise<T>): Promise<T> {
-  const store = await openStore(resolveTarget(args, env));
+export async function withStore<T>(
+  args: ParsedArgs,
+  context: { env: NodeJS.ProcessEnv; warn(text: string): void },
+  access: Access,
+  work: (store: ExecutionStore) => Promise<T>,
+): Promise<T> {
+  const store = await openStore(resolveTarget(args, context.env), access, context.warn);
   try {
     return await work(store);
   } finally {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { MigrationExecutor, type DataSource } from 'typeorm';
+import { executionHistoryMigrations } from '../migrations';
 import type { ExecutionStep, LoggerInstance, WorkflowExecution } from '../entities';
 import { NotFoundError } from '../errors';
 import { uuidv7 } from '../ids';
@@ -178,10 +179,22 @@ export class ExecutionStore {
     return this.reader.hasHistoryTables();
   }
 
-  /** @internal Runs the pending migrations of flowtrail's schema (what `open()` does unless `runMigrations: false`). */
-  async runMigrations(): Promise<void> {
+  /**
+   * Applies flowtrail's pending migrations (what `open()` does unless told not to).
+   * @returns the names of the migrations applied.
+   */
+  async runMigrations(): Promise<string[]> {
     this.db.assertOpen();
-    await this.dataSource.runMigrations({ transaction: 'all' });
+    const applied = await this.dataSource.runMigrations({ transaction: 'all' });
+    return applied.map((migration) => migration.name);
+  }
+
+  /** The names of flowtrail's migrations this database has not had yet. Reads only. */
+  async pendingMigrations(): Promise<string[]> {
+    this.db.assertOpen();
+    const ours = new Set<unknown>(executionHistoryMigrations);
+    const pending = await new MigrationExecutor(this.dataSource).getPendingMigrations();
+    return pending.filter((migration) => ours.has(migration.instance?.constructor)).map((migration) => migration.name);
   }
 
   // ── Retention ────────────────────────────────────────────────────────────────────────────────

@@ -39,6 +39,7 @@ export async function openDataSource(options: ExecutionStoreOptions): Promise<Op
 
 async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource> {
   const database = resolve(options.database ?? DEFAULT_DATABASE);
+  if (options.readOnly) return openSqliteReadOnly(database, options);
   ensureWritableFile(database);
   const dataSource = new DataSource({
     type: 'sqlite',
@@ -67,6 +68,26 @@ async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource
     target: database,
     reopen: { database, busyTimeoutMs: options.busyTimeoutMs, runMigrations: false },
   };
+}
+
+/**
+ * A file opened as it is: never created, switched to WAL, vacuumed or migrated. A database in
+ * WAL mode gets its -wal and -shm files if they are missing: that is how SQLite reads one.
+ */
+async function openSqliteReadOnly(database: string, options: SqliteStoreOptions): Promise<OpenedDataSource> {
+  const driver = quietSqlite3() as { OPEN_READONLY: number };
+  const dataSource = new DataSource({
+    type: 'sqlite',
+    database,
+    flags: driver.OPEN_READONLY,
+    entities: executionHistoryEntities,
+    migrations: executionHistoryMigrations,
+    migrationsTableName: MIGRATIONS_TABLE,
+    busyTimeout: options.busyTimeoutMs ?? 5000,
+    driver,
+  });
+  await initialize(dataSource, database);
+  return { dataSource, dialect: sqliteDialect, owned: true, target: database, reopen: null };
 }
 
 /**
@@ -114,8 +135,10 @@ async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSo
   const target = maskPassword(options.url);
   const schema = options.schema ?? 'public';
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const readOnly = options.readOnly ?? false;
+  const migrate = options.runMigrations ?? !readOnly;
   // Without migrations (the CLI, a reader) a missing schema stays missing: a typo must not create one.
-  const created = (options.runMigrations ?? true) && (await ensureSchema(options.url, schema, connectTimeoutMs, target));
+  const created = migrate && (await ensureSchema(options.url, schema, connectTimeoutMs, target));
   const dataSource = new DataSource({
     type: 'postgres',
     url: options.url,
@@ -125,12 +148,13 @@ async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSo
     migrationsTableName: MIGRATIONS_TABLE,
     poolSize: options.poolSize ?? 10,
     connectTimeoutMS: connectTimeoutMs,
-    // Raw statements name tables unqualified, so the schema goes first on the search path.
-    extra: { options: `-c search_path=${quoteIdentifier(schema)}` },
+    // The schema goes first on the search path too, for what TypeORM itself leaves unqualified;
+    // a read-only store's transactions are read-only, so not even a bug could write.
+    extra: { options: `-c search_path=${quoteIdentifier(schema)}${readOnly ? ' -c default_transaction_read_only=on' : ''}` },
   });
   try {
     await initialize(dataSource, target);
-    if (options.runMigrations ?? true) {
+    if (migrate) {
       try {
         await dataSource.runMigrations({ transaction: 'all' });
       } catch (error) {
@@ -144,7 +168,7 @@ async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSo
     throw error;
   }
   // The writer thread writes one batch at a time: two connections are plenty.
-  const reopen = { url: options.url, schema, connectTimeoutMs, poolSize: 2, runMigrations: false };
+  const reopen = readOnly ? null : { url: options.url, schema, connectTimeoutMs, poolSize: 2, runMigrations: false };
   return { dataSource, dialect: postgresDialect, owned: true, target, reopen };
 }
 

@@ -8,8 +8,13 @@ export interface SqliteStoreOptions {
   database?: string;
   /** How long a write waits for another process's lock before failing. @default 5000 */
   busyTimeoutMs?: number;
-  /** Run the shipped migrations on open. @default true */
+  /** Run the shipped migrations on open. @default true (false when `readOnly`) */
   runMigrations?: boolean;
+  /**
+   * Open for reading only: the file is opened read-only, nothing is created, migrated or switched
+   * (no WAL, no pragma that writes); writes fail. What the CLI's read commands use. @default false
+   */
+  readOnly?: boolean;
 }
 
 /** A PostgreSQL server shared by many processes or machines. */
@@ -22,8 +27,10 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** Connections in the pool. @default 10 */
   poolSize?: number;
-  /** @default true */
+  /** @default true (false when `readOnly`) */
   runMigrations?: boolean;
+  /** Open for reading only: every transaction is read-only, no schema is created or migrated. @default false */
+  readOnly?: boolean;
 }
 
 /** The application's own TypeORM DataSource, listing `executionHistoryEntities` and `executionHistoryMigrations`. */

@@ -41,6 +41,12 @@ export function validateStoreOptions(options: ExecutionStoreOptions): void {
   if (record.runMigrations !== undefined && typeof record.runMigrations !== 'boolean') {
     throw new ConfigError('runMigrations', record.runMigrations, 'true or false');
   }
+  if ('readOnly' in record && record.readOnly !== undefined) {
+    if ('dataSource' in record)
+      throw new ConfigError('readOnly', record.readOnly, 'absent with a dataSource (open your DataSource read-only instead)');
+    if (typeof record.readOnly !== 'boolean') throw new ConfigError('readOnly', record.readOnly, 'true or false');
+    if (record.readOnly && record.runMigrations === true) throw new ConfigError('runMigrations', true, 'false or absent with readOnly');
+  }
 }
 
 function integer(record: Record<string, unknown>, field: string, min: number): void {

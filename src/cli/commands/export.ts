@@ -58,7 +58,7 @@ export const exportCommand: Command = {
     const target = resolveTarget(args, context.env);
     if (out !== undefined && target.kind === 'sqlite' && out === target.path) throw new UsageError('--out is the database file itself');
 
-    const counts = await withStore(args, context.env, async (store) => {
+    const counts = await withStore(args, context, 'read', async (store) => {
       // Opened only once the database is known to exist: a failed export leaves no empty file behind.
       const file = out === undefined ? undefined : AtomicFile.create(out);
       const sink = new Sink(file ? file.stream : context.stdout);

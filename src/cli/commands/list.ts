@@ -78,7 +78,7 @@ export const listCommand: Command = {
     const filters = readFilters(args);
     const limit = parseInteger(args.string('limit') ?? '20', '--limit', 1, 1000);
     const cursor = args.string('cursor');
-    const page = await withStore(args, context.env, (store) => store.listExecutions({ ...filters, limit, cursor }));
+    const page = await withStore(args, context, 'read', (store) => store.listExecutions({ ...filters, limit, cursor }));
     if (args.flag('json')) {
       context.print(`${JSON.stringify(page, null, 2)}\n`);
       return;

@@ -33,7 +33,9 @@ export const pruneCommand: Command = {
     noPositionals(args);
     const rule = readRule(args.string('older-than'), args.string('keep'));
     const dryRun = args.flag('dry-run');
-    const count = await withStore(args, context.env, (store) => (dryRun ? countRemovable(store, rule) : remove(store, rule)));
+    const count = await withStore(args, context, dryRun ? 'read' : 'write', (store) =>
+      dryRun ? countRemovable(store, rule) : remove(store, rule),
+    );
 
     if (args.flag('json')) {
       context.print(`${JSON.stringify(dryRun ? { removed: 0, wouldRemove: count, dryRun: true } : { removed: count })}\n`);

@@ -45,7 +45,7 @@ export const showCommand: Command = {
     const [id, extra] = args.positionals;
     if (id === undefined) throw new UsageError('missing execution id (usage: flowtrail show <executionId>)');
     if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)} (show takes one execution id)`);
-    await withStore(args, context.env, async (store) => {
+    await withStore(args, context, 'read', async (store) => {
       const execution = await store.getExecution(id, { steps: true });
       if (!execution) throw new CliError(`no execution with id ${JSON.stringify(id)}`);
       if (args.flag('json')) {

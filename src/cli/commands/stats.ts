@@ -37,7 +37,7 @@ export const statsCommand: Command = {
     if (since !== undefined && until !== undefined && since >= until)
       throw new UsageError(`--since ${sinceText} is not before --until ${untilText}`);
 
-    const rows = await withStore(args, context.env, async (store) => {
+    const rows = await withStore(args, context, 'read', async (store) => {
       const ids = workflowId === undefined ? await store.listWorkflowIds() : [workflowId];
       const result: WorkflowStats[] = [];
       for (const id of ids) {
