@@ -88,7 +88,9 @@ function csvObjects(text: string): Record<string, unknown>[] {
     expect(row).toHaveLength(header.length);
     const object: Record<string, unknown> = {};
     header.forEach((name, i) => {
-      const cell = row[i] as string;
+      // The export's documented escape: a leading ' before what a spreadsheet would run as a formula.
+      const raw = row[i] as string;
+      const cell = /^'[=+\-@\t\r]/.test(raw) ? raw.slice(1) : raw;
       if (cell === '') object[name] = null;
       else if (NUMBER_FIELDS.has(name)) object[name] = Number(cell);
       else if (JSON_FIELDS.has(name)) object[name] = JSON.parse(cell);

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ConfigError, ExecutionLogger, ExecutionStore, QueryError, StoreOpenError, uuidv7 } from '../src';
 import { maskPassword } from '../src/store/target';
+import { cli } from './support/cli';
 import { databaseKinds, pgAvailable, pgUrl, tempDir, useStorePerTest } from './support/databases';
 
 /** Runs `sql` on the test server outside any store. */
@@ -196,5 +197,72 @@ describe('files flowtrail creates are private', () => {
     } finally {
       process.umask(previous);
     }
+  });
+});
+
+describe('export cannot be turned against the history or its reader', () => {
+  test('an --out that is the database, a side file, a symlink to either or a path through a symlinked folder is refused', async () => {
+    const dir = tempDir();
+    const database = join(dir, 'data', 'history.sqlite');
+    const store = await ExecutionStore.open({ database });
+    await store.createExecution({ workflowId: 'w', workflowName: 'W', triggerType: 'manual', status: 'success', startedAt: 1 });
+    await store.close();
+    symlinkSync(join(dir, 'data'), join(dir, 'link'));
+    symlinkSync(database, join(dir, 'history-link.sqlite'));
+    const before = readFileSync(database);
+    for (const out of [
+      database,
+      join(dir, 'link', 'history.sqlite'),
+      join(dir, 'history-link.sqlite'),
+      `${database}-wal`,
+      join(dir, 'link', 'history.sqlite-shm'),
+      join(dir, 'data', '..', 'data', 'history.sqlite-journal'),
+    ]) {
+      const result = await cli(['export', '--db', database, '--out', out]);
+      expect({ out, code: result.code }).toEqual({ out, code: 2 });
+      expect(result.stderr).toContain('is the database');
+    }
+    expect(readFileSync(database).equals(before)).toBe(true);
+    const fine = join(dir, 'link', 'export.ndjson');
+    expect(await cli(['export', '--db', database, '--out', fine])).toMatchObject({ code: 0, stderr: '' });
+    expect(statSync(fine).mode & 0o777).toBe(0o600);
+  });
+
+  test('CSV cells a spreadsheet would run as formulas start with a quote; plain numbers and other text stay as they are', async () => {
+    const dir = tempDir();
+    const database = join(dir, 'history.sqlite');
+    const store = await ExecutionStore.open({ database });
+    const hostile = ['=HYPERLINK("http://evil.example","x")', '+1+1', '-2+3', '@SUM(A1)', '\tTAB', '\rCR', 'plain', "'quoted"];
+    for (const [i, name] of hostile.entries()) {
+      const executionId = await store.createExecution({
+        workflowId: `w${i}`,
+        workflowName: name,
+        triggerType: 'manual',
+        status: 'success',
+        startedAt: 1000 + i,
+      });
+      await store.addStep({
+        executionId,
+        nodeId: name,
+        nodeType: 't',
+        stepIndex: 0,
+        startedAt: 1000 + i,
+        status: 'success',
+        outputData: -5,
+      });
+    }
+    await store.close();
+    const runs = await cli(['export', '--db', database, '--format', 'csv']);
+    const steps = await cli(['export', '--db', database, '--format', 'csv', '--steps']);
+    for (const result of [runs, steps]) expect(result).toMatchObject({ code: 0, stderr: '' });
+    for (const name of hostile.slice(0, 6)) {
+      const quoted = `'${name}`;
+      const cell = /[",\r\n]/.test(quoted) ? `"${quoted.replace(/"/g, '""')}"` : quoted;
+      expect(runs.stdout).toContain(`,${cell},`);
+      expect(steps.stdout).toContain(`,${cell},`);
+    }
+    expect(runs.stdout).toContain(',plain,');
+    expect(runs.stdout).toContain(",'quoted,");
+    expect(steps.stdout).toMatch(/,-5,/);
   });
 });

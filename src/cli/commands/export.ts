@@ -1,6 +1,7 @@
-import { closeSync, createWriteStream, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, realpathSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ExecutionStore } from '../../store';
+import { PRIVATE_FILE_MODE } from '../../makeFolder';
 import { executionsTable, jsonPropertiesOf, propertiesOf, stepsTable } from '../../store/schema';
 import { CliError, commonOptions, noPositionals, parseChoice, UsageError, type Command, type CommandSpec } from '../args';
 import { resolveTarget, withStore } from '../openStore';
@@ -56,7 +57,7 @@ export const exportCommand: Command = {
     const outArg = args.string('out');
     const out = outArg === undefined ? undefined : resolve(outArg);
     const target = resolveTarget(args, context.env);
-    if (out !== undefined && target.kind === 'sqlite' && out === target.path) throw new UsageError('--out is the database file itself');
+    if (out !== undefined && target.kind === 'sqlite') refuseDatabaseFiles(out, target.path);
 
     const counts = await withStore(args, context, 'read', async (store) => {
       // Opened only once the database is known to exist: a failed export leaves no empty file behind.
@@ -114,11 +115,42 @@ async function streamExport(store: ExecutionStore, sink: Sink, options: ExportOp
   return counts;
 }
 
-/** One CSV field's text: null is empty, data columns are JSON text, numbers as digits. */
+/**
+ * The files that make up a SQLite database, by their real paths: an --out that is one of them (a
+ * symlink to it, or a path through a symlinked folder) would be written over the history.
+ */
+function refuseDatabaseFiles(out: string, database: string): void {
+  const real = realPath(database);
+  const files = new Set([real, `${real}-wal`, `${real}-shm`, `${real}-journal`]);
+  if (files.has(realPath(out))) throw new UsageError(`--out ${out} is the database ${database} or one of its files`);
+}
+
+/** The path with every symlink resolved, for a file that may not exist yet (its folder must). */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    try {
+      return join(realpathSync(dirname(path)), basename(path));
+    } catch {
+      return resolve(path);
+    }
+  }
+}
+
+/** Characters that make a spreadsheet read a cell as a formula (OWASP's list). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/**
+ * One CSV field's text: null is empty, data columns are JSON text, numbers as digits. A text
+ * that a spreadsheet would run as a formula gets a leading `'`, which spreadsheets show as text
+ * (a plain number stays as it is): strip one leading `'` from such a cell to read the value back.
+ */
 export function csvValue(value: unknown, field: string): string {
   if (value === null || value === undefined) return '';
-  if (JSON_FIELDS.has(field)) return JSON.stringify(value);
-  return String(value);
+  const text = JSON_FIELDS.has(field) ? JSON.stringify(value) : String(value);
+  return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
 }
 
 /** One RFC 4180 record: fields with a quote, comma or line break are quoted, quotes doubled; CRLF ends it. */
@@ -206,7 +238,8 @@ class AtomicFile {
     const temporary = special ? undefined : join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
     let fd: number;
     try {
-      fd = openSync(temporary ?? path, 'w');
+      // Private, like the history it comes from (an existing special file keeps its own mode).
+      fd = openSync(temporary ?? path, 'w', PRIVATE_FILE_MODE);
     } catch (error) {
       // Name the path the user gave, not our temporary one.
       throw new CliError(`cannot write ${path}: ${(error as Error).message.replace(/, open '.*'$/, '')}`);
