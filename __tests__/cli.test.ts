@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ExecutionStore, uuidv7, type ExecutionStep, type WorkflowExecution } from '../src';
 import { csvRow, csvValue } from '../src/cli/commands/export';
 import { parseDuration, parseTimeBound } from '../src/cli/duration';
@@ -123,6 +124,32 @@ describe('CLI building blocks', () => {
     expect(() => parseTimeBound('yesterday', '--since')).toThrow(/--since/);
   });
 
+  test('an ISO date that does not exist is refused, not rolled over', () => {
+    for (const text of [
+      '2025-02-30',
+      '2025-02-29',
+      '2024-13-01',
+      '2025-04-31',
+      '2025-01-31T24:00',
+      '2025-01-31T12:60',
+      '2025-01-31T12:00+25:00',
+    ]) {
+      expect(() => parseTimeBound(text, '--since')).toThrow(/invalid time .* for --since/);
+    }
+    expect(parseTimeBound('2024-02-29', '--since')).toBe(new Date(2024, 1, 29).getTime());
+    expect(parseTimeBound('2025-01-31T12:00:00.5+02:00', '--until')).toBe(Date.UTC(2025, 0, 31, 10, 0, 0, 500));
+    expect(parseTimeBound('2025-01-31T12:00-0330', '--until')).toBe(Date.UTC(2025, 0, 31, 15, 30));
+  });
+
+  test('a date or a time without an offset is local time, as documented, a date alone included', async () => {
+    // In a child process: the zone is read from TZ when the process starts.
+    const duration = join(__dirname, '..', 'dist', 'cli', 'duration.js');
+    const script = `const { parseTimeBound } = require(${JSON.stringify(duration)});
+      console.log(JSON.stringify(['2025-01-31', '2025-01-31 08:30', '2025-07-01'].map((t) => parseTimeBound(t, '--since'))))`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { ...process.env, TZ: 'America/New_York' } });
+    expect(JSON.parse(stdout)).toEqual([Date.UTC(2025, 0, 31, 5), Date.UTC(2025, 0, 31, 13, 30), Date.UTC(2025, 6, 1, 4)]);
+  });
+
   test('durations print short and exact enough', () => {
     expect([0, 850, 1240, 12_345, 125_000, 3_720_000, 3 * DAY + 4 * HOUR].map(formatDuration)).toEqual([
       '0ms',
@@ -154,6 +181,8 @@ describe('CLI building blocks', () => {
 
   test('terminal text: control characters escaped, emoji and CJK two columns wide', () => {
     expect(sanitize('a\nb\u001b[2Jc\u009b')).toBe('a\\nb\\u001b[2Jc\\u009b');
+    // Bidirectional controls would reorder what follows them on the line.
+    expect(sanitize('ok\u202e\u2066x\u2069\u200f\u061c\u2028')).toBe('ok\\u202e\\u2066x\\u2069\\u200f\\u061c\\u2028');
     expect([
       displayWidth('abc'),
       displayWidth('🚀'),

@@ -89,9 +89,11 @@ export function formatPercent(rate: number | null): string {
   return rate === null ? NONE : `${(rate * 100).toFixed(1)}%`;
 }
 
-// C0 and C1 control characters and DEL. Stored strings come from workflows, i.e. from anyone: an
-// ESC in a node name must not drive the user's terminal, and a newline must not break a table row.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+// C0 and C1 control characters and DEL, bidirectional controls and line separators. Stored strings
+// come from workflows, i.e. from anyone: an ESC in a node name must not drive the user's terminal,
+// a newline must not break a table row, and a RIGHT-TO-LEFT OVERRIDE must not reorder what is
+// printed after it (an id or a status shown as something else).
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** Makes a stored string safe to print on one line: control characters become visible escapes. */
