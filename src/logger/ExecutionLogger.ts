@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { buildRedactPattern, captureJson, type CaptureOptions } from '../capture';
-import { resolveLoggerConfig, type ErrorContext, type LoggerConfig, type ResolvedLoggerConfig } from '../config/LoggerConfig';
+import { resolveLoggerConfig, type LoggerConfig, type ResolvedLoggerConfig } from '../config/LoggerConfig';
 import { type ExecutionStatus, type StepStatus, type TriggerType } from '../entities';
 import { uuidv7 } from '../ids';
 import type { ExecutionStore } from '../store/ExecutionStore';
@@ -10,6 +10,7 @@ import { WriterThread } from '../writer/WriterThread';
 import { Spool, type SpoolOwner } from '../writer/Spool';
 import { executionContext, type ExecutionContext, type ExecutionState } from './context';
 import { errorDetails } from './errorDetails';
+import { ErrorReporter } from './ErrorReporter';
 
 const DAY_MS = 86_400_000;
 
@@ -104,9 +105,8 @@ export class ExecutionLogger {
   private readonly startedAtMs = Date.now();
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private shutdownPromise: Promise<void> | null = null;
-  private warned = false;
-  private readonly counters = { executionsStarted: 0, stepsStarted: 0, errorsReported: 0 };
-  private readonly failingOperations = new Set<string>();
+  private readonly counters = { executionsStarted: 0, stepsStarted: 0 };
+  private readonly reporter: ErrorReporter;
   private readonly thread: WriterThread | null;
 
   /** @throws ConfigError when a setting (in code, the config file or the environment) is invalid. */
@@ -116,7 +116,8 @@ export class ExecutionLogger {
     this.isEnabled = this.config.enabled;
     this.strict = this.config.durability === 'strict';
     this.capture = { maxDataSize: this.config.maxDataSize, redact: buildRedactPattern(this.config.redactKeys) };
-    const report = (error: unknown, context: ErrorContext) => this.reportError(error, context);
+    this.reporter = new ErrorReporter(this.config.onError);
+    const report = this.reporter.report;
     const spool = Spool.forSink(store.sink, this.config, this.instanceId, report);
     if (spool) spool.onAdoptedReplayed = (owner) => void this.retireOrphan(owner);
     this.thread = this.config.writerThread && this.config.enabled ? WriterThread.start(store.sink) : null;
@@ -427,7 +428,7 @@ export class ExecutionLogger {
     try {
       return evaluate();
     } catch (error) {
-      this.reportError(error, { operation: 'capture' });
+      this.reporter.report(error, { operation: 'capture' });
       return fallback;
     }
   }
@@ -451,14 +452,16 @@ export class ExecutionLogger {
       if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
       await this.writer.close(this.config.shutdownTimeoutMs);
       await this.thread?.close();
-      await this.store.markInstanceStopped(this.instanceId).catch((error: unknown) => this.reportError(error, { operation: 'heartbeat' }));
+      await this.store
+        .markInstanceStopped(this.instanceId)
+        .catch((error: unknown) => this.reporter.report(error, { operation: 'heartbeat' }));
       if (defaultLogger === this) defaultLogger = null;
     })();
     return this.shutdownPromise;
   }
 
   stats(): LoggerStats {
-    return { ...this.writer.stats(), ...this.counters, writerThread: this.thread?.active ?? false };
+    return { ...this.writer.stats(), ...this.counters, errorsReported: this.reporter.reported, writerThread: this.thread?.active ?? false };
   }
 
   /** Deletes executions older than `retentionDays`; returns how many. */
@@ -480,8 +483,8 @@ export class ExecutionLogger {
     this.heartbeatTimer.unref();
     if (this.config.recoverOnStart) {
       await this.recoverInterrupted().then(
-        () => this.failingOperations.delete('recovery'),
-        (error: unknown) => this.reportError(error, { operation: 'recovery' }),
+        () => this.reporter.recovered('recovery'),
+        (error: unknown) => this.reporter.report(error, { operation: 'recovery' }),
       );
     }
   }
@@ -495,48 +498,16 @@ export class ExecutionLogger {
       await this.store.instances.retire({ id: owner.instanceId, hostname: owner.hostname, pid: owner.pid, startedAt: owner.createdAt });
       if (this.config.recoverOnStart) await this.recoverInterrupted();
     } catch (error) {
-      this.reportError(error, { operation: 'recovery' });
+      this.reporter.report(error, { operation: 'recovery' });
     }
   }
 
   private async beat(): Promise<void> {
     try {
       await this.store.heartbeat({ id: this.instanceId, hostname: hostname(), pid: process.pid, startedAt: this.startedAtMs });
-      this.failingOperations.delete('heartbeat');
+      this.reporter.recovered('heartbeat');
     } catch (error) {
-      this.reportError(error, { operation: 'heartbeat' });
-    }
-  }
-
-  /**
-   * The one place failures go. Calls `onError` once per outage of each operation (a failing
-   * heartbeat every 5 s is one report, not a stream), warns once per logger when nobody
-   * listens, and cannot throw.
-   */
-  private reportError(error: unknown, context: ErrorContext): void {
-    if (context.operation === 'heartbeat' || context.operation === 'recovery') {
-      if (this.failingOperations.has(context.operation)) return;
-      this.failingOperations.add(context.operation);
-    }
-    this.counters.errorsReported++;
-    try {
-      if (this.config.onError) {
-        this.config.onError(error, context);
-        return;
-      }
-    } catch {
-      // A throwing handler must not turn a contained failure into a workflow failure.
-    }
-    if (!this.warned) {
-      this.warned = true;
-      try {
-        const message = error instanceof Error ? error.message : String(error);
-        process.emitWarning(`flowtrail: ${context.operation} failed: ${message} (further failures are counted in logger.stats())`, {
-          code: 'FLOWTRAIL_STORAGE',
-        });
-      } catch {
-        // Nothing left to tell.
-      }
+      this.reporter.report(error, { operation: 'heartbeat' });
     }
   }
 }
