@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { buildRedactPattern, captureJson, type CaptureOptions } from '../capture';
 import { resolveLoggerConfig, type LoggerConfig, type ResolvedLoggerConfig } from '../config/LoggerConfig';
 import { type ExecutionStatus, type StepStatus, type TriggerType } from '../entities';
@@ -7,10 +6,11 @@ import type { ExecutionStore } from '../store/ExecutionStore';
 import type { ExecutionPatch, RecoveryResult, StepPatch } from '../store/types';
 import { BatchWriter, type WriterStats } from '../writer/BatchWriter';
 import { WriterThread } from '../writer/WriterThread';
-import { Spool, type SpoolOwner } from '../writer/Spool';
+import { Spool } from '../writer/Spool';
 import { executionContext, type ExecutionContext, type ExecutionState } from './context';
 import { errorDetails } from './errorDetails';
 import { ErrorReporter } from './ErrorReporter';
+import { InstanceLifecycle } from './InstanceLifecycle';
 
 const DAY_MS = 86_400_000;
 
@@ -102,11 +102,10 @@ export class ExecutionLogger {
   private readonly strict: boolean;
   private readonly openExecutions = new Map<string, ExecutionState>();
   private readonly openSteps = new Map<string, OpenRow>();
-  private readonly startedAtMs = Date.now();
-  private heartbeatTimer: NodeJS.Timeout | null = null;
   private shutdownPromise: Promise<void> | null = null;
   private readonly counters = { executionsStarted: 0, stepsStarted: 0 };
   private readonly reporter: ErrorReporter;
+  private readonly lifecycle: InstanceLifecycle;
   private readonly thread: WriterThread | null;
 
   /** @throws ConfigError when a setting (in code, the config file or the environment) is invalid. */
@@ -118,8 +117,12 @@ export class ExecutionLogger {
     this.capture = { maxDataSize: this.config.maxDataSize, redact: buildRedactPattern(this.config.redactKeys) };
     this.reporter = new ErrorReporter(this.config.onError);
     const report = this.reporter.report;
+    this.lifecycle = new InstanceLifecycle(store.instances, this.instanceId, this.config, this.reporter);
     const spool = Spool.forSink(store.sink, this.config, this.instanceId, report);
-    if (spool) spool.onAdoptedReplayed = (owner) => void this.retireOrphan(owner);
+    if (spool) {
+      spool.onAdoptedReplayed = (owner) =>
+        void this.lifecycle.retire({ id: owner.instanceId, hostname: owner.hostname, pid: owner.pid, startedAt: owner.createdAt });
+    }
     this.thread = this.config.writerThread && this.config.enabled ? WriterThread.start(store.sink) : null;
     this.writer = new BatchWriter(this.thread ?? store.sink, this.config, report, spool);
     this.ready = this.start();
@@ -449,12 +452,11 @@ export class ExecutionLogger {
       this.isEnabled = false;
       // After `ready`: start() may still be about to arm the heartbeat timer.
       await this.ready;
-      if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+      this.lifecycle.stopHeartbeat();
       await this.writer.close(this.config.shutdownTimeoutMs);
       await this.thread?.close();
-      await this.store
-        .markInstanceStopped(this.instanceId)
-        .catch((error: unknown) => this.reporter.report(error, { operation: 'heartbeat' }));
+      // Stopped only once written: other loggers may recover a stopped instance's running rows at once.
+      await this.lifecycle.markStopped();
       if (defaultLogger === this) defaultLogger = null;
     })();
     return this.shutdownPromise;
@@ -471,44 +473,14 @@ export class ExecutionLogger {
 
   /** Marks rows left `running` by dead instances (heartbeat older than `leaseMs`) as `interrupted`. */
   recoverInterrupted(): Promise<RecoveryResult> {
-    return this.store.recoverInterrupted({ leaseMs: this.config.leaseMs, selfInstanceId: this.instanceId });
+    return this.lifecycle.recover();
   }
 
   private async start(): Promise<void> {
     // Ready means writing: until the thread has its connection, a batch would wait for it, and
     // a crash then could lose more than the flush window documented for batched mode.
     await this.thread?.ready;
-    await this.beat();
-    this.heartbeatTimer = setInterval(() => void this.beat(), this.config.heartbeatIntervalMs);
-    this.heartbeatTimer.unref();
-    if (this.config.recoverOnStart) {
-      await this.recoverInterrupted().then(
-        () => this.reporter.recovered('recovery'),
-        (error: unknown) => this.reporter.report(error, { operation: 'recovery' }),
-      );
-    }
-  }
-
-  /**
-   * A dead logger's spool has been replayed in full, so what it left `running` was interrupted:
-   * mark it so now, rather than once its lease runs out (it may never have reached the database).
-   */
-  private async retireOrphan(owner: SpoolOwner): Promise<void> {
-    try {
-      await this.store.instances.retire({ id: owner.instanceId, hostname: owner.hostname, pid: owner.pid, startedAt: owner.createdAt });
-      if (this.config.recoverOnStart) await this.recoverInterrupted();
-    } catch (error) {
-      this.reporter.report(error, { operation: 'recovery' });
-    }
-  }
-
-  private async beat(): Promise<void> {
-    try {
-      await this.store.heartbeat({ id: this.instanceId, hostname: hostname(), pid: process.pid, startedAt: this.startedAtMs });
-      this.reporter.recovered('heartbeat');
-    } catch (error) {
-      this.reporter.report(error, { operation: 'heartbeat' });
-    }
+    await this.lifecycle.start();
   }
 }
 
