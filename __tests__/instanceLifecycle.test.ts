@@ -124,6 +124,37 @@ describe.each(databaseKinds)('InstanceLifecycle on %s', (kind) => {
     expect(reporter.reported).toBe(2);
   });
 
+  test('a slow heartbeat: beats do not pile up, and one in flight when the instance is marked stopped does not revive it', async () => {
+    // Fault injection: a slow network, which delays each beat before it reaches the database.
+    let slow = false;
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const registry: InstanceRegistry = {
+      ...current.store.instances,
+      heartbeat: async (info, now) => {
+        inFlight++;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        try {
+          if (slow) await sleep(150);
+          return await current.store.instances.heartbeat(info, now);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const id = uuidv7();
+    const life = lifecycle(registry, { recoverOnStart: false }, id);
+    await life.start();
+    slow = true;
+    await until(() => inFlight > 0, 'a slow timer beat in flight');
+    await sleep(100); // five intervals: beats that did not wait for each other would overlap here
+    life.stopHeartbeat();
+    await life.markStopped();
+    await sleep(300); // a beat left behind would land here
+    expect((await instance(id))?.stoppedAt).not.toBeNull();
+    expect(mostInFlight).toBe(1);
+  });
+
   test('retiring a dead logger whose spool was replayed: its instance is stopped and its running rows interrupted at once', async () => {
     const dead = { id: uuidv7(), hostname: hostname(), pid: 999_999, startedAt: Date.now() - 1000 };
     // Recent rows of an instance the database never saw: the lease alone would not recover them yet.

@@ -16,6 +16,11 @@ export type InstanceLifecycleSettings = Pick<ResolvedLoggerConfig, 'heartbeatInt
 export class InstanceLifecycle {
   private readonly startedAt = Date.now();
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  /**
+   * The beat in flight, if any (it never rejects). One at a time: beats piling up on a slow database
+   * would commit out of order, and one left behind by `markStopped()` would clear `stopped_at`.
+   */
+  private beating: Promise<void> | null = null;
 
   constructor(
     private readonly registry: InstanceRegistry,
@@ -27,7 +32,9 @@ export class InstanceLifecycle {
   /** Registers the instance, starts the heartbeat and, when `recoverOnStart`, recovers what dead instances left running. */
   async start(): Promise<void> {
     await this.beat();
-    this.heartbeatTimer = setInterval(() => void this.beat(), this.settings.heartbeatIntervalMs);
+    this.heartbeatTimer = setInterval(() => {
+      if (this.beating === null) void this.beat();
+    }, this.settings.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
     if (this.settings.recoverOnStart) {
       await this.recover().then(
@@ -66,10 +73,19 @@ export class InstanceLifecycle {
    * after everything it queued is written, and after the last heartbeat (which would clear it).
    */
   async markStopped(): Promise<void> {
+    await this.beating;
     await this.registry.markStopped(this.instanceId).catch((error: unknown) => this.reporter.report(error, { operation: 'heartbeat' }));
   }
 
-  private async beat(): Promise<void> {
+  private beat(): Promise<void> {
+    const beat = this.sendBeat().finally(() => {
+      if (this.beating === beat) this.beating = null;
+    });
+    this.beating = beat;
+    return beat;
+  }
+
+  private async sendBeat(): Promise<void> {
     try {
       await this.registry.heartbeat({ id: this.instanceId, hostname: hostname(), pid: process.pid, startedAt: this.startedAt });
       this.reporter.recovered('heartbeat');
