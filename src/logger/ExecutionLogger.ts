@@ -4,10 +4,9 @@ import { type ExecutionStatus, type StepStatus, type TriggerType } from '../enti
 import { uuidv7 } from '../ids';
 import type { ExecutionStore } from '../store/ExecutionStore';
 import type { ExecutionPatch, RecoveryResult, StepPatch } from '../store/types';
-import { BatchWriter, type WriterStats } from '../writer/BatchWriter';
-import { WriterThread } from '../writer/WriterThread';
-import { Spool } from '../writer/Spool';
+import type { BatchWriter, WriterStats } from '../writer/BatchWriter';
 import { executionContext, type ExecutionContext, type ExecutionState } from './context';
+import { createPipeline, type Pipeline } from './createPipeline';
 import { errorDetails } from './errorDetails';
 import { ErrorReporter } from './ErrorReporter';
 import { InstanceLifecycle } from './InstanceLifecycle';
@@ -106,7 +105,7 @@ export class ExecutionLogger {
   private readonly counters = { executionsStarted: 0, stepsStarted: 0 };
   private readonly reporter: ErrorReporter;
   private readonly lifecycle: InstanceLifecycle;
-  private readonly thread: WriterThread | null;
+  private readonly pipeline: Pipeline;
 
   /** @throws ConfigError when a setting (in code, the config file or the environment) is invalid. */
   constructor(store: ExecutionStore, config: LoggerConfig = {}) {
@@ -116,15 +115,11 @@ export class ExecutionLogger {
     this.strict = this.config.durability === 'strict';
     this.capture = { maxDataSize: this.config.maxDataSize, redact: buildRedactPattern(this.config.redactKeys) };
     this.reporter = new ErrorReporter(this.config.onError);
-    const report = this.reporter.report;
     this.lifecycle = new InstanceLifecycle(store.instances, this.instanceId, this.config, this.reporter);
-    const spool = Spool.forSink(store.sink, this.config, this.instanceId, report);
-    if (spool) {
-      spool.onAdoptedReplayed = (owner) =>
-        void this.lifecycle.retire({ id: owner.instanceId, hostname: owner.hostname, pid: owner.pid, startedAt: owner.createdAt });
-    }
-    this.thread = this.config.writerThread && this.config.enabled ? WriterThread.start(store.sink) : null;
-    this.writer = new BatchWriter(this.thread ?? store.sink, this.config, report, spool);
+    this.pipeline = createPipeline(store.sink, this.config, this.instanceId, this.reporter.report, (instance) => {
+      void this.lifecycle.retire(instance);
+    });
+    this.writer = this.pipeline.writer;
     this.ready = this.start();
   }
 
@@ -453,8 +448,7 @@ export class ExecutionLogger {
       // After `ready`: start() may still be about to arm the heartbeat timer.
       await this.ready;
       this.lifecycle.stopHeartbeat();
-      await this.writer.close(this.config.shutdownTimeoutMs);
-      await this.thread?.close();
+      await this.pipeline.close(this.config.shutdownTimeoutMs);
       // Stopped only once written: other loggers may recover a stopped instance's running rows at once.
       await this.lifecycle.markStopped();
       if (defaultLogger === this) defaultLogger = null;
@@ -463,7 +457,7 @@ export class ExecutionLogger {
   }
 
   stats(): LoggerStats {
-    return { ...this.writer.stats(), ...this.counters, errorsReported: this.reporter.reported, writerThread: this.thread?.active ?? false };
+    return { ...this.writer.stats(), ...this.counters, errorsReported: this.reporter.reported, writerThread: this.pipeline.threadActive };
   }
 
   /** Deletes executions older than `retentionDays`; returns how many. */
@@ -479,7 +473,7 @@ export class ExecutionLogger {
   private async start(): Promise<void> {
     // Ready means writing: until the thread has its connection, a batch would wait for it, and
     // a crash then could lose more than the flush window documented for batched mode.
-    await this.thread?.ready;
+    await this.pipeline.ready;
     await this.lifecycle.start();
   }
 }
