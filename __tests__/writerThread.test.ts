@@ -160,7 +160,7 @@ describe.each(databaseKinds)('writer thread on %s', (kind) => {
     await logger.ready;
     expect(logger.stats().writerThread).toBe(true);
     // Fault injection: nothing real makes a worker thread die on demand.
-    const thread = (logger as unknown as { thread: { worker: { terminate(): Promise<number> } } }).thread;
+    const thread = (logger as unknown as { pipeline: { thread: { worker: { terminate(): Promise<number> } } } }).pipeline.thread;
     await thread.worker.terminate();
     const id = await logger.startExecution({ workflowId: 'after-death', workflowName: 'After death' });
     await logger.completeExecution(id, true);

@@ -2,16 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_REDACT_KEYS, MIN_DATA_SIZE } from '../capture';
 import { ConfigError } from '../errors';
+import type { ErrorContext } from '../logger/ErrorReporter';
+
+// writer/ still imports ErrorContext from here; it is defined where failures are reported.
+export type { ErrorContext } from '../logger/ErrorReporter';
 
 export type Durability = 'batched' | 'strict';
-
-/** What a failure report says about where it happened. */
-export interface ErrorContext {
-  /** `write` (a batch to the database), `capture`, `heartbeat`, `recovery`, `spool`, `retention`. */
-  operation: string;
-  /** Records affected, when the failure concerns records. */
-  records?: number;
-}
 
 /**
  * Logger settings. Every field is optional; sources are applied in this order, later wins:

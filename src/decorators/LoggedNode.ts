@@ -1,5 +1,6 @@
 import { executionContext } from '../logger/context';
-import type { NodeSite, SkipNodeParams } from '../logger/ExecutionLogger';
+import type { SkipNodeParams } from '../logger/Recorder';
+import type { NodeSite } from '../logger/sites';
 import {
   alwaysReturnsPromise,
   className,

@@ -1,5 +1,6 @@
 import type { TriggerType } from '../entities';
-import { ExecutionLogger, type WorkflowSite } from '../logger/ExecutionLogger';
+import { ExecutionLogger } from '../logger/ExecutionLogger';
+import type { WorkflowSite } from '../logger/sites';
 import {
   alwaysReturnsPromise,
   className,

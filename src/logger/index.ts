@@ -1,2 +1,4 @@
-export { ExecutionLogger, type LoggerStats, type SkipNodeParams, type StartExecutionParams, type StartNodeParams } from './ExecutionLogger';
+export { ExecutionLogger, type LoggerStats } from './ExecutionLogger';
+export type { SkipNodeParams, StartExecutionParams, StartNodeParams } from './Recorder';
+export type { ErrorContext } from './ErrorReporter';
 export { currentExecution } from './context';

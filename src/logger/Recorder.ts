@@ -1,0 +1,326 @@
+import { buildRedactPattern, captureJson, type CaptureOptions } from '../capture';
+import type { ResolvedLoggerConfig } from '../config/LoggerConfig';
+import type { ExecutionStatus, StepStatus, TriggerType } from '../entities';
+import { uuidv7 } from '../ids';
+import type { ExecutionPatch, StepPatch } from '../store/types';
+import type { BatchWriter } from '../writer/BatchWriter';
+import { executionContext, type ExecutionContext, type ExecutionState } from './context';
+import { errorDetails } from './errorDetails';
+import type { ErrorReporter } from './ErrorReporter';
+import type { ExecutionLogger } from './ExecutionLogger';
+import { invoke, type Method } from './invoke';
+import type { NodeSite, WorkflowSite } from './sites';
+
+export interface StartExecutionParams {
+  workflowId: string;
+  workflowName: string;
+  /** @default 'manual' */
+  triggerType?: TriggerType;
+  triggerData?: unknown;
+  metadata?: unknown;
+  parentExecutionId?: string | null;
+  parentStepId?: string | null;
+}
+
+export interface StartNodeParams {
+  /** The execution the step belongs to; defaults to the one the current async call runs in. */
+  executionId?: string;
+  nodeId: string;
+  nodeType: string;
+  nodeName?: string | null;
+  inputData?: unknown;
+}
+
+export interface SkipNodeParams extends Omit<StartNodeParams, 'inputData'> {
+  /** Why the node did not run; stored as the step's message. */
+  reason?: string;
+}
+
+/** What the recorder reads of the configuration. */
+export type RecorderSettings = Pick<ResolvedLoggerConfig, 'captureInputs' | 'captureOutputs' | 'durability' | 'maxDataSize' | 'redactKeys'>;
+
+interface OpenRow {
+  startedAt: number;
+}
+
+/**
+ * Builds the records of executions and steps, captures their data, and queues them on the writer.
+ * It also decides when a caller waits: for room in a full queue while the database answers
+ * (backpressure), and in strict mode for each record to be persisted.
+ *
+ * Every decorated call that is recorded goes through {@link runWorkflow} or {@link runNode}: the
+ * hot path, where nothing is allocated or looked up that the record does not need.
+ */
+export class Recorder {
+  private readonly instanceId: string;
+  private readonly capture: CaptureOptions;
+  private readonly captureInputs: boolean;
+  private readonly captureOutputs: boolean;
+  private readonly strict: boolean;
+  private readonly openExecutions = new Map<string, ExecutionState>();
+  private readonly openSteps = new Map<string, OpenRow>();
+  private readonly counters = { executionsStarted: 0, stepsStarted: 0 };
+
+  constructor(
+    /** Named by the contexts the recorder opens; its switch says whether to record at all. */
+    private readonly logger: ExecutionLogger,
+    private readonly writer: BatchWriter,
+    private readonly reporter: ErrorReporter,
+    settings: RecorderSettings,
+  ) {
+    this.instanceId = logger.instanceId;
+    this.capture = { maxDataSize: settings.maxDataSize, redact: buildRedactPattern(settings.redactKeys) };
+    this.captureInputs = settings.captureInputs;
+    this.captureOutputs = settings.captureOutputs;
+    this.strict = settings.durability === 'strict';
+  }
+
+  /** Executions and steps started so far. */
+  stats(): { executionsStarted: number; stepsStarted: number } {
+    return { ...this.counters };
+  }
+
+  // ── Imperative lifecycle (for runners that cannot use the decorators) ────────────────────────
+
+  async startExecution(params: StartExecutionParams): Promise<string> {
+    if (!this.logger.enabled) return '';
+    if (this.writer.mustWait) await this.writer.waitForRoom();
+    const parent = executionContext.getStore();
+    const execution = this.openExecution(params, parent);
+    this.openExecutions.set(execution.id, execution);
+    await this.waitAfterWrite();
+    return execution.id;
+  }
+
+  async completeExecution(executionId: string, success: boolean, error?: unknown): Promise<void> {
+    const execution = this.openExecutions.get(executionId);
+    if (!execution) return;
+    this.openExecutions.delete(executionId);
+    await this.closeExecution(execution, success ? 'success' : 'error', error, true);
+  }
+
+  async startNode(params: StartNodeParams): Promise<string> {
+    const execution = this.executionFor(params.executionId);
+    if (!this.logger.enabled || !execution) return '';
+    if (this.writer.mustWait) await this.writer.waitForRoom();
+    const stepId = this.openStep(execution, params, 'running', this.captureInput(params.inputData));
+    await this.waitAfterWrite();
+    return stepId;
+  }
+
+  async completeNode(stepId: string, success: boolean, outputData?: unknown, error?: unknown): Promise<void> {
+    const step = this.openSteps.get(stepId);
+    if (!step) return;
+    this.openSteps.delete(stepId);
+    await this.closeStep(stepId, step.startedAt, success ? 'success' : 'error', this.captureOutput(outputData), error, true);
+  }
+
+  skipNode(params: SkipNodeParams): string {
+    const execution = this.executionFor(params.executionId);
+    if (!this.logger.enabled || !execution) return '';
+    const now = Date.now();
+    return this.recordStep(execution, params, 'skipped', now, {
+      completedAt: now,
+      durationMs: 0,
+      errorMessage: params.reason ?? null,
+    });
+  }
+
+  // ── Decorator paths ──────────────────────────────────────────────────────────────────────────
+
+  /** Runs a `@LoggedWorkflow` method as one recorded execution. */
+  runWorkflow(site: WorkflowSite, self: unknown, args: unknown[], method: Method): unknown {
+    if (site.returnsPromise && this.writer.mustWait)
+      return this.afterRoom(() => this.runWorkflow(site, self, args, method), self, args, method);
+    const parent = executionContext.getStore();
+    const execution = this.openExecution(
+      {
+        workflowId: this.read(() => site.workflowId(self, args), 'unknown'),
+        workflowName: this.read(() => site.workflowName(self, args), 'unknown'),
+        triggerType: this.read(() => site.triggerType(self, args), 'manual'),
+        triggerData: this.captureInputs ? this.read(() => site.triggerData(self, args), undefined) : undefined,
+        metadata: this.read(() => site.metadata(self, args), undefined),
+      },
+      parent,
+    );
+    const context: ExecutionContext = { logger: this.logger, execution, stepId: null };
+    const call = () =>
+      invoke(site, context, self, args, method, (status, _value, error, canWait) => this.closeExecution(execution, status, error, canWait));
+    return this.strict && site.returnsPromise ? this.writer.flush().then(call) : this.kickStrict(call);
+  }
+
+  /** Runs a `@LoggedNode` method as one recorded step of the context's execution. */
+  runNode(site: NodeSite, context: ExecutionContext, self: unknown, args: unknown[], method: Method): unknown {
+    if (site.returnsPromise && this.writer.mustWait)
+      return this.afterRoom(() => this.runNode(site, context, self, args, method), self, args, method);
+    const input = this.captureInputs ? this.captureInput(this.read(() => site.inputs(self, args), undefined)) : undefined;
+    const startedAt = Date.now();
+    const stepId = this.recordStep(context.execution, this.nodeParams(site, self), 'running', startedAt, { inputData: input });
+    const inner: ExecutionContext = { logger: this.logger, execution: context.execution, stepId };
+    const call = () =>
+      invoke(site, inner, self, args, method, (status, value, error, canWait) => {
+        const output =
+          status === 'success' && this.captureOutputs
+            ? this.captureOutput(this.read(() => site.outputs(value, self), undefined))
+            : undefined;
+        return this.closeStep(stepId, startedAt, status, output, error, canWait);
+      });
+    return this.strict && site.returnsPromise ? this.writer.flush().then(call) : this.kickStrict(call);
+  }
+
+  /**
+   * A full queue while the database answers means it is slower than the workflows. A method
+   * known to be async then waits for room before its start is recorded: the start stays in
+   * memory, instead of going to the spool and taking every record after it there too.
+   */
+  private afterRoom(run: () => unknown, self: unknown, args: unknown[], method: Method): Promise<unknown> {
+    return this.writer.waitForRoom().then(() => (this.logger.enabled ? run() : method.apply(self, args)));
+  }
+
+  /** The node's labels; one try for all three, since option functions rarely throw. */
+  private nodeParams(site: NodeSite, self: unknown): { nodeId: string; nodeType: string; nodeName: string | null } {
+    try {
+      return { nodeId: site.nodeId(self), nodeType: site.nodeType(self), nodeName: site.nodeName(self) };
+    } catch {
+      return {
+        nodeId: this.read(() => site.nodeId(self), 'unknown'),
+        nodeType: this.read(() => site.nodeType(self), 'unknown'),
+        nodeName: this.read(() => site.nodeName(self), null),
+      };
+    }
+  }
+
+  /** In strict mode a start record goes out at once, even when the caller cannot wait for it. */
+  private kickStrict<T>(call: () => T): T {
+    if (this.strict) void this.writer.flush();
+    return call();
+  }
+
+  // ── Records ──────────────────────────────────────────────────────────────────────────────────
+
+  private openExecution(params: StartExecutionParams, parent: ExecutionContext | undefined): ExecutionState {
+    const startedAt = Date.now();
+    const execution: ExecutionState = { id: uuidv7(startedAt), startedAt, nextStepIndex: 0 };
+    this.counters.executionsStarted++;
+    this.writer.insertExecution({
+      id: execution.id,
+      workflowId: String(params.workflowId),
+      workflowName: String(params.workflowName),
+      triggerType: params.triggerType ?? 'manual',
+      triggerData: this.captureInput(params.triggerData),
+      status: 'running',
+      startedAt,
+      metadata: params.metadata === undefined ? undefined : captureJson(params.metadata, this.capture),
+      parentExecutionId: params.parentExecutionId ?? parent?.execution.id ?? null,
+      parentStepId: params.parentStepId ?? parent?.stepId ?? null,
+      instanceId: this.instanceId,
+    });
+    return execution;
+  }
+
+  private closeExecution(execution: ExecutionState, status: ExecutionStatus, error: unknown, canWait: boolean): Promise<void> | undefined {
+    const completedAt = Date.now();
+    const patch: ExecutionPatch = { status, completedAt, durationMs: completedAt - execution.startedAt };
+    if (status === 'error') Object.assign(patch, errorDetails(error));
+    return this.complete(canWait && !this.writer.queuesExecution(execution.id), () => this.writer.updateExecution(execution.id, patch));
+  }
+
+  private recordStep(
+    execution: ExecutionState,
+    params: { nodeId: string; nodeType: string; nodeName?: string | null },
+    status: StepStatus,
+    startedAt: number,
+    extra: { inputData?: unknown; completedAt?: number; durationMs?: number; errorMessage?: string | null },
+  ): string {
+    const id = uuidv7(startedAt);
+    this.counters.stepsStarted++;
+    this.writer.insertStep({
+      id,
+      executionId: execution.id,
+      nodeId: String(params.nodeId),
+      nodeType: String(params.nodeType),
+      nodeName: params.nodeName ?? null,
+      stepIndex: execution.nextStepIndex++,
+      startedAt,
+      status,
+      instanceId: this.instanceId,
+      inputData: extra.inputData,
+      completedAt: extra.completedAt,
+      durationMs: extra.durationMs,
+      errorMessage: extra.errorMessage,
+    });
+    return id;
+  }
+
+  private openStep(execution: ExecutionState, params: StartNodeParams, status: StepStatus, inputData: unknown): string {
+    const startedAt = Date.now();
+    const id = this.recordStep(execution, params, status, startedAt, { inputData });
+    this.openSteps.set(id, { startedAt });
+    return id;
+  }
+
+  private closeStep(
+    stepId: string,
+    startedAt: number,
+    status: 'success' | 'error',
+    outputData: unknown,
+    error: unknown,
+    canWait: boolean,
+  ): Promise<void> | undefined {
+    const completedAt = Date.now();
+    const patch: StepPatch = { status, completedAt, durationMs: completedAt - startedAt, outputData };
+    if (status === 'error') Object.assign(patch, errorDetails(error));
+    return this.complete(canWait && !this.writer.queuesStep(stepId), () => this.writer.updateStep(stepId, patch));
+  }
+
+  /**
+   * Writes a completion whose timestamps are already taken. One that its caller can wait for,
+   * and that will not fold into its insert still in memory, waits for room first while the
+   * database answers but the queue is full, for the reason of {@link afterRoom}.
+   */
+  private complete(mayWaitForRoom: boolean, write: () => void): Promise<void> | undefined {
+    if (mayWaitForRoom && this.writer.mustWait) {
+      return this.writer.waitForRoom().then(() => {
+        write();
+        return this.waitAfterWrite();
+      });
+    }
+    write();
+    return this.waitAfterWrite();
+  }
+
+  /**
+   * What a caller that can wait should wait for after a completion: in strict mode the write
+   * itself; in batched mode room in a full queue (backpressure); usually nothing.
+   */
+  private waitAfterWrite(): Promise<void> | undefined {
+    if (this.strict) return this.writer.flush().then(() => undefined);
+    if (this.writer.mustWait) return this.writer.waitForRoom();
+    return undefined;
+  }
+
+  /** An execution by id (started here imperatively, or the current one), or the current one. */
+  private executionFor(executionId: string | undefined): ExecutionState | undefined {
+    const current = executionContext.getStore()?.execution;
+    if (executionId === undefined || current?.id === executionId) return current;
+    return this.openExecutions.get(executionId);
+  }
+
+  private captureInput(value: unknown): unknown {
+    return this.captureInputs && value !== undefined ? captureJson(value, this.capture) : undefined;
+  }
+
+  private captureOutput(value: unknown): unknown {
+    return this.captureOutputs && value !== undefined ? captureJson(value, this.capture) : undefined;
+  }
+
+  /** Evaluates a user option function; a throwing one is reported and replaced by the fallback. */
+  private read<T>(evaluate: () => T, fallback: T): T {
+    try {
+      return evaluate();
+    } catch (error) {
+      this.reporter.report(error, { operation: 'capture' });
+      return fallback;
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import type { TriggerType } from '../entities';
+
+// What a decorator knows about the method it wraps, resolved once when the class is decorated;
+// the recorder reads it on every call.
+
+/** Static description of a decorated workflow method, resolved once per method. @internal */
+export interface WorkflowSite {
+  workflowId(self: unknown, args: unknown[]): string;
+  workflowName(self: unknown, args: unknown[]): string;
+  triggerType(self: unknown, args: unknown[]): TriggerType;
+  triggerData(self: unknown, args: unknown[]): unknown;
+  metadata(self: unknown, args: unknown[]): unknown;
+  /**
+   * Whether calls return promises: known up front for an `async` function, else learned from the
+   * first result. Lets strict mode persist the start, and backpressure wait, before the body runs.
+   */
+  returnsPromise: boolean;
+}
+
+/** Static description of a decorated node method. @internal */
+export interface NodeSite {
+  nodeId(self: unknown): string;
+  nodeType(self: unknown): string;
+  nodeName(self: unknown): string | null;
+  inputs(self: unknown, args: unknown[]): unknown;
+  outputs(result: unknown, self: unknown): unknown;
+  returnsPromise: boolean;
+}
