@@ -171,7 +171,7 @@ describe('invalid values in code', () => {
     captureInputs: ['true', 0],
     captureOutputs: [null, 'false'],
     maxDataSize: [0, -1, 1.5, '100000', 2 ** 53],
-    retentionDays: [-1, '30', null],
+    retentionDays: [-1, '30', null, 1e308, 100_001],
     redactKeys: ['password', [''], ['ok', 3], ['  ']],
     flushIntervalMs: [0, -10, 2.5],
     maxBatchSize: [0, '10'],
@@ -184,9 +184,9 @@ describe('invalid values in code', () => {
     recoverOnStart: ['no', 1],
     shutdownTimeoutMs: [-1, 1.5],
     writerThread: ['on', 0, null],
-    spoolDir: ['', true, 0],
+    spoolDir: ['', true, 0, '  '],
     onError: ['console', {}],
-    configFile: ['', true, 0],
+    configFile: ['', true, 0, ' \t'],
   };
   const valid: Record<keyof LoggerConfig, unknown> = {
     enabled: false,
@@ -252,6 +252,27 @@ describe('invalid values in code', () => {
     const error = configError(() => resolveLoggerConfig({ configFile: false, [field]: value } as LoggerConfig, noEnv));
     expect(error.field).toBe(field);
     expect(error.message).toContain(String(value));
+  });
+
+  test.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('%s is an unknown key, named as such', (key) => {
+    const options = JSON.parse(`{"configFile": false, ${JSON.stringify(key)}: 1}`) as LoggerConfig;
+    const error = configError(() => resolveLoggerConfig(options, noEnv));
+    expect(error.field).toBe(key);
+    expect(error.message).toContain('expected a known setting');
+    const file = configFile(`proto-${key}.json`, {});
+    writeFileSync(file, `{${JSON.stringify(key)}: 1}`);
+    expect(configError(() => resolveLoggerConfig({ configFile: file }, noEnv)).message).toContain('expected a known setting');
+  });
+
+  test('retentionDays is accepted up to 100000 days; 1e308 is refused from the environment too', () => {
+    expect(resolveLoggerConfig({ configFile: false, retentionDays: 100_000 }, noEnv).retentionDays).toBe(100_000);
+    expect(configError(() => resolveLoggerConfig({ configFile: false }, { FLOWTRAIL_RETENTION_DAYS: '1e308' })).field).toBe(
+      'FLOWTRAIL_RETENTION_DAYS',
+    );
+  });
+
+  test.each(['false', 'FALSE', 'False', 'off', 'OFF'])('FLOWTRAIL_SPOOL_DIR=%s turns the spool off', (raw) => {
+    expect(resolveLoggerConfig({ configFile: false }, { FLOWTRAIL_SPOOL_DIR: raw }).spoolDir).toBe(false);
   });
 
   test('an unknown key throws naming it', () => {

@@ -91,8 +91,10 @@ export const DEFAULT_CONFIG: Readonly<Omit<ResolvedLoggerConfig, 'onError' | 'sp
 });
 
 const MAX_INTEGER_SETTING = 2_147_483_647;
+/** About 270 years: any longer retention is none. */
+const MAX_DAYS = 100_000;
 
-type Kind = 'boolean' | 'positiveInteger' | 'nonNegativeNumber' | 'durability' | 'stringList' | 'function' | 'spoolDir' | 'path';
+type Kind = 'boolean' | 'positiveInteger' | 'days' | 'durability' | 'stringList' | 'function' | 'spoolDir' | 'path';
 
 /** Every accepted field and what it takes: the single place validation is defined. */
 const FIELDS: Record<keyof LoggerConfig, Kind> = {
@@ -100,7 +102,7 @@ const FIELDS: Record<keyof LoggerConfig, Kind> = {
   captureInputs: 'boolean',
   captureOutputs: 'boolean',
   maxDataSize: 'positiveInteger',
-  retentionDays: 'nonNegativeNumber',
+  retentionDays: 'days',
   redactKeys: 'stringList',
   flushIntervalMs: 'positiveInteger',
   maxBatchSize: 'positiveInteger',
@@ -197,14 +199,14 @@ function parseEnvValue(kind: Kind, name: string, raw: string): unknown {
     case 'positiveInteger':
       if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ConfigError(name, raw, 'a positive integer');
       return Number(raw);
-    case 'nonNegativeNumber':
-      if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, raw, 'a non-negative number');
+    case 'days':
+      if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, raw, EXPECTED.days);
       return Number(raw);
     case 'durability':
       if (raw !== 'batched' && raw !== 'strict') throw new ConfigError(name, raw, '"batched" or "strict"');
       return raw;
     case 'spoolDir':
-      return raw === 'false' ? false : raw;
+      return /^(false|off)$/i.test(raw) ? false : raw;
     default:
       return raw;
   }
@@ -213,7 +215,8 @@ function parseEnvValue(kind: Kind, name: string, raw: string): unknown {
 function validate(input: Record<string, unknown>, label: (key: string) => string): LoggerConfig {
   const output: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
-    const kind = FIELDS[key as keyof LoggerConfig];
+    // Own keys only: `constructor` or `__proto__` must read as unknown settings, not as Object's.
+    const kind = Object.hasOwn(FIELDS, key) ? FIELDS[key as keyof LoggerConfig] : undefined;
     if (kind === undefined) throw new ConfigError(label(key), value, `a known setting (${Object.keys(FIELDS).join(', ')})`);
     if (value === undefined) continue;
     checkKind(kind, label(key), value);
@@ -230,8 +233,9 @@ function checkKind(kind: Kind, field: string, value: unknown): void {
       case 'positiveInteger':
         // Node timers overflow past 2^31 - 1 ms (and fire after 1 ms), so no setting goes beyond it.
         return Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= MAX_INTEGER_SETTING;
-      case 'nonNegativeNumber':
-        return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+      case 'days':
+        // Bounded so that the age in milliseconds stays an exact integer: 1e308 days was accepted and broke cleanup.
+        return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_DAYS;
       case 'durability':
         return value === 'batched' || value === 'strict';
       case 'stringList':
@@ -239,9 +243,9 @@ function checkKind(kind: Kind, field: string, value: unknown): void {
       case 'function':
         return typeof value === 'function';
       case 'spoolDir':
-        return value === false || (typeof value === 'string' && value !== '');
       case 'path':
-        return value === false || (typeof value === 'string' && value !== '');
+        // A blank name would become a folder or a file named by its spaces.
+        return value === false || (typeof value === 'string' && value.trim() !== '');
     }
   })();
   if (!ok) throw new ConfigError(field, value, EXPECTED[kind]);
@@ -250,7 +254,7 @@ function checkKind(kind: Kind, field: string, value: unknown): void {
 const EXPECTED: Record<Kind, string> = {
   boolean: 'true or false',
   positiveInteger: `a positive integer up to ${MAX_INTEGER_SETTING}`,
-  nonNegativeNumber: 'a non-negative number',
+  days: `a number of days from 0 to ${MAX_DAYS}`,
   durability: '"batched" or "strict"',
   stringList: 'an array of non-empty strings',
   function: 'a function',
