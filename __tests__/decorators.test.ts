@@ -257,52 +257,146 @@ describe('sync and async methods', () => {
     expect(step.completedAt! - step.startedAt).toBe(step.durationMs);
   });
 
-  /** A minimal PromiseLike that is not a Promise. */
-  function thenable<T>(outcome: { value: T } | { error: unknown }, ms: number): PromiseLike<T> {
-    return {
-      then(onFulfilled, onRejected) {
-        return new Promise((done, fail) => {
-          setTimeout(() => {
-            try {
-              if ('value' in outcome) done(onFulfilled ? onFulfilled(outcome.value) : outcome.value);
-              else if (onRejected) done(onRejected(outcome.error));
-              else fail(outcome.error);
-            } catch (error) {
-              fail(error);
-            }
-          }, ms);
-        }) as never;
-      },
-    };
-  }
-
-  class ThenableNode {
-    readonly id = 'thenable';
-
-    @LoggedNode()
-    execute(outcome: { value: unknown } | { error: unknown }): PromiseLike<unknown> {
-      return thenable(outcome, 30);
+  /**
+   * A thenable that is not a promise, as a query builder is: each call of `then` starts the work
+   * again, and it has methods of its own.
+   */
+  class Builder implements PromiseLike<string> {
+    runs = 0;
+    where(clause: string): this {
+      this.clause = clause;
+      return this;
+    }
+    clause = '';
+    then<A = string, B = never>(
+      onFulfilled?: ((value: string) => A | PromiseLike<A>) | null,
+      onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+    ): PromiseLike<A | B> {
+      this.runs++;
+      return Promise.resolve(`rows where ${this.clause}`).then(onFulfilled, onRejected);
     }
   }
 
-  test('a custom thenable is awaited: the step completes with its value, after it settles', async () => {
-    const value = await inWorkflow(() => new ThenableNode().execute({ value: { ok: true } }));
-    expect(value).toEqual({ ok: true });
+  class BuilderNode {
+    readonly id = 'builder';
+    built: Builder | undefined;
+
+    @LoggedNode()
+    execute(): Builder {
+      this.built = new Builder();
+      return this.built;
+    }
+  }
+
+  test('a thenable that is not a promise comes back as the very object, its then never called by flowtrail', async () => {
+    const node = new BuilderNode();
+    const returned = inWorkflow(() => node.execute());
+    expect(returned).toBe(node.built);
+    expect(returned.where('id = 1')).toBe(returned); // its own methods, on its own object
+    await sleep(20);
+    expect(returned.runs).toBe(0); // not run early
+    expect(await returned).toBe('rows where id = 1');
+    expect(returned.runs).toBe(1); // run once: by the caller
     const step = (await onlyExecution()).steps[0]!;
-    expect(step).toMatchObject({ status: 'success', outputData: { ok: true } });
+    expect(step).toMatchObject({ nodeId: 'builder', status: 'success', outputData: '[Thenable Builder]' });
+  });
+
+  class TaggedPromise<T> extends Promise<T> {
+    tag(): string {
+      return 'tagged';
+    }
+  }
+
+  class SubclassNode {
+    readonly id = 'subclass';
+
+    @LoggedNode()
+    execute(outcome: { value: number } | { error: Error }): Promise<number> {
+      return new TaggedPromise<number>((resolve, reject) =>
+        setTimeout(() => ('value' in outcome ? resolve(outcome.value) : reject(outcome.error)), 30),
+      );
+    }
+  }
+
+  test('a Promise subclass comes back as that subclass; the step waits for it and records its value', async () => {
+    const returned = inWorkflow(() => new SubclassNode().execute({ value: 7 }));
+    expect(returned).toBeInstanceOf(TaggedPromise);
+    expect((returned as TaggedPromise<number>).tag()).toBe('tagged');
+    expect(await returned).toBe(7);
+    const step = (await onlyExecution()).steps[0]!;
+    expect(step).toMatchObject({ status: 'success', outputData: 7 });
     expect(step.durationMs).toBeGreaterThanOrEqual(atLeast(30));
   });
 
-  test('a rejecting custom thenable rejects with the same error and records the step as error', async () => {
-    const failure = new Error('thenable failed');
-    const caught = await Promise.resolve(inWorkflow(() => new ThenableNode().execute({ error: failure }))).then(
-      () => 'resolved',
-      (error: unknown) => error,
-    );
-    expect(caught).toBe(failure);
-    const execution = await onlyExecution();
-    expect(execution.steps[0]).toMatchObject({ status: 'error', errorMessage: 'thenable failed' });
-    expect(execution.steps[0]!.durationMs).toBeGreaterThanOrEqual(atLeast(30));
+  test('a rejecting Promise subclass rejects with the same error and records the step as error', async () => {
+    const failure = new Error('subclass failed');
+    const returned = inWorkflow(() => new SubclassNode().execute({ error: failure }));
+    expect(returned).toBeInstanceOf(TaggedPromise);
+    expect(
+      await returned.then(
+        () => 'resolved',
+        (error: unknown) => error,
+      ),
+    ).toBe(failure);
+    const step = (await onlyExecution()).steps[0]!;
+    expect(step).toMatchObject({ status: 'error', errorMessage: 'subclass failed' });
+  });
+});
+
+describe('option results that are not text', () => {
+  const nullPrototype = Object.assign(Object.create(null) as object, { tenant: 'acme' });
+  const hostile = {
+    toString: () => {
+      throw new Error('no text for you');
+    },
+  };
+
+  class Labelled {
+    constructor(readonly kind: 'function' | 'hostile' | 'nullPrototype') {}
+
+    getLabel(): string {
+      return 'label';
+    }
+
+    @LoggedNode({
+      // The forgotten call parentheses that `any` lets through.
+      nodeName: (self: Labelled) => (self.kind === 'function' ? (self.getLabel as unknown as string) : 'fine'),
+      nodeId: (self: Labelled) => (self.kind === 'hostile' ? (hostile as unknown as string) : self.kind),
+      nodeType: (self: Labelled) => (self.kind === 'nullPrototype' ? (nullPrototype as unknown as string) : 'typed'),
+    })
+    execute(x: number): number {
+      return x * 2;
+    }
+  }
+
+  class Tenanted {
+    @LoggedWorkflow({
+      workflowId: (_self, args: [{ tenant: unknown }]) => args[0].tenant as string,
+      triggerType: () => Symbol('webhook') as never,
+    })
+    run(input: { tenant: unknown }, nodes: Labelled[]): number[] {
+      return nodes.map((node, i) => node.execute(i));
+    }
+  }
+
+  test('the workflow returns what it returns, every record is written with a fallback, and each field is reported once', async () => {
+    const nodes = [new Labelled('function'), new Labelled('hostile'), new Labelled('nullPrototype'), new Labelled('function')];
+    expect(new Tenanted().run({ tenant: nullPrototype }, nodes)).toEqual([0, 2, 4, 6]);
+    expect(new Tenanted().run({ tenant: hostile }, nodes.slice(0, 1))).toEqual([0]);
+    const executions = await recorded();
+    expect(executions.map((e) => [e.workflowId, e.triggerType, e.status])).toEqual([
+      ['unknown', 'Symbol(webhook)', 'success'],
+      ['unknown', 'Symbol(webhook)', 'success'],
+    ]);
+    expect(executions[0]!.steps!.map((step) => [step.nodeId, step.nodeType, step.nodeName, step.status, step.outputData])).toEqual([
+      ['function', 'typed', null, 'success', 0],
+      ['unknown', 'typed', 'fine', 'success', 2],
+      ['nullPrototype', 'unknown', 'fine', 'success', 4],
+      ['function', 'typed', null, 'success', 6],
+    ]);
+    const fields = reported.map(({ error }) => String((error as Error).message).split(' ')[0]);
+    expect(fields.sort()).toEqual(['nodeId', 'nodeName', 'nodeType', 'workflowId']);
+    expect(reported.every(({ context }) => context.operation === 'capture')).toBe(true);
   });
 });
 

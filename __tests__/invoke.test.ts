@@ -103,11 +103,21 @@ describe('invoke', () => {
     expect(calls).toEqual([['error', undefined, thrown, true]]);
   });
 
-  test('a custom thenable is awaited; a Proxy whose `then` throws is returned as it is', async () => {
-    const thenable = { then: (resolve: (value: string) => void) => resolve('from thenable') };
+  test('a custom thenable is returned as it is, recorded on return, its then never called; so is a Proxy whose `then` throws', async () => {
+    let thenCalls = 0;
+    const thenable = {
+      then: (resolve: (value: string) => void) => {
+        thenCalls++;
+        resolve('from thenable');
+      },
+    };
     const first = recordingClose();
-    await expect(invoke({ returnsPromise: false }, context, null, [], () => thenable, first.close)).resolves.toBe('from thenable');
-    expect(first.calls).toEqual([['success', 'from thenable', undefined, true]]);
+    const firstSite = { returnsPromise: false };
+    expect(invoke(firstSite, context, null, [], () => thenable, first.close)).toBe(thenable);
+    expect(first.calls).toEqual([['success', '[Thenable]', undefined, false]]);
+    await Promise.resolve();
+    expect(thenCalls).toBe(0);
+    expect(firstSite.returnsPromise).toBe(false);
 
     const hostile = new Proxy(
       {},

@@ -9,6 +9,7 @@ import { errorDetails } from './errorDetails';
 import type { ErrorReporter } from './ErrorReporter';
 import type { ExecutionLogger } from './ExecutionLogger';
 import { invoke, type Method } from './invoke';
+import { labelText } from './labelText';
 import type { NodeSite, WorkflowSite } from './sites';
 
 export interface StartExecutionParams {
@@ -60,6 +61,8 @@ export class Recorder {
   private readonly openExecutions = new Map<string, ExecutionState>();
   private readonly openSteps = new Map<string, OpenRow>();
   private readonly counters = { executionsStarted: 0, stepsStarted: 0 };
+  /** Fields already reported for a value with no text: once each, not once per record. */
+  private readonly unusableLabels = new Set<string>();
 
   constructor(
     /** Named by the contexts the recorder opens; its switch says whether to record at all. */
@@ -122,7 +125,7 @@ export class Recorder {
     return this.recordStep(execution, params, 'skipped', now, {
       completedAt: now,
       durationMs: 0,
-      errorMessage: params.reason ?? null,
+      errorMessage: this.optionalLabel(params.reason, 'reason'),
     });
   }
 
@@ -204,15 +207,15 @@ export class Recorder {
     this.counters.executionsStarted++;
     this.writer.insertExecution({
       id: execution.id,
-      workflowId: String(params.workflowId),
-      workflowName: String(params.workflowName),
-      triggerType: params.triggerType ?? 'manual',
+      workflowId: this.label(params.workflowId, 'unknown', 'workflowId'),
+      workflowName: this.label(params.workflowName, 'unknown', 'workflowName'),
+      triggerType: this.label(params.triggerType ?? 'manual', 'manual', 'triggerType'),
       triggerData: this.captureInput(params.triggerData),
       status: 'running',
       startedAt,
       metadata: params.metadata === undefined ? undefined : captureJson(params.metadata, this.capture),
-      parentExecutionId: params.parentExecutionId ?? parent?.execution.id ?? null,
-      parentStepId: params.parentStepId ?? parent?.stepId ?? null,
+      parentExecutionId: this.optionalLabel(params.parentExecutionId, 'parentExecutionId') ?? parent?.execution.id ?? null,
+      parentStepId: this.optionalLabel(params.parentStepId, 'parentStepId') ?? parent?.stepId ?? null,
       instanceId: this.instanceId,
     });
     return execution;
@@ -237,9 +240,9 @@ export class Recorder {
     this.writer.insertStep({
       id,
       executionId: execution.id,
-      nodeId: String(params.nodeId),
-      nodeType: String(params.nodeType),
-      nodeName: params.nodeName ?? null,
+      nodeId: this.label(params.nodeId, 'unknown', 'nodeId'),
+      nodeType: this.label(params.nodeType, 'unknown', 'nodeType'),
+      nodeName: this.optionalLabel(params.nodeName, 'nodeName'),
       stepIndex: execution.nextStepIndex++,
       startedAt,
       status,
@@ -312,6 +315,31 @@ export class Recorder {
 
   private captureOutput(value: unknown): unknown {
     return this.captureOutputs && value !== undefined ? captureJson(value, this.capture) : undefined;
+  }
+
+  /**
+   * What an option or a caller gave for a name or an id, as stored text. A value with no usable
+   * text (a function, an object whose `String()` throws) is replaced by `fallback`, and reported
+   * once per field: the record is still written, and nothing is thrown into the workflow.
+   */
+  private label(value: unknown, fallback: string, field: string): string {
+    if (typeof value === 'string') return value;
+    return this.optionalLabel(value, field) ?? fallback;
+  }
+
+  /** {@link label} for a field that may be empty: null and undefined are null, silently. */
+  private optionalLabel(value: unknown, field: string): string | null {
+    if (typeof value === 'string') return value;
+    if (value === null || value === undefined) return null;
+    const text = labelText(value);
+    if (text !== undefined) return text;
+    if (!this.unusableLabels.has(field)) {
+      this.unusableLabels.add(field);
+      this.reporter.report(new TypeError(`${field} is a ${typeof value} with no text to store; recorded as its default`), {
+        operation: 'capture',
+      });
+    }
+    return null;
   }
 
   /** Evaluates a user option function; a throwing one is reported and replaced by the fallback. */

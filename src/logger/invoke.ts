@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { executionContext, type ExecutionContext } from './context';
 
 /** A method as the logger calls it: any `this`, any arguments. */
@@ -11,9 +12,15 @@ export type Method = (...args: unknown[]) => unknown;
 export type CloseCall = (status: 'success' | 'error', value: unknown, error: unknown, canWait: boolean) => Promise<void> | undefined;
 
 /**
- * Calls the method inside `context`, records its outcome with `close`, and hands back exactly
- * what the method gave: the same sync value, a promise of the same value, or the same error.
- * A call that returns a promise marks its site as returning promises.
+ * Calls the method inside `context`, records its outcome with `close`, and hands back what the
+ * method gave:
+ * - a value, or a thrown error: the very same, synchronously;
+ * - a promise (native, or of a Promise subclass): what its own `then` returns, a promise of the
+ *   same class that settles with the same value or error once the outcome is recorded (strict
+ *   mode and backpressure may hold it until then). The site is then known to return promises;
+ * - any other thenable (a query builder, a foreign promise library): the very object, untouched.
+ *   Its `then` may start work (a builder runs its query on each call), so flowtrail never calls
+ *   it: the step is recorded as finished when the method returns, with a marker for its output.
  */
 export function invoke(
   site: { returnsPromise: boolean },
@@ -34,8 +41,12 @@ export function invoke(
     void close('success', result, undefined, false);
     return result;
   }
+  if (!types.isPromise(result)) {
+    void close('success', thenableMarker(result), undefined, false);
+    return result;
+  }
   site.returnsPromise = true;
-  return Promise.resolve(result).then(
+  return result.then(
     (value) => {
       const wait = close('success', value, undefined, true);
       return wait ? wait.then(() => value) : value;
@@ -59,5 +70,15 @@ export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   } catch {
     // A hostile Proxy result is returned as it is, like any other value.
     return false;
+  }
+}
+
+/** What a step records as the output of a thenable it does not await: what it was, by name. */
+function thenableMarker(thenable: object): string {
+  try {
+    const name = (thenable as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name !== '' && name !== 'Object' ? `[Thenable ${name}]` : '[Thenable]';
+  } catch {
+    return '[Thenable]';
   }
 }
