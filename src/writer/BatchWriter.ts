@@ -1,8 +1,9 @@
 import type { ErrorContext } from '../config/LoggerConfig';
 import type { BatchSink } from './WriterThread';
 import type { ExecutionPatch, StepPatch } from '../store/types';
-import { RecordBuffer, type ExecutionRow, type StepRow } from './RecordBuffer';
-import type { Spool, SpoolChunk, SpoolRecord } from './Spool';
+import { RecordBuffer } from './RecordBuffer';
+import type { ExecutionRow, SpoolRecord, StepRow } from './records';
+import type { Spool, SpoolChunk } from './Spool';
 
 export interface BatchWriterOptions {
   flushIntervalMs: number;

@@ -19,19 +19,7 @@ import { join, resolve } from 'node:path';
 import type { ErrorContext } from '../config/LoggerConfig';
 import { makeFolder } from '../makeFolder';
 import type { HistorySink } from '../store/ports';
-import type { ExecutionPatch, StepPatch } from '../store/types';
-import type { ExecutionRow, StepRow } from './RecordBuffer';
-
-/**
- * One spooled record, one line of a segment file. `q` is the writer's admission sequence number:
- * it tells the writer which `flush()` calls a replayed chunk completes. E/S insert an execution
- * or a step, e/s update one.
- */
-export type SpoolRecord =
-  | { q: number; t: 'E'; r: ExecutionRow }
-  | { q: number; t: 'S'; r: StepRow }
-  | { q: number; t: 'e'; id: string; p: ExecutionPatch }
-  | { q: number; t: 's'; id: string; p: StepPatch };
+import { encodeSpoolLine, parseSpoolLine, type SpoolRecord } from './records';
 
 /** `owner.json` of a spool folder: who writes it, and into which database its records go. */
 export interface SpoolOwner {
@@ -168,7 +156,7 @@ export class Spool {
   append(records: readonly SpoolRecord[]): boolean {
     if (this.closed || records.length === 0) return records.length === 0;
     let text = '';
-    for (const record of records) text += `${JSON.stringify(record)}\n`;
+    for (const record of records) text += `${encodeSpoolLine(record)}\n`;
     try {
       this.active ??= this.openSegment(this.segmentName(this.nextSegment++));
       const { fd, segment } = this.active;
@@ -205,7 +193,7 @@ export class Spool {
     try {
       this.ensureFolder();
       fd = openSync(join(this.folder, FRONT_SEGMENT), 'wx');
-      writeSync(fd, records.map((record) => `${JSON.stringify(record)}\n`).join(''));
+      writeSync(fd, records.map((record) => `${encodeSpoolLine(record)}\n`).join(''));
       fsyncSync(fd);
       this.keepFolder = true;
       return true;
@@ -248,7 +236,7 @@ export class Spool {
       const records: SpoolRecord[] = [];
       let lastSequence = 0;
       for (const line of lines) {
-        const record = parseRecord(line);
+        const record = parseSpoolLine(line);
         if (record === null) continue;
         records.push(record);
         if (own !== undefined) lastSequence = Math.max(lastSequence, record.q);
@@ -450,25 +438,6 @@ function completeLines(text: string): string[] {
   const lines = text.split('\n');
   lines.pop();
   return lines;
-}
-
-function parseRecord(line: string): SpoolRecord | null {
-  try {
-    const record = JSON.parse(line) as SpoolRecord;
-    if (typeof record !== 'object' || record === null || typeof record.q !== 'number') return null;
-    switch (record.t) {
-      case 'E':
-      case 'S':
-        return typeof record.r === 'object' && record.r !== null && typeof record.r.id === 'string' ? record : null;
-      case 'e':
-      case 's':
-        return typeof record.id === 'string' && typeof record.p === 'object' && record.p !== null ? record : null;
-      default:
-        return null;
-    }
-  } catch {
-    return null;
-  }
 }
 
 function readOwner(folder: string): SpoolOwner | null {
