@@ -1,5 +1,5 @@
 import type { ErrorContext } from '../config/LoggerConfig';
-import type { BatchSink } from './WriterThread';
+import type { BatchSink } from './BatchSink';
 import type { ExecutionPatch, StepPatch } from '../store/types';
 import { RecordBuffer } from './RecordBuffer';
 import type { ExecutionRow, SpoolRecord, StepRow } from './records';

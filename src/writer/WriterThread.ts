@@ -3,16 +3,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { HistorySink, ReopenOptions } from '../store/ports';
 import type { WriteBatch } from '../store/types';
+import type { BatchSink } from './BatchSink';
 import { toWire, type WireBatch } from './wireBatch';
-
-/** What the BatchWriter writes through: the store itself, or a writer thread. */
-export interface BatchSink {
-  writeBatch(batch: WriteBatch): Promise<void>;
-  /** Whether an error is the database refusing the data (retrying cannot help), not a failure to write. */
-  isDataError(error: unknown): boolean;
-  /** Settles a write that has finished but whose completion has not been delivered yet. */
-  settleFinished?(): void;
-}
 
 /** What the thread starts with: where to connect, and where it posts the id of each batch it committed. */
 export interface ThreadData {
