@@ -100,9 +100,9 @@ export class Spool {
    */
   append(records: readonly SpoolRecord[]): boolean {
     if (this.closed || records.length === 0) return records.length === 0;
-    let text = '';
-    for (const record of records) text += `${encodeSpoolLine(record)}\n`;
     try {
+      let text = '';
+      for (const record of records) text += `${encodeSpoolLine(record)}\n`;
       this.log.append(text, records.length);
       this.appendedLines += records.length;
       this.failing = false;

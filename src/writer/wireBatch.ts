@@ -1,18 +1,15 @@
 import { CapturedJson } from '../capture/CapturedJson';
 import type { WriteBatch } from '../store/types';
+import { EXECUTION_DATA, EXECUTION_PATCH_DATA, STEP_DATA } from './records';
 
 /**
  * A WriteBatch as it crosses to the writer thread. Structured clone keeps plain data but not
  * classes: a CapturedJson arrives as a plain `{ json }` object. So every data value is made a
- * CapturedJson before it leaves (records read back from the spool hold plain values), and every
- * data value that arrives is one, wrapped back. Rows already in that form, the usual case, cross
- * as they are, without a copy.
+ * CapturedJson before it leaves (plain values come from spool lines of earlier releases and from
+ * callers of the writer's own), and every data value that arrives is one, wrapped back. Rows
+ * already in that form, the usual case (spooled ones included), cross as they are, without a copy.
  */
 export type WireBatch = WriteBatch;
-
-const EXECUTION_DATA = ['triggerData', 'metadata'] as const;
-const STEP_DATA = ['inputData', 'outputData'] as const;
-const EXECUTION_PATCH_DATA = ['metadata'] as const;
 
 export function toWire(batch: WriteBatch): WireBatch {
   return {
