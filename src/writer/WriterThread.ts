@@ -4,20 +4,8 @@ import { Worker } from 'node:worker_threads';
 import type { HistorySink, ReopenOptions } from '../store/ports';
 import type { WriteBatch } from '../store/types';
 import type { BatchSink } from './BatchSink';
-import { toWire, type WireBatch } from './wireBatch';
-
-/** What the thread starts with: where to connect, and where it posts the id of each batch it committed. */
-export interface ThreadData {
-  store: ReopenOptions;
-  committed: Int32Array;
-}
-
-export type ThreadRequest = { kind: 'write'; id: number; batch: WireBatch } | { kind: 'close' };
-export interface ThreadReply {
-  kind: 'ready' | 'written';
-  id?: number;
-  error?: { name: string; message: string; stack?: string; code?: string; errno?: number; driverCode?: string };
-}
+import { reviveError, type ThreadData, type ThreadReply, type ThreadRequest } from './threadProtocol';
+import { toWire } from './wireBatch';
 
 /**
  * The thread's heap. Left to V8's defaults (sized from the machine's memory) it grew by 130 MB
@@ -151,15 +139,4 @@ export class WriterThread implements BatchSink {
     this.updateRef();
     for (const waiter of waiters) waiter.reject(error);
   }
-}
-
-function reviveError(described: NonNullable<ThreadReply['error']>): Error {
-  const error = Object.assign(new Error(described.message), {
-    name: described.name,
-    code: described.code,
-    errno: described.errno,
-    driverError: described.driverCode === undefined ? undefined : { code: described.driverCode },
-  });
-  if (described.stack !== undefined) error.stack = described.stack;
-  return error;
 }
