@@ -143,7 +143,8 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
   }
 
   test('a database that stays down: past the bound, records spill in order; when it is back they are replayed once, in order', async () => {
-    const { logger, reports } = startLogger();
+    // The outage is loggerStore's connection destroyed: a writer thread (its own connection) would not see it.
+    const { logger, reports } = startLogger({ writerThread: false });
     await logger.ready;
     const Flow = defineWorkflow(logger);
     await loggerStore.dataSource.destroy();
@@ -207,7 +208,8 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
           if (counted) pendingSinceUp--;
         }
       };
-      const { logger, reports } = startLogger({}, store);
+      // The outage and the observed writes are those of `store`'s own connection, which a writer thread does not use.
+      const { logger, reports } = startLogger({ writerThread: false }, store);
       await logger.ready;
       await store.dataSource.destroy();
       await knowItIsDown(logger);
@@ -308,7 +310,8 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
   test('a spool that cannot be written either: records are dropped, counted, and reported once', async () => {
     const blocker = join(spoolDir, 'not-a-folder');
     writeFileSync(blocker, '');
-    const { logger, reports } = startLogger({ spoolDir: join(blocker, 'spool'), maxQueueSize: 10 });
+    // The outage is loggerStore's connection destroyed: a writer thread (its own connection) would not see it.
+    const { logger, reports } = startLogger({ spoolDir: join(blocker, 'spool'), maxQueueSize: 10, writerThread: false });
     await logger.ready;
     await loggerStore.dataSource.destroy();
     await knowItIsDown(logger);

@@ -15,8 +15,14 @@ import { toWire } from './wireBatch';
  */
 const HEAP_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 };
 
-// Compiled, the entry sits beside this file; run from TypeScript sources (ts-jest) there is none.
-const ENTRY = join(__dirname, 'writerThreadMain.js');
+/**
+ * The thread's entry. Compiled, it sits beside this file. Run from the TypeScript sources
+ * (ts-jest) there is none beside it, and a worker does not go through ts-jest's transform: the
+ * package's build of it is used, `dist/writer/writerThreadMain.js` (the tests build it first).
+ */
+const ENTRY = __filename.endsWith('.ts')
+  ? join(__dirname, '..', '..', 'dist', 'writer', 'writerThreadMain.js')
+  : join(__dirname, 'writerThreadMain.js');
 
 /**
  * Writes batches on a worker thread with its own connection to the same database. The workflow
