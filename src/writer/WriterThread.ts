@@ -8,10 +8,10 @@ import { reviveError, type ThreadData, type ThreadReply, type ThreadRequest } fr
 import { toWire } from './wireBatch';
 
 /**
- * The thread's heap. Left to V8's defaults (sized from the machine's memory) it grew by 130 MB
- * while a million steps were logged (bench memory), holding garbage it had no reason to collect;
- * a batch in flight needs a few MB. Should a batch ever need more, the thread dies of it and the
- * writes fall back to the store's connection.
+ * The thread's heap. Left to V8's defaults (sized from the machine's memory) it grew far past
+ * what it uses while a long run was logged (bench memory), holding garbage it had no reason to
+ * collect; a batch in flight needs a few MB. Should a batch ever need more, the thread dies of it
+ * and the writes fall back to the store's connection.
  */
 const HEAP_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 };
 
@@ -43,7 +43,7 @@ export class WriterThread implements BatchSink {
    * The id of the last batch the thread committed, written by the thread before it replies. A
    * workflow thread running a long chain of promises reads its messages only when the chain
    * ends; reading this instead, as records come in, hands the next batch over without that wait
-   * (bench throughput: the reply came 35–45 ms after the commit, each batch).
+   * (bench throughput: otherwise the reply comes long after the commit, for every batch).
    */
   private readonly committed = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
 
