@@ -319,7 +319,8 @@ describe.each(databaseKinds)('ExecutionLogger on %s', (kind) => {
   });
 
   test('a step that starts and ends within one flush window is one INSERT', async () => {
-    makeLogger({ flushIntervalMs: 1000 });
+    // The batch is observed at store.writeBatch, which a writer thread (its own connection) does not call.
+    makeLogger({ flushIntervalMs: 1000, writerThread: false });
     const spy = jest.spyOn(store, 'writeBatch');
     await new ChainWorkflow('coalesced', 5).run({ tag: 'c' });
     await logger.flush();
@@ -335,7 +336,8 @@ describe.each(databaseKinds)('ExecutionLogger on %s', (kind) => {
 
   test('a store that fails for a while then recovers loses nothing, and the workflow never sees it', async () => {
     const errors: unknown[] = [];
-    makeLogger({ retryDelayMs: 10, maxRetryDelayMs: 40, onError: (error) => errors.push(error) });
+    // The fault is injected into store.writeBatch, which a writer thread (its own connection) does not call.
+    makeLogger({ retryDelayMs: 10, maxRetryDelayMs: 40, onError: (error) => errors.push(error), writerThread: false });
     // Fault injection: the real store, made to fail its next 5 batch writes.
     const real = store.writeBatch.bind(store);
     let failuresLeft = 5;
@@ -359,7 +361,8 @@ describe.each(databaseKinds)('ExecutionLogger on %s', (kind) => {
   });
 
   test('the queue bound holds under a producer faster than the database (backpressure)', async () => {
-    makeLogger({ maxQueueSize: 200, maxBatchSize: 100 });
+    // The slowness is injected into store.writeBatch, which a writer thread (its own connection) does not call.
+    makeLogger({ maxQueueSize: 200, maxBatchSize: 100, writerThread: false });
     // Fault injection: a database that takes 20 ms per batch, slower than the producer.
     const real = store.writeBatch.bind(store);
     jest.spyOn(store, 'writeBatch').mockImplementation(async (batch) => {

@@ -314,6 +314,7 @@ describe('database faults', () => {
     const logger = new ExecutionLogger(store, {
       configFile: false,
       spoolDir: false, // with a spool nothing is dropped: __tests__/spool.test.ts
+      writerThread: false, // the fault is injected into store.writeBatch, which a writer thread does not call
       maxQueueSize: 100,
       retryDelayMs: 10,
       maxRetryDelayMs: 20,

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -11,6 +12,8 @@ import {
   type ExecutionStore,
   type LoggerStats,
 } from '../src';
+import { CapturedJson } from '../src/capture';
+import { Spool } from '../src/writer/Spool';
 import { databaseKinds, pgUrl, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
 import { until } from './support/until';
 
@@ -132,7 +135,8 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
   }
 
   test('a database that stays down: past the bound, records spill in order; when it is back they are replayed once, in order', async () => {
-    const { logger, reports } = startLogger();
+    // The outage is loggerStore's connection destroyed: a writer thread (its own connection) would not see it.
+    const { logger, reports } = startLogger({ writerThread: false });
     await logger.ready;
     const Flow = defineWorkflow(logger);
     await loggerStore.dataSource.destroy();
@@ -196,7 +200,8 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
           if (counted) pendingSinceUp--;
         }
       };
-      const { logger, reports } = startLogger({}, store);
+      // The outage and the observed writes are those of `store`'s own connection, which a writer thread does not use.
+      const { logger, reports } = startLogger({ writerThread: false }, store);
       await logger.ready;
       await store.dataSource.destroy();
       await knowItIsDown(logger);
@@ -297,7 +302,8 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
   test('a spool that cannot be written either: records are dropped, counted, and reported once', async () => {
     const blocker = join(spoolDir, 'not-a-folder');
     writeFileSync(blocker, '');
-    const { logger, reports } = startLogger({ spoolDir: join(blocker, 'spool'), maxQueueSize: 10 });
+    // The outage is loggerStore's connection destroyed: a writer thread (its own connection) would not see it.
+    const { logger, reports } = startLogger({ spoolDir: join(blocker, 'spool'), maxQueueSize: 10, writerThread: false });
     await logger.ready;
     await loggerStore.dataSource.destroy();
     await knowItIsDown(logger);
@@ -315,6 +321,114 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
     expect(await logger.flush()).toBe(true);
     expect(await current.store.dataSource.getRepository(WorkflowExecution).count()).toBe(10);
     expect(logger.stats()).toMatchObject({ written: 10, dropped: 40 });
+  });
+
+  describe('line format', () => {
+    /** Columns as stored, text as the database holds it. */
+    async function storedText(table: string, column: string, id: string): Promise<string | null> {
+      const [row] = await current.store.dataSource.query(
+        `SELECT ${column} AS value FROM ${table} WHERE id = ${kind === 'sqlite' ? '?' : '$1'}`,
+        [id],
+      );
+      return row?.value ?? null;
+    }
+
+    test('captured JSON goes through the spool into the database as the very text it was captured as', async () => {
+      // Text that a parse and re-encode would change (spacing, 1.50): finding it unchanged shows it was never parsed.
+      const text = '{"b": 1.50, "a": [ ], "s": "ü \\"q\\""}';
+      const startedAt = Date.now();
+      const [executionId, stepId] = ['0190a000-0000-7000-8000-00000000e001', '0190a000-0000-7000-8000-00000000a001'];
+      // A logger that closed with its records still in the spool: the next one on the database replays them.
+      const reports: unknown[] = [];
+      const spool = Spool.forSink(current.store.sink, { spoolDir, maxBatchSize: 100, maxQueueSize: 100 }, 'closed-logger', (error) =>
+        reports.push(error),
+      )!;
+      const appended = spool.append([
+        {
+          q: 1,
+          t: 'E',
+          r: { id: executionId, workflowId: 'text', workflowName: 'Text', triggerType: 'manual', status: 'running', startedAt },
+        },
+        {
+          q: 2,
+          t: 'S',
+          r: {
+            id: stepId,
+            executionId,
+            nodeId: 'n',
+            nodeType: 't',
+            stepIndex: 0,
+            startedAt,
+            status: 'running',
+            inputData: new CapturedJson(text),
+          },
+        },
+        { q: 3, t: 's', id: stepId, p: { status: 'success', outputData: new CapturedJson('[1.0, "x"]') } },
+        { q: 4, t: 'e', id: executionId, p: { status: 'success', metadata: new CapturedJson('{ "m" : 1 }') } },
+      ]);
+      expect(appended).toBe(true);
+      spool.close();
+      expect(reports).toEqual([]);
+      expect(segmentLines(spoolDir).map((line) => line.t)).toEqual(['E', 'S', 's', 'e']);
+
+      const { logger, reports: loggerReports } = startLogger({}, current.store);
+      await until(() => logger.stats().replayed === 4, 'the spool to be replayed');
+      expect(logger.stats()).toMatchObject({ dropped: 0, rejected: 0 });
+      expect(loggerReports).toEqual([]);
+      expect(await storedText('execution_steps', 'input_data', stepId)).toBe(text);
+      expect(await storedText('execution_steps', 'output_data', stepId)).toBe('[1.0, "x"]');
+      expect(await storedText('workflow_executions', 'metadata', executionId)).toBe('{ "m" : 1 }');
+      expect(await current.store.getExecution(executionId, { steps: true })).toMatchObject({
+        status: 'success',
+        metadata: { m: 1 },
+        steps: [{ status: 'success', inputData: { b: 1.5, a: [], s: 'ü "q"' }, outputData: [1, 'x'] }],
+      });
+    });
+
+    test("a dead logger's segment in the previous release's format (data as JSON values) is replayed as it was", async () => {
+      const [executionId, stepId] = ['0190a000-0000-7000-8000-00000000e002', '0190a000-0000-7000-8000-00000000a002'];
+      // The owner: a process that has exited, on this host, writing into this database.
+      const folder = join(spoolDir, '0190a000-0000-7000-8000-0000000000dd');
+      mkdirSync(folder);
+      const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+      const owner = {
+        version: 1,
+        instanceId: '0190a000-0000-7000-8000-0000000000dd',
+        pid: deadPid,
+        hostname: hostname(),
+        processStart: null,
+        database: current.store.sink.spoolLocation.databaseKey,
+        createdAt: 1764201600000,
+      };
+      writeFileSync(join(folder, 'owner.json'), JSON.stringify(owner));
+      // Literal lines as the previous release wrote them, a damaged one among them, and a last line torn by a crash.
+      writeFileSync(
+        join(folder, '000000000001.jsonl'),
+        [
+          `{"q":1,"t":"E","r":{"id":"${executionId}","workflowId":"legacy","workflowName":"Legacy","triggerType":"manual","triggerData":{"order":7,"items":["a","b"]},"status":"running","startedAt":1764201600000,"parentExecutionId":null,"parentStepId":null,"instanceId":"0190a000-0000-7000-8000-0000000000dd"}}`,
+          `{"q":2,"t":"S","r":{"id":"${stepId}","executionId":"${executionId}","nodeId":"charge","nodeType":"http","nodeName":null,"stepIndex":0,"startedAt":1764201600001,"status":"running","instanceId":"0190a000-0000-7000-8000-0000000000dd","inputData":"plain text"}}`,
+          `{"q":3,"t":"S","r":{"id":"0190a000-0000-70`,
+          `{"q":4,"t":"s","id":"${stepId}","p":{"status":"success","completedAt":1764201600005,"durationMs":4,"outputData":{"ok":true,"code":"05"}}}`,
+          `{"q":5,"t":"e","id":"${executionId}","p":{"status":"success","completedAt":1764201600009,"durationMs":9,"metadata":{"tags":["x"]}}}`,
+          `{"q":6,"t":"E","r":{"id":"torn`,
+        ].join('\n'),
+      );
+
+      const { logger, reports } = startLogger({}, current.store);
+      await until(() => logger.stats().replayed === 4, 'the spool to be replayed');
+      await until(() => !existsSync(folder) && filesUnder(spoolDir).every((name) => !name.endsWith('.jsonl')), 'the folder to be removed');
+      expect(logger.stats()).toMatchObject({ dropped: 1, rejected: 0 }); // the damaged line, skipped and counted
+      expect(reports).toEqual(['spool']);
+      expect(await current.store.getExecution(executionId, { steps: true })).toMatchObject({
+        workflowId: 'legacy',
+        status: 'success',
+        durationMs: 9,
+        triggerData: { order: 7, items: ['a', 'b'] },
+        metadata: { tags: ['x'] },
+        steps: [{ nodeId: 'charge', status: 'success', inputData: 'plain text', outputData: { ok: true, code: '05' } }],
+      });
+      expect(await counts(current.store)).toMatchObject({ executions: 1, steps: 1 });
+    });
   });
 
   describe('after a restart', () => {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import * as src from '../src';
 import { databaseKinds, makeDatabase, type TestDatabase } from './support/databases';
 
 // The writer thread runs compiled code (dist/writer/writerThreadMain.js, built by globalSetup):
@@ -169,6 +170,24 @@ describe.each(databaseKinds)('writer thread on %s', (kind) => {
     await logger.shutdown();
     expect(await store.getExecution(id)).toMatchObject({ status: 'success' });
   });
+});
+
+test('a logger loaded from the TypeScript sources (as every in-process suite loads it) writes on the thread', async () => {
+  const db = makeDatabase('sqlite');
+  const store = await src.ExecutionStore.open(db.options);
+  try {
+    const logger = new src.ExecutionLogger(store, { configFile: false, spoolDir: false });
+    await logger.ready;
+    const id = await logger.startExecution({ workflowId: 'from-src', workflowName: 'From src', triggerData: { a: 1 } });
+    await logger.completeExecution(id, true);
+    expect(await logger.flush()).toBe(true);
+    expect(logger.stats()).toMatchObject({ writerThread: true, written: 1, failedWrites: 0 });
+    await logger.shutdown();
+    expect(await store.getExecution(id)).toMatchObject({ status: 'success', triggerData: { a: 1 } });
+  } finally {
+    await store.close();
+    await db.drop();
+  }
 });
 
 test('an idle writer thread does not keep a finished program alive', async () => {

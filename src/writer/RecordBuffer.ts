@@ -1,8 +1,5 @@
-import type { ExecutionPatch, NewExecution, NewStep, StepPatch, WriteBatch } from '../store/types';
-import type { SpoolRecord } from './Spool';
-
-export type ExecutionRow = NewExecution & { id: string };
-export type StepRow = NewStep & { id: string };
+import type { ExecutionPatch, StepPatch, WriteBatch } from '../store/types';
+import type { ExecutionRow, SpoolRecord, StepRow } from './records';
 
 /**
  * Records waiting to be written, coalesced: the completion of a row whose insert is still here is

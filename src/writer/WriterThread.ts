@@ -3,40 +3,26 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { HistorySink, ReopenOptions } from '../store/ports';
 import type { WriteBatch } from '../store/types';
-import { toWire, type WireBatch } from './wireBatch';
-
-/** What the BatchWriter writes through: the store itself, or a writer thread. */
-export interface BatchSink {
-  writeBatch(batch: WriteBatch): Promise<void>;
-  /** Whether an error is the database refusing the data (retrying cannot help), not a failure to write. */
-  isDataError(error: unknown): boolean;
-  /** Settles a write that has finished but whose completion has not been delivered yet. */
-  settleFinished?(): void;
-}
-
-/** What the thread starts with: where to connect, and where it posts the id of each batch it committed. */
-export interface ThreadData {
-  store: ReopenOptions;
-  committed: Int32Array;
-}
-
-export type ThreadRequest = { kind: 'write'; id: number; batch: WireBatch } | { kind: 'close' };
-export interface ThreadReply {
-  kind: 'ready' | 'written';
-  id?: number;
-  error?: { name: string; message: string; stack?: string; code?: string; errno?: number; driverCode?: string };
-}
+import type { BatchSink } from './BatchSink';
+import { reviveError, type ThreadData, type ThreadReply, type ThreadRequest } from './threadProtocol';
+import { toWire } from './wireBatch';
 
 /**
- * The thread's heap. Left to V8's defaults (sized from the machine's memory) it grew by 130 MB
- * while a million steps were logged (bench memory), holding garbage it had no reason to collect;
- * a batch in flight needs a few MB. Should a batch ever need more, the thread dies of it and the
- * writes fall back to the store's connection.
+ * The thread's heap. Left to V8's defaults (sized from the machine's memory) it grew far past
+ * what it uses while a long run was logged (bench memory), holding garbage it had no reason to
+ * collect; a batch in flight needs a few MB. Should a batch ever need more, the thread dies of it
+ * and the writes fall back to the store's connection.
  */
 const HEAP_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 };
 
-// Compiled, the entry sits beside this file; run from TypeScript sources (ts-jest) there is none.
-const ENTRY = join(__dirname, 'writerThreadMain.js');
+/**
+ * The thread's entry. Compiled, it sits beside this file. Run from the TypeScript sources
+ * (ts-jest) there is none beside it, and a worker does not go through ts-jest's transform: the
+ * package's build of it is used, `dist/writer/writerThreadMain.js` (the tests build it first).
+ */
+const ENTRY = __filename.endsWith('.ts')
+  ? join(__dirname, '..', '..', 'dist', 'writer', 'writerThreadMain.js')
+  : join(__dirname, 'writerThreadMain.js');
 
 /**
  * Writes batches on a worker thread with its own connection to the same database. The workflow
@@ -57,7 +43,7 @@ export class WriterThread implements BatchSink {
    * The id of the last batch the thread committed, written by the thread before it replies. A
    * workflow thread running a long chain of promises reads its messages only when the chain
    * ends; reading this instead, as records come in, hands the next batch over without that wait
-   * (bench throughput: the reply came 35–45 ms after the commit, each batch).
+   * (bench throughput: otherwise the reply comes long after the commit, for every batch).
    */
   private readonly committed = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
 
@@ -159,15 +145,4 @@ export class WriterThread implements BatchSink {
     this.updateRef();
     for (const waiter of waiters) waiter.reject(error);
   }
-}
-
-function reviveError(described: NonNullable<ThreadReply['error']>): Error {
-  const error = Object.assign(new Error(described.message), {
-    name: described.name,
-    code: described.code,
-    errno: described.errno,
-    driverError: described.driverCode === undefined ? undefined : { code: described.driverCode },
-  });
-  if (described.stack !== undefined) error.stack = described.stack;
-  return error;
 }

@@ -1,20 +1,17 @@
 import { CapturedJson } from '../capture/CapturedJson';
 import type { WriteBatch } from '../store/types';
+import { EXECUTION_DATA, EXECUTION_PATCH_DATA, STEP_DATA } from './records';
 
-/**
+/*
  * A WriteBatch as it crosses to the writer thread. Structured clone keeps plain data but not
  * classes: a CapturedJson arrives as a plain `{ json }` object. So every data value is made a
- * CapturedJson before it leaves (records read back from the spool hold plain values), and every
- * data value that arrives is one, wrapped back. Rows already in that form, the usual case, cross
- * as they are, without a copy.
+ * CapturedJson before it leaves (plain values come from spool lines of earlier releases and from
+ * callers of the writer's own), and every data value that arrives is one, wrapped back. Rows
+ * already in that form, the usual case (spooled ones included), cross as they are, without a copy.
  */
-export type WireBatch = WriteBatch;
 
-const EXECUTION_DATA = ['triggerData', 'metadata'] as const;
-const STEP_DATA = ['inputData', 'outputData'] as const;
-const EXECUTION_PATCH_DATA = ['metadata'] as const;
-
-export function toWire(batch: WriteBatch): WireBatch {
+/** Before the batch is posted to the thread. */
+export function toWire(batch: WriteBatch): WriteBatch {
   return {
     executions: batch.executions?.map((row) => captured(row, EXECUTION_DATA)),
     steps: batch.steps?.map((row) => captured(row, STEP_DATA)),
@@ -23,7 +20,8 @@ export function toWire(batch: WriteBatch): WireBatch {
   };
 }
 
-export function fromWire(batch: WireBatch): WriteBatch {
+/** On the thread, once the batch has arrived. */
+export function fromWire(batch: WriteBatch): WriteBatch {
   for (const row of batch.executions ?? []) revive(row, EXECUTION_DATA);
   for (const row of batch.steps ?? []) revive(row, STEP_DATA);
   for (const { patch } of batch.executionUpdates ?? []) revive(patch, EXECUTION_PATCH_DATA);

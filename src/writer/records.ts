@@ -1,0 +1,111 @@
+import { CapturedJson } from '../capture/CapturedJson';
+import type { ExecutionPatch, NewExecution, NewStep, StepPatch } from '../store/types';
+
+/**
+ * The records the writer moves: rows to insert and patches to apply, as the buffer holds them
+ * and as the spool stores them, one per line. Shared by `RecordBuffer` and the spool, so that
+ * neither imports the other.
+ */
+
+export type ExecutionRow = NewExecution & { id: string };
+export type StepRow = NewStep & { id: string };
+
+/**
+ * One spooled record, one line of a segment file. `q` is the writer's admission sequence number:
+ * it tells the writer which `flush()` calls a replayed chunk completes. E/S insert an execution
+ * or a step, e/s update one.
+ */
+export type SpoolRecord =
+  | { q: number; t: 'E'; r: ExecutionRow }
+  | { q: number; t: 'S'; r: StepRow }
+  | { q: number; t: 'e'; id: string; p: ExecutionPatch }
+  | { q: number; t: 's'; id: string; p: StepPatch };
+
+/** The fields of each kind of record that hold captured data: JSON the logger has already serialized. */
+export const EXECUTION_DATA = ['triggerData', 'metadata'] as const;
+export const STEP_DATA = ['inputData', 'outputData'] as const;
+export const EXECUTION_PATCH_DATA = ['metadata'] as const;
+const DATA_FIELDS: Readonly<Record<SpoolRecord['t'], readonly string[]>> = {
+  E: EXECUTION_DATA,
+  S: STEP_DATA,
+  e: EXECUTION_PATCH_DATA,
+  s: STEP_DATA,
+};
+
+/**
+ * Lines carry `"v":2`: their data fields hold the data's JSON as a string, the text the logger
+ * captured, so that spooling never parses it back and the store writes it as it is. Lines
+ * without `v` were written by earlier releases, with data fields as JSON values: they are read
+ * as they are, and the store encodes those values as it always did.
+ */
+const LINE_VERSION = 2;
+
+/** The line of a segment file that holds `record`, without its newline. */
+export function encodeSpoolLine(record: SpoolRecord): string {
+  const head = `{"v":${LINE_VERSION},"q":${record.q},"t":"${record.t}"`;
+  const fields = DATA_FIELDS[record.t];
+  switch (record.t) {
+    case 'E':
+    case 'S':
+      return `${head},"r":${JSON.stringify(withDataAsText(record.r, fields))}}`;
+    case 'e':
+    case 's':
+      return `${head},"id":${JSON.stringify(record.id)},"p":${JSON.stringify(withDataAsText(record.p, fields))}}`;
+  }
+}
+
+/** The record a line holds, or null when it is not one (torn by a crash, damaged, or of an unknown version). */
+export function parseSpoolLine(line: string): SpoolRecord | null {
+  let record: (SpoolRecord & { v?: unknown }) | null;
+  try {
+    record = JSON.parse(line) as (SpoolRecord & { v?: unknown }) | null;
+  } catch {
+    return null;
+  }
+  if (typeof record !== 'object' || record === null || typeof record.q !== 'number') return null;
+  let body: Record<string, unknown>;
+  switch (record.t) {
+    case 'E':
+    case 'S':
+      if (!isObject(record.r) || typeof record.r.id !== 'string') return null;
+      body = record.r as unknown as Record<string, unknown>;
+      break;
+    case 'e':
+    case 's':
+      if (typeof record.id !== 'string' || !isObject(record.p)) return null;
+      body = record.p as Record<string, unknown>;
+      break;
+    default:
+      return null;
+  }
+  if (record.v === undefined) return record;
+  return record.v === LINE_VERSION && reviveData(body, DATA_FIELDS[record.t]) ? record : null;
+}
+
+/** `record` with its data fields as JSON text: a shallow copy when it has any, else the record itself. */
+function withDataAsText<T extends object>(record: T, fields: readonly string[]): T {
+  let copy: Record<string, unknown> | null = null;
+  for (const field of fields) {
+    const value = (record as Record<string, unknown>)[field];
+    if (value === undefined || value === null) continue;
+    copy ??= { ...(record as Record<string, unknown>) };
+    // Captured data is JSON text already; a plain value (a caller of the writer's own) is encoded here, once.
+    copy[field] = value instanceof CapturedJson ? value.json : JSON.stringify(value);
+  }
+  return (copy ?? record) as T;
+}
+
+/** In place, on a record fresh from `JSON.parse`: each data field's text becomes a CapturedJson. False if one is not text. */
+function reviveData(body: Record<string, unknown>, fields: readonly string[]): boolean {
+  for (const field of fields) {
+    const value = body[field];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string') return false;
+    body[field] = new CapturedJson(value);
+  }
+  return true;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
