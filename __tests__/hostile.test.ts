@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import {
   currentExecution,
+  DEFAULT_CONFIG,
   ExecutionLogger,
   LoggedNode,
   LoggedWorkflow,
@@ -13,6 +14,7 @@ import {
   type WorkflowExecution,
 } from '../src';
 import { buildRedactPattern, captureData } from '../src/capture';
+import { capText } from '../src/logger/errorDetails';
 import { cli, CLI_MAIN, type CliResult } from './support/cli';
 import { databaseKinds, pgUrl, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
 
@@ -285,6 +287,8 @@ describe.each(databaseKinds)('hostile input on %s', (kind) => {
     // Accumulates over runs: each filter is checked against every row written so far, not just this run's.
     const model = new Map<string, Expected>();
     const text = (value: string) => stored(value, kind);
+    /** A message or a reason is capped at maxErrorMessageSize before it is stored. */
+    const message = (value: string) => text(capText(value, DEFAULT_CONFIG.maxErrorMessageSize));
     const expectedSteps = (spec: WorkflowSpec) =>
       spec.nodes.map((node, stepIndex) => {
         const { outcome } = node;
@@ -294,9 +298,10 @@ describe.each(databaseKinds)('hostile input on %s', (kind) => {
           nodeType: text(node.nodeType),
           nodeName: node.nodeName === null ? null : text(node.nodeName),
         };
-        if ('skip' in outcome) return { ...base, status: 'skipped', errorMessage: text(outcome.skip), inputData: null, outputData: null };
+        if ('skip' in outcome)
+          return { ...base, status: 'skipped', errorMessage: message(outcome.skip), inputData: null, outputData: null };
         const inputData = captured(logger, nodeInput(node));
-        if ('fail' in outcome) return { ...base, status: 'error', errorMessage: text(outcome.fail), inputData, outputData: null };
+        if ('fail' in outcome) return { ...base, status: 'error', errorMessage: message(outcome.fail), inputData, outputData: null };
         return { ...base, status: 'success', errorMessage: null, inputData, outputData: captured(logger, { value: outcome.output }) };
       });
 
@@ -322,7 +327,7 @@ describe.each(databaseKinds)('hostile input on %s', (kind) => {
                 workflowName: text(spec.workflowName),
                 triggerType: text(spec.triggerType),
                 status: spec.fail === null ? 'success' : 'error',
-                errorMessage: spec.fail === null ? null : text(spec.fail),
+                errorMessage: spec.fail === null ? null : message(spec.fail),
                 // JSON columns escape NUL and lone surrogates, so they are literal on both databases.
                 triggerData: { payload: spec.payload },
                 metadata: { note: spec.note },

@@ -22,6 +22,10 @@ export interface LoggerConfig {
   captureOutputs?: boolean;
   /** Cap, in UTF-8 bytes, on each captured value's JSON; larger values become a truncation marker. Env `FLOWTRAIL_MAX_DATA_SIZE`. @default 100000 */
   maxDataSize?: number;
+  /** Cap, in UTF-8 bytes, on each stored error message (a thrown value that is not an Error is captured like data, then capped). @default 4096 */
+  maxErrorMessageSize?: number;
+  /** Cap, in UTF-8 bytes, on each stored error stack, its `cause` chain included. @default 16384 */
+  maxErrorStackSize?: number;
   /** Age after which `runRetentionCleanup()` deletes executions. Env `FLOWTRAIL_RETENTION_DAYS`. @default 30 */
   retentionDays?: number;
   /** Keys whose values are replaced by "[REDACTED]", matched case-insensitively ignoring `_`, `-` and spaces. Replaces the default list. */
@@ -75,6 +79,8 @@ export const DEFAULT_CONFIG: Readonly<Omit<ResolvedLoggerConfig, 'onError' | 'sp
   captureInputs: true,
   captureOutputs: true,
   maxDataSize: 100_000,
+  maxErrorMessageSize: 4096,
+  maxErrorStackSize: 16_384,
   retentionDays: 30,
   redactKeys: [...DEFAULT_REDACT_KEYS],
   flushIntervalMs: 100,
@@ -91,6 +97,8 @@ export const DEFAULT_CONFIG: Readonly<Omit<ResolvedLoggerConfig, 'onError' | 'sp
 });
 
 const MAX_INTEGER_SETTING = 2_147_483_647;
+/** Room for a message's first line and the note saying where it was cut. */
+const MIN_ERROR_TEXT_SIZE = 256;
 /** About 270 years: any longer retention is none. */
 const MAX_DAYS = 100_000;
 
@@ -102,6 +110,8 @@ const FIELDS: Record<keyof LoggerConfig, Kind> = {
   captureInputs: 'boolean',
   captureOutputs: 'boolean',
   maxDataSize: 'positiveInteger',
+  maxErrorMessageSize: 'positiveInteger',
+  maxErrorStackSize: 'positiveInteger',
   retentionDays: 'days',
   redactKeys: 'stringList',
   flushIntervalMs: 'positiveInteger',
@@ -145,6 +155,9 @@ export function resolveLoggerConfig(options: LoggerConfig = {}, env: NodeJS.Proc
   const fromEnv = readEnv(env);
   const merged = { ...DEFAULT_CONFIG, spoolDir: undefined, onError: undefined, ...fileConfig, ...fromCode, ...fromEnv };
   delete (merged as LoggerConfig).configFile;
+  for (const field of ['maxErrorMessageSize', 'maxErrorStackSize'] as const) {
+    if (merged[field] < MIN_ERROR_TEXT_SIZE) throw new ConfigError(field, merged[field], `an integer ≥ ${MIN_ERROR_TEXT_SIZE} bytes`);
+  }
   if (merged.maxDataSize < MIN_DATA_SIZE) {
     const field = 'maxDataSize' in fromEnv ? 'FLOWTRAIL_MAX_DATA_SIZE' : 'maxDataSize';
     throw new ConfigError(field, merged.maxDataSize, `an integer ≥ ${MIN_DATA_SIZE} bytes`);

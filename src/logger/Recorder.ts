@@ -5,7 +5,8 @@ import { uuidv7 } from '../ids';
 import type { ExecutionPatch, StepPatch } from '../store/types';
 import type { BatchWriter } from '../writer/BatchWriter';
 import { executionContext, type ExecutionContext, type ExecutionState } from './context';
-import { errorDetails } from './errorDetails';
+import { maskCredentials } from '../credentials';
+import { capText, errorDetails, type ErrorTextOptions } from './errorDetails';
 import type { ErrorReporter } from './ErrorReporter';
 import type { ExecutionLogger } from './ExecutionLogger';
 import { invoke, type Method } from './invoke';
@@ -38,7 +39,10 @@ export interface SkipNodeParams extends Omit<StartNodeParams, 'inputData'> {
 }
 
 /** What the recorder reads of the configuration. */
-export type RecorderSettings = Pick<ResolvedLoggerConfig, 'captureInputs' | 'captureOutputs' | 'durability' | 'maxDataSize' | 'redactKeys'>;
+export type RecorderSettings = Pick<
+  ResolvedLoggerConfig,
+  'captureInputs' | 'captureOutputs' | 'durability' | 'maxDataSize' | 'redactKeys' | 'maxErrorMessageSize' | 'maxErrorStackSize'
+>;
 
 interface OpenRow {
   startedAt: number;
@@ -55,6 +59,7 @@ interface OpenRow {
 export class Recorder {
   private readonly instanceId: string;
   private readonly capture: CaptureOptions;
+  private readonly errorText: ErrorTextOptions;
   private readonly captureInputs: boolean;
   private readonly captureOutputs: boolean;
   private readonly strict: boolean;
@@ -73,6 +78,11 @@ export class Recorder {
   ) {
     this.instanceId = logger.instanceId;
     this.capture = { maxDataSize: settings.maxDataSize, redact: buildRedactPattern(settings.redactKeys) };
+    this.errorText = {
+      redact: this.capture.redact,
+      maxMessageBytes: settings.maxErrorMessageSize,
+      maxStackBytes: settings.maxErrorStackSize,
+    };
     this.captureInputs = settings.captureInputs;
     this.captureOutputs = settings.captureOutputs;
     this.strict = settings.durability === 'strict';
@@ -125,7 +135,7 @@ export class Recorder {
     return this.recordStep(execution, params, 'skipped', now, {
       completedAt: now,
       durationMs: 0,
-      errorMessage: this.optionalLabel(params.reason, 'reason'),
+      errorMessage: this.reasonText(params.reason),
     });
   }
 
@@ -224,7 +234,7 @@ export class Recorder {
   private closeExecution(execution: ExecutionState, status: ExecutionStatus, error: unknown, canWait: boolean): Promise<void> | undefined {
     const completedAt = Date.now();
     const patch: ExecutionPatch = { status, completedAt, durationMs: completedAt - execution.startedAt };
-    if (status === 'error') Object.assign(patch, errorDetails(error));
+    if (status === 'error') Object.assign(patch, errorDetails(error, this.errorText));
     return this.complete(canWait && !this.writer.queuesExecution(execution.id), () => this.writer.updateExecution(execution.id, patch));
   }
 
@@ -272,7 +282,7 @@ export class Recorder {
   ): Promise<void> | undefined {
     const completedAt = Date.now();
     const patch: StepPatch = { status, completedAt, durationMs: completedAt - startedAt, outputData };
-    if (status === 'error') Object.assign(patch, errorDetails(error));
+    if (status === 'error') Object.assign(patch, errorDetails(error, this.errorText));
     return this.complete(canWait && !this.writer.queuesStep(stepId), () => this.writer.updateStep(stepId, patch));
   }
 
@@ -340,6 +350,12 @@ export class Recorder {
       });
     }
     return null;
+  }
+
+  /** Why a step was skipped, stored as its message: made text, then masked and capped like an error message. */
+  private reasonText(reason: unknown): string | null {
+    const text = this.optionalLabel(reason, 'reason');
+    return text === null ? null : capText(maskCredentials(text), this.errorText.maxMessageBytes);
   }
 
   /** Evaluates a user option function; a throwing one is reported and replaced by the fallback. */

@@ -66,7 +66,13 @@ export class ExecutionStore {
     this.reader = new HistoryReader(this.db);
     this.retention = new Retention(this.db);
     this.registry = new SqlInstanceRegistry(this.db);
-    this.instances = this.registry;
+    // A plain object of bound methods: a port its holder may wrap or spread, as a test injecting a fault does.
+    this.instances = {
+      heartbeat: (instance, now) => this.registry.heartbeat(instance, now),
+      markStopped: (id, now) => this.registry.markStopped(id, now),
+      recover: (options) => this.registry.recover(options),
+      retire: (instance) => this.registry.retire(instance),
+    };
     const identity = opened.dialect.identity(opened.dataSource, opened.target);
     this.sink = {
       // Through the facade's method, so that what wraps it (a test's fault injection) wraps the writer's writes too.
