@@ -1,4 +1,5 @@
 import { CapturedJson } from '../capture/CapturedJson';
+import { executionsTable, jsonPropertiesOf, stepsTable } from '../store/schema';
 import type { ExecutionPatch, NewExecution, NewStep, StepPatch } from '../store/types';
 
 /**
@@ -21,15 +22,16 @@ export type SpoolRecord =
   | { q: number; t: 'e'; id: string; p: ExecutionPatch }
   | { q: number; t: 's'; id: string; p: StepPatch };
 
-/** The fields of each kind of record that hold captured data: JSON the logger has already serialized. */
-export const EXECUTION_DATA = ['triggerData', 'metadata'] as const;
-export const STEP_DATA = ['inputData', 'outputData'] as const;
-export const EXECUTION_PATCH_DATA = ['metadata'] as const;
+/** The fields of each kind of record that hold captured data (JSON the logger already serialized), from the schema. */
+export const EXECUTION_DATA: readonly string[] = jsonPropertiesOf(executionsTable);
+export const STEP_DATA: readonly string[] = jsonPropertiesOf(stepsTable);
+export const EXECUTION_PATCH_DATA: readonly string[] = jsonPropertiesOf(executionsTable, 'patchable');
+export const STEP_PATCH_DATA: readonly string[] = jsonPropertiesOf(stepsTable, 'patchable');
 const DATA_FIELDS: Readonly<Record<SpoolRecord['t'], readonly string[]>> = {
   E: EXECUTION_DATA,
   S: STEP_DATA,
   e: EXECUTION_PATCH_DATA,
-  s: STEP_DATA,
+  s: STEP_PATCH_DATA,
 };
 
 /**

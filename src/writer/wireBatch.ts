@@ -1,6 +1,6 @@
 import { CapturedJson } from '../capture/CapturedJson';
 import type { WriteBatch } from '../store/types';
-import { EXECUTION_DATA, EXECUTION_PATCH_DATA, STEP_DATA } from './records';
+import { EXECUTION_DATA, EXECUTION_PATCH_DATA, STEP_DATA, STEP_PATCH_DATA } from './records';
 
 /*
  * A WriteBatch as it crosses to the writer thread. Structured clone keeps plain data but not
@@ -16,7 +16,7 @@ export function toWire(batch: WriteBatch): WriteBatch {
     executions: batch.executions?.map((row) => captured(row, EXECUTION_DATA)),
     steps: batch.steps?.map((row) => captured(row, STEP_DATA)),
     executionUpdates: batch.executionUpdates?.map((update) => withPatch(update, EXECUTION_PATCH_DATA)),
-    stepUpdates: batch.stepUpdates?.map((update) => withPatch(update, STEP_DATA)),
+    stepUpdates: batch.stepUpdates?.map((update) => withPatch(update, STEP_PATCH_DATA)),
   };
 }
 
@@ -25,7 +25,7 @@ export function fromWire(batch: WriteBatch): WriteBatch {
   for (const row of batch.executions ?? []) revive(row, EXECUTION_DATA);
   for (const row of batch.steps ?? []) revive(row, STEP_DATA);
   for (const { patch } of batch.executionUpdates ?? []) revive(patch, EXECUTION_PATCH_DATA);
-  for (const { patch } of batch.stepUpdates ?? []) revive(patch, STEP_DATA);
+  for (const { patch } of batch.stepUpdates ?? []) revive(patch, STEP_PATCH_DATA);
   return batch;
 }
 
