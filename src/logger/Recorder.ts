@@ -5,12 +5,11 @@ import { uuidv7 } from '../ids';
 import type { ExecutionPatch, StepPatch } from '../store/types';
 import type { BatchWriter } from '../writer/BatchWriter';
 import { executionContext, type ExecutionContext, type ExecutionState } from './context';
-import { maskCredentials } from '../credentials';
-import { capText, errorDetails, type ErrorTextOptions } from './errorDetails';
+import { errorDetails, type ErrorTextOptions } from './errorDetails';
 import type { ErrorReporter } from './ErrorReporter';
 import type { ExecutionLogger } from './ExecutionLogger';
 import { invoke, type Method } from './invoke';
-import { labelText } from './labelText';
+import { Labels } from './Labels';
 import type { NodeSite, WorkflowSite } from './sites';
 
 export interface StartExecutionParams {
@@ -60,14 +59,13 @@ export class Recorder {
   private readonly instanceId: string;
   private readonly capture: CaptureOptions;
   private readonly errorText: ErrorTextOptions;
+  private readonly labels: Labels;
   private readonly captureInputs: boolean;
   private readonly captureOutputs: boolean;
   private readonly strict: boolean;
   private readonly openExecutions = new Map<string, ExecutionState>();
   private readonly openSteps = new Map<string, OpenRow>();
   private readonly counters = { executionsStarted: 0, stepsStarted: 0 };
-  /** Fields already reported for a value with no text: once each, not once per record. */
-  private readonly unusableLabels = new Set<string>();
 
   constructor(
     /** Named by the contexts the recorder opens; its switch says whether to record at all. */
@@ -78,6 +76,7 @@ export class Recorder {
   ) {
     this.instanceId = logger.instanceId;
     this.capture = { maxDataSize: settings.maxDataSize, redact: buildRedactPattern(settings.redactKeys) };
+    this.labels = new Labels(reporter, settings.maxErrorMessageSize);
     this.errorText = {
       redact: this.capture.redact,
       maxMessageBytes: settings.maxErrorMessageSize,
@@ -135,7 +134,7 @@ export class Recorder {
     return this.recordStep(execution, params, 'skipped', now, {
       completedAt: now,
       durationMs: 0,
-      errorMessage: this.reasonText(params.reason),
+      errorMessage: this.labels.reason(params.reason),
     });
   }
 
@@ -217,15 +216,15 @@ export class Recorder {
     this.counters.executionsStarted++;
     this.writer.insertExecution({
       id: execution.id,
-      workflowId: this.label(params.workflowId, 'unknown', 'workflowId'),
-      workflowName: this.label(params.workflowName, 'unknown', 'workflowName'),
-      triggerType: this.label(params.triggerType ?? 'manual', 'manual', 'triggerType'),
+      workflowId: this.labels.label(params.workflowId, 'unknown', 'workflowId'),
+      workflowName: this.labels.label(params.workflowName, 'unknown', 'workflowName'),
+      triggerType: this.labels.label(params.triggerType ?? 'manual', 'manual', 'triggerType'),
       triggerData: this.captureInput(params.triggerData),
       status: 'running',
       startedAt,
       metadata: params.metadata === undefined ? undefined : captureJson(params.metadata, this.capture),
-      parentExecutionId: this.optionalLabel(params.parentExecutionId, 'parentExecutionId') ?? parent?.execution.id ?? null,
-      parentStepId: this.optionalLabel(params.parentStepId, 'parentStepId') ?? parent?.stepId ?? null,
+      parentExecutionId: this.labels.optional(params.parentExecutionId, 'parentExecutionId') ?? parent?.execution.id ?? null,
+      parentStepId: this.labels.optional(params.parentStepId, 'parentStepId') ?? parent?.stepId ?? null,
       instanceId: this.instanceId,
     });
     return execution;
@@ -250,9 +249,9 @@ export class Recorder {
     this.writer.insertStep({
       id,
       executionId: execution.id,
-      nodeId: this.label(params.nodeId, 'unknown', 'nodeId'),
-      nodeType: this.label(params.nodeType, 'unknown', 'nodeType'),
-      nodeName: this.optionalLabel(params.nodeName, 'nodeName'),
+      nodeId: this.labels.label(params.nodeId, 'unknown', 'nodeId'),
+      nodeType: this.labels.label(params.nodeType, 'unknown', 'nodeType'),
+      nodeName: this.labels.optional(params.nodeName, 'nodeName'),
       stepIndex: execution.nextStepIndex++,
       startedAt,
       status,
@@ -325,37 +324,6 @@ export class Recorder {
 
   private captureOutput(value: unknown): unknown {
     return this.captureOutputs && value !== undefined ? captureJson(value, this.capture) : undefined;
-  }
-
-  /**
-   * What an option or a caller gave for a name or an id, as stored text. A value with no usable
-   * text (a function, an object whose `String()` throws) is replaced by `fallback`, and reported
-   * once per field: the record is still written, and nothing is thrown into the workflow.
-   */
-  private label(value: unknown, fallback: string, field: string): string {
-    if (typeof value === 'string') return value;
-    return this.optionalLabel(value, field) ?? fallback;
-  }
-
-  /** {@link label} for a field that may be empty: null and undefined are null, silently. */
-  private optionalLabel(value: unknown, field: string): string | null {
-    if (typeof value === 'string') return value;
-    if (value === null || value === undefined) return null;
-    const text = labelText(value);
-    if (text !== undefined) return text;
-    if (!this.unusableLabels.has(field)) {
-      this.unusableLabels.add(field);
-      this.reporter.report(new TypeError(`${field} is a ${typeof value} with no text to store; recorded as its default`), {
-        operation: 'capture',
-      });
-    }
-    return null;
-  }
-
-  /** Why a step was skipped, stored as its message: made text, then masked and capped like an error message. */
-  private reasonText(reason: unknown): string | null {
-    const text = this.optionalLabel(reason, 'reason');
-    return text === null ? null : capText(maskCredentials(text), this.errorText.maxMessageBytes);
   }
 
   /** Evaluates a user option function; a throwing one is reported and replaced by the fallback. */
