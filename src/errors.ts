@@ -1,4 +1,18 @@
 /**
+ * What a report of a contained failure says about where it happened: every part of the pipeline
+ * (writer, spool, logger) hands its failures to one reporter with one of these.
+ */
+export interface ErrorContext {
+  /** `write` (a batch to the database), `capture`, `heartbeat`, `recovery`, `spool`, `retention`, `reject`, `drop`, `shutdown`. */
+  operation: string;
+  /** Records affected, when the failure concerns records. */
+  records?: number;
+}
+
+/** How a part of the pipeline hands a contained failure over. */
+export type ReportError = (error: unknown, context: ErrorContext) => void;
+
+/**
  * Every error flowtrail throws at its caller. Each class has a stable `code` (never reused) so that
  * callers can branch without matching messages. Errors are thrown only while configuring or when a
  * caller asks for something that cannot be done; the recording path never throws into a workflow.

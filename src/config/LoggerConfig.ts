@@ -2,10 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_REDACT_KEYS, MIN_DATA_SIZE } from '../capture';
 import { ConfigError } from '../errors';
-import type { ErrorContext } from '../logger/ErrorReporter';
-
-// writer/ still imports ErrorContext from here; it is defined where failures are reported.
-export type { ErrorContext } from '../logger/ErrorReporter';
+import type { ErrorContext } from '../errors';
 
 export type Durability = 'batched' | 'strict';
 

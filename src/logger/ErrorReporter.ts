@@ -1,13 +1,6 @@
-/** What a failure report says about where it happened. */
-export interface ErrorContext {
-  /** `write` (a batch to the database), `capture`, `heartbeat`, `recovery`, `spool`, `retention`. */
-  operation: string;
-  /** Records affected, when the failure concerns records. */
-  records?: number;
-}
+import type { ErrorContext, ReportError } from '../errors';
 
-/** How a part of the pipeline hands a contained failure over. */
-export type ReportError = (error: unknown, context: ErrorContext) => void;
+export type { ErrorContext, ReportError } from '../errors';
 
 /**
  * Operations retried on a timer or at every start: while one keeps failing, its first failure

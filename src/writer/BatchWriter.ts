@@ -1,4 +1,4 @@
-import type { ErrorContext } from '../config/LoggerConfig';
+import type { ReportError } from '../errors';
 import type { ExecutionPatch, StepPatch } from '../store/types';
 import type { BatchSink } from './BatchSink';
 import { FlushSchedule } from './FlushSchedule';
@@ -18,8 +18,6 @@ export interface BatchWriterOptions {
   retryDelayMs: number;
   maxRetryDelayMs: number;
 }
-
-type Report = (error: unknown, context: ErrorContext) => void;
 
 /**
  * The write-behind writer between the logger and the store. Records wait in a {@link RecordQueue}
@@ -44,7 +42,7 @@ export class BatchWriter {
   constructor(
     private readonly store: BatchSink,
     private readonly options: BatchWriterOptions,
-    private readonly report: Report,
+    private readonly report: ReportError,
     spool: Spool | null = null,
   ) {
     this.queue = new RecordQueue(spool, options.maxQueueSize, Math.max(1, Math.min(options.maxBatchSize, options.maxQueueSize)));

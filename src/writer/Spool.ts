@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ErrorContext } from '../config/LoggerConfig';
+import type { ReportError } from '../errors';
 import type { HistorySink } from '../store/ports';
 import { encodeSpoolLine, parseSpoolLine, type SpoolRecord } from './records';
 import { SegmentLog, type Segment } from './SegmentLog';
@@ -25,8 +25,6 @@ interface AdoptedFolder {
   readonly owner: SpoolOwner;
   readonly log: SegmentLog;
 }
-
-type Report = (error: unknown, context: ErrorContext) => void;
 
 /**
  * Where records go when the database cannot take them yet and memory is full: segment files of
@@ -61,7 +59,7 @@ export class Spool {
     readonly dir: string,
     private readonly instanceId: string,
     private readonly database: string,
-    private readonly report: Report,
+    private readonly report: ReportError,
     /** Lines per segment: one segment is at most one write transaction. */
     segmentLines: number,
   ) {
@@ -75,7 +73,7 @@ export class Spool {
     sink: HistorySink,
     config: { spoolDir: string | false | undefined; maxBatchSize: number; maxQueueSize: number },
     instanceId: string,
-    report: Report,
+    report: ReportError,
   ): Spool | null {
     if (config.spoolDir === false) return null;
     // A segment is at most one batch, and a batch read back never overfills memory.
