@@ -1,5 +1,27 @@
 import { Buffer } from 'node:buffer';
 import { types } from 'node:util';
+import {
+  abs,
+  BUFFER_TO_JSON,
+  bufferToString,
+  DATE_TO_JSON,
+  dateGetTime,
+  dateToISOString,
+  floor,
+  getPrototypeOf,
+  isArray,
+  isFiniteNumber,
+  isInteger,
+  isNaN,
+  mapEntries,
+  min,
+  OBJECT_PROTOTYPE,
+  ownEnumerableKeys,
+  regExpToString,
+  setValues,
+  typedArrayLength,
+  typedArrayName,
+} from './builtins';
 import { KeyCaches, rememberKey } from './keyCache';
 import { REDACTED } from './redact';
 import { cutAtCodePoint, jsonStringBytes } from './truncate';
@@ -51,34 +73,6 @@ const enum Kind {
   Promise,
   WeakMap,
   WeakSet,
-}
-
-// Hot-path builtins are bound once: inside vm contexts (test runners, sandboxes) every
-// global lookup goes through an interceptor and can cost more than the work itself.
-const { isArray } = Array;
-const { getPrototypeOf, keys: ownEnumerableKeys } = Object;
-const OBJECT_PROTOTYPE: unknown = Object.prototype;
-const { isFinite: isFiniteNumber, isInteger, isNaN } = Number;
-const { abs, floor, min } = Math;
-
-// Builtins are called through their prototypes so that an instance can't swap them out
-// and so Buffer/Date keep the representation we define rather than their own toJSON.
-const DATE_TO_JSON = Date.prototype.toJSON;
-const BUFFER_TO_JSON = Buffer.prototype.toJSON;
-const dateGetTime = Date.prototype.getTime;
-const dateToISOString = Date.prototype.toISOString;
-const regExpToString = RegExp.prototype.toString;
-const bufferToString = Buffer.prototype.toString;
-const mapEntries = Map.prototype.entries;
-const setValues = Set.prototype.values;
-const TYPED_ARRAY_PROTOTYPE: object = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const typedArrayName = prototypeGetter(TYPED_ARRAY_PROTOTYPE, Symbol.toStringTag);
-const typedArrayLength = prototypeGetter(TYPED_ARRAY_PROTOTYPE, 'length');
-
-function prototypeGetter(prototype: object, key: PropertyKey): (this: unknown) => unknown {
-  const getter = Object.getOwnPropertyDescriptor(prototype, key)?.get;
-  if (getter === undefined) throw new Error(`missing builtin getter ${String(key)}`);
-  return getter;
 }
 
 // Fields read from every error (own or inherited, enumerable or not), in output order.

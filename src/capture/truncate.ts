@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { NEEDS_ESCAPING } from './builtins';
 
 /**
  * Replacement stored when captured data is larger than the configured cap. `_preview`
@@ -22,14 +23,10 @@ export const PREVIEW_CHARS = 1000;
 
 const ELLIPSIS = '...';
 
-// Only these characters make JSON text longer than their UTF-8 encoding: quotes and
-// backslashes, control characters, and lone surrogates (escaped as \uXXXX).
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
 /** Exact UTF-8 byte length of `JSON.stringify(text)`, without building that string. */
 export function jsonStringBytes(text: string): number {
   const bytes = Buffer.byteLength(text, 'utf8') + 2;
-  return NEEDS_ESCAPE.test(text) ? bytes + escapeOverhead(text) : bytes;
+  return NEEDS_ESCAPING.test(text) ? bytes + escapeOverhead(text) : bytes;
 }
 
 /** Bytes that JSON escaping adds on top of `Buffer.byteLength(text)`. */
