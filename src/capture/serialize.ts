@@ -80,8 +80,15 @@ const enum Kind {
 const ERROR_FIELDS: readonly string[] = ['name', 'message', 'stack', 'code', 'cause', 'errors'];
 const ERROR_RESERVED = new Set(['_type', ...ERROR_FIELDS]);
 
-// Whether a key is sensitive and its JSON size, encoded as bytes * 2 + flag.
-const keyCaches = new KeyCaches<number>();
+/** What the walk needs to know about an object key; remembered per key and redact pattern. */
+interface KeyFacts {
+  /** UTF-8 byte length of the key as a JSON string, quotes included. */
+  readonly jsonBytes: number;
+  /** Whether the key's value is replaced by REDACTED, without being read. */
+  readonly redacted: boolean;
+}
+
+const keyCaches = new KeyCaches<KeyFacts>();
 
 const ERROR_HEAD = '{"_type":"Error"';
 const MAP_HEAD = '{"_type":"Map","entries":[';
@@ -125,7 +132,7 @@ class Walker {
   size = 0;
   over = false;
   private readonly ancestors: object[] = [];
-  private readonly keyCache: Map<string, number>;
+  private readonly keyCache: Map<string, KeyFacts>;
 
   constructor(
     private readonly limit: number,
@@ -314,7 +321,7 @@ class Walker {
     const keyOut = this.item(this.resolve(key, 0), depth);
     if (out !== null && keyOut !== SKIP) out.push(keyOut);
     this.size += 1;
-    const redacted = typeof key === 'string' && this.keyInfo(key) % 2 === 1;
+    const redacted = typeof key === 'string' && this.keyFacts(key).redacted;
     const valueOut = redacted ? this.text(REDACTED) : this.item(this.resolve(value, 1), depth);
     if (out !== null && valueOut !== SKIP) out.push(valueOut);
     this.size += 1;
@@ -349,26 +356,26 @@ class Walker {
    * value, so their getters never run. Returns false when the member is omitted.
    */
   private property(out: Record<string, unknown> | null, source: object, key: string, emitted: number, depth: number): boolean {
-    const info = this.keyInfo(key);
-    const sensitive = info % 2 === 1;
+    const facts = this.keyFacts(key);
     let value: unknown = REDACTED;
-    if (!sensitive) {
+    if (!facts.redacted) {
       value = this.resolve(this.read(source, key), key);
       if (value === undefined) return false;
     }
-    this.size += (emitted > 0 ? 1 : 0) + (info - (sensitive ? 1 : 0)) / 2 + 1;
+    // The comma before every member but the first, the key, the colon.
+    this.size += (emitted > 0 ? 1 : 0) + facts.jsonBytes + 1;
     const result = this.walk(value, depth + 1);
     if (out !== null && result !== SKIP) assign(out, key, result);
     return true;
   }
 
-  /** JSON size of `key` times two, plus one if it must be redacted. */
-  private keyInfo(key: string): number {
-    const cached = this.keyCache.get(key);
-    if (cached !== undefined) return cached;
-    const info = jsonStringBytes(key) * 2 + (this.redact.test(key) ? 1 : 0);
-    rememberKey(this.keyCache, key, info);
-    return info;
+  private keyFacts(key: string): KeyFacts {
+    let facts = this.keyCache.get(key);
+    if (facts === undefined) {
+      facts = { jsonBytes: jsonStringBytes(key), redacted: this.redact.test(key) };
+      rememberKey(this.keyCache, key, facts);
+    }
+    return facts;
   }
 
   private read(source: object, key: string | number): unknown {
