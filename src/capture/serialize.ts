@@ -1,7 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { types } from 'node:util';
 import {
-  abs,
   BUFFER_TO_JSON,
   bufferToString,
   DATE_TO_JSON,
@@ -11,7 +10,6 @@ import {
   getPrototypeOf,
   isArray,
   isFiniteNumber,
-  isInteger,
   isNaN,
   mapEntries,
   min,
@@ -22,9 +20,10 @@ import {
   typedArrayLength,
   typedArrayName,
 } from './builtins';
+import { jsonStringBytes, numberBytes } from './jsonBytes';
 import { KeyCaches, rememberKey } from './keyCache';
 import { REDACTED } from './redact';
-import { cutAtCodePoint, jsonStringBytes } from './truncate';
+import { cutAtCodePoint } from './truncate';
 
 /** Result of one walk over captured data. */
 export interface Serialized {
@@ -417,15 +416,6 @@ function classify(value: object): Kind {
   if (types.isWeakMap(value)) return Kind.WeakMap;
   if (types.isWeakSet(value)) return Kind.WeakSet;
   return Kind.Plain;
-}
-
-/** Length of `JSON.stringify(n)` for a finite number; integers avoid building the string. */
-function numberBytes(n: number): number {
-  const magnitude = abs(n);
-  if (!isInteger(n) || magnitude >= 1e15) return `${n}`.length;
-  let digits = 1;
-  for (let power = 10; power <= magnitude; power *= 10) digits++;
-  return n < 0 ? digits + 1 : digits;
 }
 
 /** Length as JSON.stringify would read it, defensive against proxies reporting nonsense. */
