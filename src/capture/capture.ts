@@ -1,7 +1,8 @@
 import { CapturedJson } from './CapturedJson';
+import { errorMessage } from './errorMessage';
 import { plainJson } from './plainJson';
 import { statelessPattern } from './redact';
-import { errorMessage, serialize } from './serialize';
+import { serialize } from './serialize';
 import { fitToBytes, MIN_DATA_SIZE, truncationMarker } from './truncate';
 
 /** How node inputs and outputs are turned into storable JSON. */

@@ -1,8 +1,12 @@
 import { Buffer } from 'node:buffer';
-import { types } from 'node:util';
+import { isFiniteNumber, mapEntries, ownEnumerableKeys, setValues } from './builtins';
+import { classify, Kind } from './classify';
+import { unserializable } from './errorMessage';
+import { applyToJSON, arrayLength, functionLabel, readMember } from './guardedReads';
+import { jsonStringBytes, numberBytes } from './jsonBytes';
 import { KeyCaches, rememberKey } from './keyCache';
 import { REDACTED } from './redact';
-import { cutAtCodePoint, jsonStringBytes } from './truncate';
+import { renderOpaque } from './renderOpaque';
 
 /** Result of one walk over captured data. */
 export interface Serialized {
@@ -19,75 +23,28 @@ export interface Serialized {
 
 /** Nesting level (root = 0) from which objects are replaced by "[MaxDepth]". */
 export const MAX_DEPTH = 64;
-/** Leading bytes of a Buffer kept as base64. */
-export const BUFFER_PREVIEW_BYTES = 1024;
-/** Leading elements of other binary views kept as numbers. */
-export const BINARY_PREVIEW_VALUES = 256;
-
-// Messages go into marker strings; a huge message must not dominate the stored data.
-const MAX_MESSAGE_LENGTH = 500;
 const CIRCULAR = '[Circular]';
 const MAX_DEPTH_MARK = '[MaxDepth]';
 
 // Returned instead of a value that is not kept: only happens once over the limit,
-// where the walk continues solely to count bytes.
+// where the walk continues solely to count bytes. The walker's methods return a JSON-safe
+// value or SKIP.
 const SKIP = Symbol('skip');
-/** A JSON-safe value, or SKIP. */
-type Out = unknown;
-
-const enum Kind {
-  Array,
-  Plain,
-  Error,
-  Date,
-  Buffer,
-  TypedArray,
-  ArrayBuffer,
-  DataView,
-  Map,
-  Set,
-  Boxed,
-  RegExp,
-  Promise,
-  WeakMap,
-  WeakSet,
-}
-
-// Hot-path builtins are bound once: inside vm contexts (test runners, sandboxes) every
-// global lookup goes through an interceptor and can cost more than the work itself.
-const { isArray } = Array;
-const { getPrototypeOf, keys: ownEnumerableKeys } = Object;
-const OBJECT_PROTOTYPE: unknown = Object.prototype;
-const { isFinite: isFiniteNumber, isInteger, isNaN } = Number;
-const { abs, floor, min } = Math;
-
-// Builtins are called through their prototypes so that an instance can't swap them out
-// and so Buffer/Date keep the representation we define rather than their own toJSON.
-const DATE_TO_JSON = Date.prototype.toJSON;
-const BUFFER_TO_JSON = Buffer.prototype.toJSON;
-const dateGetTime = Date.prototype.getTime;
-const dateToISOString = Date.prototype.toISOString;
-const regExpToString = RegExp.prototype.toString;
-const bufferToString = Buffer.prototype.toString;
-const mapEntries = Map.prototype.entries;
-const setValues = Set.prototype.values;
-const TYPED_ARRAY_PROTOTYPE: object = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const typedArrayName = prototypeGetter(TYPED_ARRAY_PROTOTYPE, Symbol.toStringTag);
-const typedArrayLength = prototypeGetter(TYPED_ARRAY_PROTOTYPE, 'length');
-
-function prototypeGetter(prototype: object, key: PropertyKey): (this: unknown) => unknown {
-  const getter = Object.getOwnPropertyDescriptor(prototype, key)?.get;
-  if (getter === undefined) throw new Error(`missing builtin getter ${String(key)}`);
-  return getter;
-}
 
 // Fields read from every error (own or inherited, enumerable or not), in output order.
 // `errors` carries the members of an AggregateError.
 const ERROR_FIELDS: readonly string[] = ['name', 'message', 'stack', 'code', 'cause', 'errors'];
 const ERROR_RESERVED = new Set(['_type', ...ERROR_FIELDS]);
 
-// Whether a key is sensitive and its JSON size, encoded as bytes * 2 + flag.
-const keyCaches = new KeyCaches<number>();
+/** What the walk needs to know about an object key; remembered per key and redact pattern. */
+interface KeyFacts {
+  /** UTF-8 byte length of the key as a JSON string, quotes included. */
+  readonly jsonBytes: number;
+  /** Whether the key's value is replaced by REDACTED, without being read. */
+  readonly redacted: boolean;
+}
+
+const keyCaches = new KeyCaches<KeyFacts>();
 
 const ERROR_HEAD = '{"_type":"Error"';
 const MAP_HEAD = '{"_type":"Map","entries":[';
@@ -101,24 +58,9 @@ const CLOSE_WRAPPER = 2; // "]}"
  */
 export function serialize(value: unknown, limit: number, redact: RegExp): Serialized {
   const walker = new Walker(limit, redact);
-  const resolved = walker.resolve(value, '');
+  const resolved = applyToJSON(value, '');
   const tree = resolved === undefined ? undefined : walker.walk(resolved, 0);
   return { value: tree, size: walker.size, overLimit: walker.over };
-}
-
-/** Message of anything thrown, for markers; never throws itself. */
-export function errorMessage(thrown: unknown): string {
-  try {
-    const message = thrown instanceof Error ? thrown.message : thrown;
-    const text = String(message);
-    return text.length > MAX_MESSAGE_LENGTH ? `${cutAtCodePoint(text, MAX_MESSAGE_LENGTH)}…` : text;
-  } catch {
-    return 'unknown error';
-  }
-}
-
-function unserializable(thrown: unknown): string {
-  return `[Unserializable: ${errorMessage(thrown)}]`;
 }
 
 /**
@@ -131,7 +73,7 @@ class Walker {
   size = 0;
   over = false;
   private readonly ancestors: object[] = [];
-  private readonly keyCache: Map<string, number>;
+  private readonly keyCache: Map<string, KeyFacts>;
 
   constructor(
     private readonly limit: number,
@@ -140,28 +82,8 @@ class Walker {
     this.keyCache = keyCaches.of(redact);
   }
 
-  /**
-   * Applies a user-defined toJSON the way JSON.stringify does: once, by the holder,
-   * before deciding whether the value is omitted.
-   */
-  resolve(value: unknown, key: string | number): unknown {
-    if (typeof value !== 'object' || value === null) return value;
-    let toJSON: unknown;
-    try {
-      toJSON = (value as { toJSON?: unknown }).toJSON;
-    } catch (error) {
-      return unserializable(error);
-    }
-    if (typeof toJSON !== 'function' || toJSON === DATE_TO_JSON || toJSON === BUFFER_TO_JSON) return value;
-    try {
-      return toJSON.call(value, String(key)) as unknown;
-    } catch (error) {
-      return `[toJSON threw: ${errorMessage(error)}]`;
-    }
-  }
-
-  /** Serializes an already resolved, non-omitted value. */
-  walk(value: unknown, depth: number): Out {
+  /** Serializes a value whose toJSON is applied and that is not omitted. */
+  walk(value: unknown, depth: number): unknown {
     switch (typeof value) {
       case 'string':
         return this.text(value);
@@ -193,22 +115,22 @@ class Walker {
     if (this.size > this.limit) this.over = true;
   }
 
-  private text(value: string): Out {
+  private text(value: string): unknown {
     return this.leaf(value, jsonStringBytes(value));
   }
 
-  private number(value: number): Out {
+  private number(value: number): unknown {
     if (!isFiniteNumber(value)) return this.leaf(null, 4);
     const normalized = value === 0 ? 0 : value; // -0 would not survive a JSON round trip
     return this.leaf(normalized, numberBytes(normalized));
   }
 
   /** A slot in an array-like position, where JSON turns undefined into null. */
-  private item(value: unknown, depth: number): Out {
+  private item(value: unknown, depth: number): unknown {
     return value === undefined ? this.leaf(null, 4) : this.walk(value, depth + 1);
   }
 
-  private object(value: object, depth: number): Out {
+  private object(value: object, depth: number): unknown {
     if (this.ancestors.includes(value)) return this.text(CIRCULAR);
     if (depth >= MAX_DEPTH) return this.text(MAX_DEPTH_MARK);
     let kind: Kind;
@@ -234,7 +156,7 @@ class Walker {
   }
 
   /** Values rendered to a fixed, bounded shape: no recursion into user data. */
-  private opaque(value: object, kind: Kind): Out {
+  private opaque(value: object, kind: Kind): unknown {
     let rendered: unknown;
     try {
       rendered = renderOpaque(value, kind);
@@ -245,7 +167,7 @@ class Walker {
     return this.leaf(rendered, Buffer.byteLength(JSON.stringify(rendered), 'utf8'));
   }
 
-  private array(items: readonly unknown[], depth: number): Out {
+  private array(items: readonly unknown[], depth: number): unknown {
     let length: number;
     try {
       length = arrayLength(items);
@@ -257,13 +179,13 @@ class Walker {
     this.size += 1;
     for (let i = 0; i < length; i++) {
       if (i > 0) this.size += 1;
-      const element = this.item(this.resolve(this.read(items, i), i), depth);
+      const element = this.item(applyToJSON(readMember(items, i), i), depth);
       if (out !== null && element !== SKIP) out.push(element);
     }
     return this.close(out, 1);
   }
 
-  private plain(source: object, depth: number): Out {
+  private plain(source: object, depth: number): unknown {
     let keys: string[];
     try {
       keys = ownEnumerableKeys(source);
@@ -280,7 +202,7 @@ class Walker {
     return this.close(out, 1);
   }
 
-  private error(source: object, depth: number): Out {
+  private error(source: object, depth: number): unknown {
     let keys: string[];
     try {
       keys = ownEnumerableKeys(source);
@@ -300,7 +222,7 @@ class Walker {
     return this.close(out, 1);
   }
 
-  private map(source: Map<unknown, unknown>, depth: number): Out {
+  private map(source: Map<unknown, unknown>, depth: number): unknown {
     const entries: unknown[] | null = this.over ? null : [];
     const out = entries === null ? null : { _type: 'Map', entries };
     this.ancestors.push(source);
@@ -314,21 +236,21 @@ class Walker {
     return this.close(out, CLOSE_WRAPPER);
   }
 
-  private entry(key: unknown, value: unknown, depth: number): Out {
+  private entry(key: unknown, value: unknown, depth: number): unknown {
     const out: unknown[] | null = this.over ? null : [];
     this.size += 1;
-    const keyOut = this.item(this.resolve(key, 0), depth);
+    const keyOut = this.item(applyToJSON(key, 0), depth);
     if (out !== null && keyOut !== SKIP) out.push(keyOut);
     this.size += 1;
-    const redacted = typeof key === 'string' && this.keyInfo(key) % 2 === 1;
-    const valueOut = redacted ? this.text(REDACTED) : this.item(this.resolve(value, 1), depth);
+    const redacted = typeof key === 'string' && this.keyFacts(key).redacted;
+    const valueOut = redacted ? this.text(REDACTED) : this.item(applyToJSON(value, 1), depth);
     if (out !== null && valueOut !== SKIP) out.push(valueOut);
     this.size += 1;
     this.settle();
     return out ?? SKIP;
   }
 
-  private set(source: Set<unknown>, depth: number): Out {
+  private set(source: Set<unknown>, depth: number): unknown {
     const values: unknown[] | null = this.over ? null : [];
     const out = values === null ? null : { _type: 'Set', values };
     this.ancestors.push(source);
@@ -336,14 +258,14 @@ class Walker {
     let index = 0;
     for (const value of setValues.call(source)) {
       if (index > 0) this.size += 1;
-      const element = this.item(this.resolve(value, index++), depth);
+      const element = this.item(applyToJSON(value, index++), depth);
       if (values !== null && element !== SKIP) values.push(element);
     }
     return this.close(out, CLOSE_WRAPPER);
   }
 
   /** Ends a container opened with `ancestors.push`; see the class invariant. */
-  private close(out: object | null, closingBytes: number): Out {
+  private close(out: object | null, closingBytes: number): unknown {
     this.ancestors.pop();
     this.size += closingBytes;
     this.settle();
@@ -355,34 +277,26 @@ class Walker {
    * value, so their getters never run. Returns false when the member is omitted.
    */
   private property(out: Record<string, unknown> | null, source: object, key: string, emitted: number, depth: number): boolean {
-    const info = this.keyInfo(key);
-    const sensitive = info % 2 === 1;
+    const facts = this.keyFacts(key);
     let value: unknown = REDACTED;
-    if (!sensitive) {
-      value = this.resolve(this.read(source, key), key);
+    if (!facts.redacted) {
+      value = applyToJSON(readMember(source, key), key);
       if (value === undefined) return false;
     }
-    this.size += (emitted > 0 ? 1 : 0) + (info - (sensitive ? 1 : 0)) / 2 + 1;
+    // The comma before every member but the first, the key, the colon.
+    this.size += (emitted > 0 ? 1 : 0) + facts.jsonBytes + 1;
     const result = this.walk(value, depth + 1);
     if (out !== null && result !== SKIP) assign(out, key, result);
     return true;
   }
 
-  /** JSON size of `key` times two, plus one if it must be redacted. */
-  private keyInfo(key: string): number {
-    const cached = this.keyCache.get(key);
-    if (cached !== undefined) return cached;
-    const info = jsonStringBytes(key) * 2 + (this.redact.test(key) ? 1 : 0);
-    rememberKey(this.keyCache, key, info);
-    return info;
-  }
-
-  private read(source: object, key: string | number): unknown {
-    try {
-      return (source as Record<string | number, unknown>)[key];
-    } catch (error) {
-      return `[Getter threw: ${errorMessage(error)}]`;
+  private keyFacts(key: string): KeyFacts {
+    let facts = this.keyCache.get(key);
+    if (facts === undefined) {
+      facts = { jsonBytes: jsonStringBytes(key), redacted: this.redact.test(key) };
+      rememberKey(this.keyCache, key, facts);
     }
+    return facts;
   }
 }
 
@@ -393,120 +307,4 @@ function assign(out: Record<string, unknown>, key: string, value: unknown): void
   } else {
     out[key] = value;
   }
-}
-
-/**
- * Decides how an object is represented. May throw (revoked proxies, throwing
- * getPrototypeOf traps); brand checks from node:util never run user code.
- */
-function classify(value: object): Kind {
-  if (isArray(value)) return Kind.Array;
-  const prototype: unknown = getPrototypeOf(value);
-  if (prototype === OBJECT_PROTOTYPE || prototype === null) return Kind.Plain;
-  if (types.isNativeError(value) || value instanceof Error) return Kind.Error;
-  if (types.isDate(value)) return Kind.Date;
-  if (types.isTypedArray(value)) return Buffer.isBuffer(value) ? Kind.Buffer : Kind.TypedArray;
-  if (types.isAnyArrayBuffer(value)) return Kind.ArrayBuffer;
-  if (types.isDataView(value)) return Kind.DataView;
-  if (types.isMap(value)) return Kind.Map;
-  if (types.isSet(value)) return Kind.Set;
-  if (types.isPromise(value)) return Kind.Promise;
-  if (types.isBoxedPrimitive(value)) return Kind.Boxed;
-  if (types.isRegExp(value)) return Kind.RegExp;
-  if (types.isWeakMap(value)) return Kind.WeakMap;
-  if (types.isWeakSet(value)) return Kind.WeakSet;
-  return Kind.Plain;
-}
-
-/** Length of `JSON.stringify(n)` for a finite number; integers avoid building the string. */
-function numberBytes(n: number): number {
-  const magnitude = abs(n);
-  if (!isInteger(n) || magnitude >= 1e15) return `${n}`.length;
-  let digits = 1;
-  for (let power = 10; power <= magnitude; power *= 10) digits++;
-  return n < 0 ? digits + 1 : digits;
-}
-
-/** Length as JSON.stringify would read it, defensive against proxies reporting nonsense. */
-function arrayLength(items: readonly unknown[]): number {
-  const length: unknown = items.length;
-  return typeof length === 'number' && length > 0 ? min(floor(length), 2 ** 32 - 1) : 0;
-}
-
-function functionLabel(fn: object): string {
-  let name: unknown;
-  try {
-    name = (fn as { name?: unknown }).name;
-  } catch (error) {
-    return unserializable(error);
-  }
-  return `[Function: ${typeof name === 'string' && name !== '' ? name : 'anonymous'}]`;
-}
-
-/** Bounded, JSON-ready representation of builtins that hold no nested user objects. */
-function renderOpaque(value: object, kind: Kind): unknown {
-  switch (kind) {
-    case Kind.Date:
-      return isNaN(dateGetTime.call(value)) ? 'Invalid Date' : dateToISOString.call(value);
-    case Kind.Buffer:
-      return renderBuffer(value as Buffer);
-    case Kind.TypedArray:
-      return renderBinary(String(typedArrayName.call(value)), value as ArrayLike<number | bigint>);
-    case Kind.ArrayBuffer:
-      return renderBinary(types.isSharedArrayBuffer(value) ? 'SharedArrayBuffer' : 'ArrayBuffer', new Uint8Array(value as ArrayBuffer));
-    case Kind.DataView: {
-      const view = value as DataView;
-      return renderBinary('DataView', new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-    }
-    case Kind.Boxed:
-      return unbox(value);
-    case Kind.RegExp:
-      return regExpToString.call(value);
-    case Kind.Promise:
-      return '[Promise]';
-    case Kind.WeakMap:
-      return '[WeakMap]';
-    case Kind.WeakSet:
-      return '[WeakSet]';
-    default:
-      return `[Unserializable: unexpected kind ${kind}]`;
-  }
-}
-
-function renderBuffer(buffer: Buffer): Record<string, unknown> {
-  const byteLength = Number(typedArrayLength.call(buffer));
-  const shown = min(byteLength, BUFFER_PREVIEW_BYTES);
-  const out: Record<string, unknown> = {
-    _type: 'Buffer',
-    byteLength,
-    base64: bufferToString.call(buffer, 'base64', 0, shown),
-  };
-  if (shown < byteLength) out.truncated = true;
-  return out;
-}
-
-function renderBinary(type: string, view: ArrayLike<number | bigint>): Record<string, unknown> {
-  const length = view.length;
-  const values: unknown[] = [];
-  const shown = min(length, BINARY_PREVIEW_VALUES);
-  for (let i = 0; i < shown; i++) {
-    values.push(jsonNumber(view[i]));
-  }
-  return { _type: type, length, values };
-}
-
-function jsonNumber(value: number | bigint | undefined): unknown {
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value !== 'number' || !isFiniteNumber(value)) return null;
-  return value === 0 ? 0 : value;
-}
-
-/** Boxed primitives serialize as the primitive they wrap, as in JSON.stringify. */
-function unbox(value: object): unknown {
-  if (types.isStringObject(value)) return String.prototype.valueOf.call(value);
-  if (types.isNumberObject(value)) return jsonNumber(Number.prototype.valueOf.call(value));
-  if (types.isBooleanObject(value)) return Boolean.prototype.valueOf.call(value);
-  if (types.isBigIntObject(value)) return `${BigInt.prototype.valueOf.call(value)}n`;
-  if (types.isSymbolObject(value)) return String(Symbol.prototype.valueOf.call(value));
-  return '[Unserializable: unknown boxed primitive]';
 }

@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { codePointCost, isHighSurrogate, jsonStringBytes } from './jsonBytes';
 
 /**
  * Replacement stored when captured data is larger than the configured cap. `_preview`
@@ -21,59 +22,6 @@ export const MIN_DATA_SIZE = 256;
 export const PREVIEW_CHARS = 1000;
 
 const ELLIPSIS = '...';
-
-// Only these characters make JSON text longer than their UTF-8 encoding: quotes and
-// backslashes, control characters, and lone surrogates (escaped as \uXXXX).
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** Exact UTF-8 byte length of `JSON.stringify(text)`, without building that string. */
-export function jsonStringBytes(text: string): number {
-  const bytes = Buffer.byteLength(text, 'utf8') + 2;
-  return NEEDS_ESCAPE.test(text) ? bytes + escapeOverhead(text) : bytes;
-}
-
-/** Bytes that JSON escaping adds on top of `Buffer.byteLength(text)`. */
-function escapeOverhead(text: string): number {
-  let extra = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x20) {
-      extra += hasShortEscape(unit) ? 1 : 5;
-    } else if (unit === 0x22 || unit === 0x5c) {
-      extra += 1;
-    } else if (isHighSurrogate(unit) && isLowSurrogate(text.charCodeAt(i + 1))) {
-      i++; // a proper pair is 4 bytes both ways
-    } else if (isHighSurrogate(unit) || isLowSurrogate(unit)) {
-      extra += 3; // Buffer counts U+FFFD (3 bytes); JSON writes \udXXX (6 bytes)
-    }
-  }
-  return extra;
-}
-
-/** \b \t \n \f \r */
-function hasShortEscape(unit: number): boolean {
-  return unit === 8 || unit === 9 || unit === 10 || unit === 12 || unit === 13;
-}
-
-function isHighSurrogate(unit: number): boolean {
-  return unit >= 0xd800 && unit <= 0xdbff;
-}
-
-function isLowSurrogate(unit: number): boolean {
-  return unit >= 0xdc00 && unit <= 0xdfff;
-}
-
-/** JSON-escaped UTF-8 size of the code point starting at `i` and how many units it spans. */
-function codePointCost(text: string, i: number): { bytes: number; units: number } {
-  const unit = text.charCodeAt(i);
-  if (unit < 0x20) return { bytes: hasShortEscape(unit) ? 2 : 6, units: 1 };
-  if (unit === 0x22 || unit === 0x5c) return { bytes: 2, units: 1 };
-  if (unit < 0x80) return { bytes: 1, units: 1 };
-  if (unit < 0x800) return { bytes: 2, units: 1 };
-  if (isHighSurrogate(unit) && isLowSurrogate(text.charCodeAt(i + 1))) return { bytes: 4, units: 2 };
-  if (isHighSurrogate(unit) || isLowSurrogate(unit)) return { bytes: 6, units: 1 };
-  return { bytes: 3, units: 1 };
-}
 
 /**
  * Longest prefix of `text`, cut between code points, whose JSON-escaped UTF-8 size

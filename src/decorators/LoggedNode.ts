@@ -7,6 +7,7 @@ import {
   methodDecorator,
   ownLabel,
   preserveIdentity,
+  resolver,
   type Method,
   type MethodDecorator,
 } from './decorate';
@@ -32,9 +33,9 @@ export interface LoggedNodeOptions {
 export function LoggedNode(options: LoggedNodeOptions = {}): MethodDecorator {
   return methodDecorator('LoggedNode', (method) => {
     const site: NodeSite = {
-      nodeId: byInstance(options.nodeId, (self) => ownLabel(self, 'id') ?? className(self)),
-      nodeType: byInstance(options.nodeType, (self) => ownLabel(self, 'type') ?? className(self)),
-      nodeName: byInstance<string | null>(options.nodeName, (self) => ownLabel(self, 'label') ?? ownLabel(self, 'name') ?? null),
+      nodeId: resolver(options.nodeId, (self) => ownLabel(self, 'id') ?? className(self)),
+      nodeType: resolver(options.nodeType, (self) => ownLabel(self, 'type') ?? className(self)),
+      nodeName: resolver<string | null, []>(options.nodeName, (self) => ownLabel(self, 'label') ?? ownLabel(self, 'name') ?? null),
       inputs: options.inputs ?? defaultInputs,
       outputs: options.outputs ?? ((result) => result),
       returnsPromise: alwaysReturnsPromise(method),
@@ -63,10 +64,4 @@ export function skipNode(params: Omit<SkipNodeParams, 'executionId'>): string {
 
 function defaultInputs(_self: unknown, args: unknown[]): unknown {
   return args.length === 1 ? args[0] : args.length === 0 ? undefined : args;
-}
-
-function byInstance<T>(option: T | ((self: any) => T) | undefined, fallback: (self: unknown) => T): (self: unknown) => T {
-  if (option === undefined) return fallback;
-  if (typeof option === 'function') return option as (self: unknown) => T;
-  return () => option;
 }

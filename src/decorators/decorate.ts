@@ -72,12 +72,16 @@ export function alwaysReturnsPromise(method: Method): boolean {
 // `args` is `any` so that callers may type it as their method's parameter tuple.
 export type Resolvable<T> = T | ((self: any, args: any) => T);
 
-export function resolver<T>(
-  option: Resolvable<T> | undefined,
-  fallback: (self: any, args: unknown[]) => T,
-): (self: unknown, args: unknown[]) => T {
+/**
+ * An option as a function of the instance (and, for a workflow, the call's arguments): the option
+ * itself when it is one, a constant when it is a value, `fallback` when it is not given.
+ */
+export function resolver<T, Rest extends unknown[] = [args: unknown[]]>(
+  option: T | ((self: any, ...rest: Rest) => T) | undefined,
+  fallback: (self: any, ...rest: Rest) => T,
+): (self: unknown, ...rest: Rest) => T {
   if (option === undefined) return fallback;
-  if (typeof option === 'function') return option as (self: unknown, args: unknown[]) => T;
+  if (typeof option === 'function') return option as (self: unknown, ...rest: Rest) => T;
   return () => option;
 }
 
