@@ -78,6 +78,22 @@ export class NotFoundError extends FlowtrailError {
   }
 }
 
+/**
+ * A record holds a value that cannot be stored or handed to the writer thread (a function where a
+ * name goes, a BigInt in a number column). Never thrown at a caller: the writer sets that record
+ * aside (counted in `stats().rejected`, reported through `onError`) and writes the rest.
+ */
+export class UnstorableRecordError extends FlowtrailError {
+  constructor(what: string, cause?: unknown) {
+    super('FLOWTRAIL_UNSTORABLE_RECORD', `A history record cannot be stored: ${what}`, { cause });
+  }
+}
+
+/** Whether an error (also one revived from the writer thread, which keeps only its code) is an {@link UnstorableRecordError}. */
+export function isUnstorableRecord(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'FLOWTRAIL_UNSTORABLE_RECORD';
+}
+
 /** Thrown by the workflow runner before anything runs, when the graph cannot be executed. */
 export class WorkflowGraphError extends FlowtrailError {
   /** The node or connection at fault. */

@@ -136,13 +136,19 @@ export class ExecutionLogger {
   shutdown(): Promise<void> {
     this.shutdownPromise ??= (async () => {
       this.isEnabled = false;
-      // After `ready`: start() may still be about to arm the heartbeat timer.
-      await this.ready;
-      this.lifecycle.stopHeartbeat();
-      await this.pipeline.close(this.config.shutdownTimeoutMs);
-      // Stopped only once written: other loggers may recover a stopped instance's running rows at once.
-      await this.lifecycle.markStopped();
-      if (defaultLogger === this) defaultLogger = null;
+      try {
+        // After `ready`: start() may still be about to arm the heartbeat timer.
+        await this.ready;
+        this.lifecycle.stopHeartbeat();
+        await this.pipeline.close(this.config.shutdownTimeoutMs);
+        // Stopped only once written: other loggers may recover a stopped instance's running rows at once.
+        await this.lifecycle.markStopped();
+      } catch (error) {
+        // Whatever went wrong is reported; shutdown() itself never rejects, so it can be awaited anywhere.
+        this.reporter.report(error, { operation: 'shutdown' });
+      } finally {
+        if (defaultLogger === this) defaultLogger = null;
+      }
     })();
     return this.shutdownPromise;
   }

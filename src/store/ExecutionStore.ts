@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { MigrationExecutor, type DataSource } from 'typeorm';
 import { executionHistoryMigrations } from '../migrations';
 import type { ExecutionStep, LoggerInstance, WorkflowExecution } from '../entities';
-import { NotFoundError } from '../errors';
+import { isUnstorableRecord, NotFoundError } from '../errors';
 import { uuidv7 } from '../ids';
 import { BatchWrites } from './BatchWrites';
 import { Database } from './Database';
@@ -77,7 +77,7 @@ export class ExecutionStore {
     this.sink = {
       // Through the facade's method, so that what wraps it (a test's fault injection) wraps the writer's writes too.
       writeBatch: (batch) => this.writeBatch(batch),
-      isDataError: (error) => opened.dialect.isDataError(error),
+      isDataError: (error) => isUnstorableRecord(error) || opened.dialect.isDataError(error),
       spoolLocation: {
         defaultDir: opened.dialect.defaultSpoolDir(opened.dataSource),
         databaseKey: createHash('sha256').update(identity).digest('hex').slice(0, 32),

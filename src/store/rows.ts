@@ -1,4 +1,5 @@
 import { CapturedJson } from '../capture/CapturedJson';
+import { UnstorableRecordError } from '../errors';
 import { propertiesOf, type ColumnDef, type TableDef } from './schema';
 
 /**
@@ -24,12 +25,36 @@ export type PatchEncoder<P> = (patch: P) => PatchSql;
 /** Captured data as the JSON text a `json` column holds; null stays NULL. */
 export function jsonText(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  return value instanceof CapturedJson ? value.json : JSON.stringify(value);
+  if (value instanceof CapturedJson) return value.json;
+  try {
+    return JSON.stringify(value) ?? null;
+  } catch (error) {
+    throw new UnstorableRecordError(`its data is not JSON (${(error as Error).message})`, error);
+  }
 }
 
-function sqlValue(def: ColumnDef, value: unknown): unknown {
+/**
+ * A value as its column stores it, checked against the column's kind: whatever reaches the
+ * database (or the writer thread) is a string, a finite number or NULL, or the record is refused
+ * here, alone, with the column named, instead of failing its whole batch in the driver.
+ */
+function sqlValue(table: string, def: ColumnDef, value: unknown): unknown {
   if (def.kind === 'json') return jsonText(value);
-  return value === undefined ? null : value;
+  if (value === undefined || value === null) {
+    if (def.isNullable) return null;
+    throw new UnstorableRecordError(`${table}.${def.column} is missing`);
+  }
+  const fits = def.kind === 'integer' || def.kind === 'epochMs' ? Number.isFinite(value) : typeof value === 'string';
+  if (!fits)
+    throw new UnstorableRecordError(
+      `${table}.${def.column} holds ${describeKind(value)}, not ${def.kind === 'integer' || def.kind === 'epochMs' ? 'a finite number' : 'text'}`,
+    );
+  return value;
+}
+
+function describeKind(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 export function rowEncoder<C extends Record<string, ColumnDef>, Row>(table: TableDef<C>): RowEncoder<Row> {
@@ -41,7 +66,7 @@ export function rowEncoder<C extends Record<string, ColumnDef>, Row>(table: Tabl
     values(row) {
       const record = row as Record<string, unknown>;
       const values = new Array<unknown>(properties.length);
-      for (let i = 0; i < properties.length; i++) values[i] = sqlValue(defs[i]!, record[properties[i]!]);
+      for (let i = 0; i < properties.length; i++) values[i] = sqlValue(table.name, defs[i]!, record[properties[i]!]);
       return values;
     },
   };
@@ -60,7 +85,7 @@ export function patchEncoder<C extends Record<string, ColumnDef>, P>(table: Tabl
       const value = record[key];
       if (value === undefined) continue;
       columns.push(def.column);
-      values.push(sqlValue(def, value));
+      values.push(sqlValue(table.name, def, value));
     }
     return { columns, values };
   };

@@ -49,6 +49,7 @@ export class BatchWriter {
     this.schedule = new FlushSchedule(() => this.kick(), options);
     this.ceiling = options.maxQueueSize;
     if (spool !== null) {
+      spool.onUnstorable = (records) => (this.counters.rejected += records);
       spool.adoptOrphans();
       this.kick();
     }

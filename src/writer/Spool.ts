@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ReportError } from '../errors';
+import { UnstorableRecordError, type ReportError } from '../errors';
 import type { HistorySink } from '../store/ports';
 import { encodeSpoolLine, parseSpoolLine, type SpoolRecord } from './records';
 import { SegmentLog, type Segment } from './SegmentLog';
@@ -51,6 +51,8 @@ export class Spool {
   private keepFolder = false;
   private readonly reported = new Set<string>();
   private closed = false;
+  /** Called with the number of records set aside because they cannot be written as JSON. */
+  onUnstorable: ((records: number) => void) | null = null;
   /** Called when a dead logger's folder has been replayed in full: its rows still running can be recovered. */
   onAdoptedReplayed: ((owner: SpoolOwner) => void) | null = null;
 
@@ -99,10 +101,10 @@ export class Spool {
   append(records: readonly SpoolRecord[]): boolean {
     if (this.closed || records.length === 0) return records.length === 0;
     try {
-      let text = '';
-      for (const record of records) text += `${encodeSpoolLine(record)}\n`;
-      this.log.append(text, records.length);
-      this.appendedLines += records.length;
+      const { text, lines } = this.encode(records);
+      if (lines === 0) return true;
+      this.log.append(text, lines);
+      this.appendedLines += lines;
       this.failing = false;
       return true;
     } catch (error) {
@@ -115,12 +117,36 @@ export class Spool {
   }
 
   /**
+   * The lines of the records that can be written as JSON. One that cannot (a BigInt in a field
+   * the schema checks only at the database) is set aside alone, counted and reported once:
+   * failing the whole append would drop every record with it.
+   */
+  private encode(records: readonly SpoolRecord[]): { text: string; lines: number } {
+    let text = '';
+    let lines = 0;
+    for (const record of records) {
+      try {
+        text += `${encodeSpoolLine(record)}\n`;
+        lines++;
+      } catch (error) {
+        this.onUnstorable?.(1);
+        this.reportOnce(
+          'unstorable',
+          new UnstorableRecordError(`it cannot be written to the spool (${(error as Error)?.message})`, error),
+          1,
+        );
+      }
+    }
+    return { text, lines };
+  }
+
+  /**
    * At shutdown: writes records still in memory, which are older than every own segment, into a
    * segment that sorts first, for the logger that adopts this folder. Fsync'ed before returning.
    */
   appendFront(records: readonly SpoolRecord[]): boolean {
     try {
-      this.log.writeFront(records.map((record) => `${encodeSpoolLine(record)}\n`).join(''));
+      this.log.writeFront(this.encode(records).text);
       this.keepFolder = true;
       return true;
     } catch (error) {

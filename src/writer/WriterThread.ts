@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { UnstorableRecordError } from '../errors';
 import type { HistorySink, ReopenOptions } from '../store/ports';
 import type { WriteBatch } from '../store/types';
 import type { BatchSink } from './BatchSink';
@@ -87,7 +88,14 @@ export class WriterThread implements BatchSink {
     const id = this.nextId++;
     const written = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.updateRef();
-    this.worker.postMessage({ kind: 'write', id, batch: toWire(batch) } satisfies ThreadRequest);
+    try {
+      this.worker.postMessage({ kind: 'write', id, batch: toWire(batch) } satisfies ThreadRequest);
+    } catch (error) {
+      // A value structured clone cannot copy (a function): nothing was sent, and nothing may wait for it.
+      this.pending.delete(id);
+      this.updateRef();
+      throw new UnstorableRecordError(`it cannot be sent to the writer thread (${(error as Error)?.message})`, error);
+    }
     return written;
   }
 
