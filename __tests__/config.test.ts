@@ -99,6 +99,7 @@ describe('precedence: defaults → flowtrail.config.json → code → environmen
     ['flushIntervalMs', 'FLOWTRAIL_FLUSH_INTERVAL_MS', 250, 50, '20', 20],
     ['maxQueueSize', 'FLOWTRAIL_MAX_QUEUE_SIZE', 500, 600, '700', 700],
     ['spoolDir', 'FLOWTRAIL_SPOOL_DIR', '/var/spool/a', '/var/spool/b', 'false', false],
+    ['flushOnExit', 'FLOWTRAIL_FLUSH_ON_EXIT', false, true, 'off', false],
   ];
 
   test('every variable the logger reads has a row above', () => {
@@ -184,6 +185,8 @@ describe('invalid values in code', () => {
     heartbeatIntervalMs: [0, 1.5],
     leaseMs: [0, -1],
     recoverOnStart: ['no', 1],
+    shutdownGraceMs: [-1, 0.5, '100'],
+    flushOnExit: ['yes', 0],
     shutdownTimeoutMs: [-1, 1.5],
     writerThread: ['on', 0, null],
     spoolDir: ['', true, 0, '  '],
@@ -208,6 +211,8 @@ describe('invalid values in code', () => {
     heartbeatIntervalMs: 1000,
     leaseMs: 60_000,
     recoverOnStart: false,
+    shutdownGraceMs: 0,
+    flushOnExit: false,
     shutdownTimeoutMs: 1,
     writerThread: false,
     spoolDir: false,
@@ -336,6 +341,7 @@ describe('invalid environment', () => {
     ['FLOWTRAIL_DURABILITY', 'STRICT'],
     ['FLOWTRAIL_FLUSH_INTERVAL_MS', '0'],
     ['FLOWTRAIL_MAX_QUEUE_SIZE', 'ten'],
+    ['FLOWTRAIL_FLUSH_ON_EXIT', 'sometimes'],
     ['FLOWTRAIL_FLUSH_INTERVAL_MS', '1.5'],
     ['FLOWTRAIL_RETENTION_DAYS', '1e3'],
   ];

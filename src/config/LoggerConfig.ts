@@ -45,6 +45,18 @@ export interface LoggerConfig {
   leaseMs?: number;
   /** Run `recoverInterrupted()` when the logger starts. @default true */
   recoverOnStart?: boolean;
+  /**
+   * How long `shutdown()` waits for the executions already being recorded to finish (new ones are
+   * not recorded from its call on). What they record later goes to the spool, for the next logger
+   * on this database. @default 10000
+   */
+  shutdownGraceMs?: number;
+  /**
+   * When the process ends without `shutdown()`: write what is queued on `beforeExit`; shut down on
+   * SIGTERM/SIGINT when the application has no listener of its own (then end with that signal);
+   * spool what memory holds on `process.exit()`. Env `FLOWTRAIL_FLUSH_ON_EXIT`. @default true
+   */
+  flushOnExit?: boolean;
   /** How long `shutdown()` keeps retrying queued records before giving up. @default 10000 */
   shutdownTimeoutMs?: number;
   /**
@@ -89,6 +101,8 @@ export const DEFAULT_CONFIG: Readonly<Omit<ResolvedLoggerConfig, 'onError' | 'sp
   heartbeatIntervalMs: 5000,
   leaseMs: 30_000,
   recoverOnStart: true,
+  shutdownGraceMs: 10_000,
+  flushOnExit: true,
   shutdownTimeoutMs: 10_000,
   writerThread: true,
 });
@@ -99,7 +113,7 @@ const MIN_ERROR_TEXT_SIZE = 256;
 /** About 270 years: any longer retention is none. */
 const MAX_DAYS = 100_000;
 
-type Kind = 'boolean' | 'positiveInteger' | 'days' | 'durability' | 'stringList' | 'function' | 'spoolDir' | 'path';
+type Kind = 'boolean' | 'positiveInteger' | 'nonNegativeInteger' | 'days' | 'durability' | 'stringList' | 'function' | 'spoolDir' | 'path';
 
 /** Every accepted field and what it takes: the single place validation is defined. */
 const FIELDS: Record<keyof LoggerConfig, Kind> = {
@@ -120,6 +134,8 @@ const FIELDS: Record<keyof LoggerConfig, Kind> = {
   heartbeatIntervalMs: 'positiveInteger',
   leaseMs: 'positiveInteger',
   recoverOnStart: 'boolean',
+  shutdownGraceMs: 'nonNegativeInteger',
+  flushOnExit: 'boolean',
   shutdownTimeoutMs: 'positiveInteger',
   writerThread: 'boolean',
   spoolDir: 'spoolDir',
@@ -137,6 +153,7 @@ const ENV: Partial<Record<keyof LoggerConfig, string>> = {
   flushIntervalMs: 'FLOWTRAIL_FLUSH_INTERVAL_MS',
   maxQueueSize: 'FLOWTRAIL_MAX_QUEUE_SIZE',
   spoolDir: 'FLOWTRAIL_SPOOL_DIR',
+  flushOnExit: 'FLOWTRAIL_FLUSH_ON_EXIT',
 };
 
 /** The environment variables read, by setting: for the README and for error messages. */
@@ -243,6 +260,8 @@ function checkKind(kind: Kind, field: string, value: unknown): void {
       case 'positiveInteger':
         // Node timers overflow past 2^31 - 1 ms (and fire after 1 ms), so no setting goes beyond it.
         return Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= MAX_INTEGER_SETTING;
+      case 'nonNegativeInteger':
+        return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_INTEGER_SETTING;
       case 'days':
         // Bounded so that the age in milliseconds stays an exact integer: 1e308 days was accepted and broke cleanup.
         return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_DAYS;
@@ -264,6 +283,7 @@ function checkKind(kind: Kind, field: string, value: unknown): void {
 const EXPECTED: Record<Kind, string> = {
   boolean: 'true or false',
   positiveInteger: `a positive integer up to ${MAX_INTEGER_SETTING}`,
+  nonNegativeInteger: `an integer from 0 to ${MAX_INTEGER_SETTING}`,
   days: `a number of days from 0 to ${MAX_DAYS}`,
   durability: '"batched" or "strict"',
   stringList: 'an array of non-empty strings',

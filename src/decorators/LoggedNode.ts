@@ -44,7 +44,7 @@ export function LoggedNode(options: LoggedNodeOptions = {}): MethodDecorator {
     const wrapper: Method = function (this: unknown) {
       const context = executionContext.getStore();
       // eslint-disable-next-line prefer-rest-params
-      if (context === undefined || !context.logger.enabled) return method.apply(this, arguments as unknown as unknown[]);
+      if (context === undefined || !context.logger.recordsSteps) return method.apply(this, arguments as unknown as unknown[]);
       // eslint-disable-next-line prefer-rest-params
       return context.logger.runNode(site, context, this, Array.prototype.slice.call(arguments), method);
     };

@@ -47,7 +47,8 @@ export function LoggedWorkflow(options: LoggedWorkflowOptions = {}): MethodDecor
     const pickLogger = loggerPicker(options.logger);
     const wrapper: Method = function (this: unknown, ...args: unknown[]) {
       const logger = pickLogger();
-      if (logger === null || !logger.enabled) return method.apply(this, args);
+      // Past enabled: a workflow started inside one being recorded during shutdown is still its child.
+      if (logger === null || !logger.recordsSteps) return method.apply(this, args);
       return logger.runWorkflow(site, this, args, method);
     };
     return preserveIdentity(wrapper, method);

@@ -6,6 +6,7 @@ import type { WriterStats } from '../writer/BatchWriter';
 import type { ExecutionContext } from './context';
 import { createPipeline, type Pipeline } from './createPipeline';
 import { ErrorReporter } from './ErrorReporter';
+import { addExitHooks, removeExitHooks, type ExitHookTarget } from './exitHooks';
 import { InstanceLifecycle } from './InstanceLifecycle';
 import type { Method } from './invoke';
 import { Recorder, type SkipNodeParams, type StartExecutionParams, type StartNodeParams } from './Recorder';
@@ -63,7 +64,27 @@ export class ExecutionLogger {
     });
     this.recorder = new Recorder(this, this.pipeline.writer, this.reporter, this.config);
     this.ready = this.start();
+    if (this.config.flushOnExit) addExitHooks(this.exitHooks);
   }
+
+  /** What the process-level exit listeners call (see exitHooks.ts). */
+  private readonly exitHooks: ExitHookTarget = {
+    flushBeforeExit: () => {
+      const { writer } = this.pipeline;
+      // Once per batch of new records: a database that stays down must not loop the event loop.
+      if (this.shutdownPromise !== null || writer.admitted === this.exitFlushedThrough) return;
+      this.exitFlushedThrough = writer.admitted;
+      void writer.flush().then((written) => {
+        // The process is ending and the database does not answer: what is left goes to the spool.
+        if (!written) return this.shutdown();
+      });
+    },
+    shutdown: () => this.shutdown(),
+    spoolOnExit: () => {
+      this.pipeline.writer.spoolOnExit();
+    },
+  };
+  private exitFlushedThrough = 0;
 
   /** The logger that decorators use when their options name none. */
   static setDefault(logger: ExecutionLogger | null): void {
@@ -76,6 +97,15 @@ export class ExecutionLogger {
 
   get enabled(): boolean {
     return this.isEnabled;
+  }
+
+  /**
+   * @internal Whether steps of an execution being recorded are recorded: while enabled, and
+   * after `shutdown()` began, for the executions it found running (their records go to the
+   * database, or past the grace period to the spool).
+   */
+  get recordsSteps(): boolean {
+    return this.isEnabled || this.shutdownPromise !== null;
   }
 
   /** Turns recording on or off at runtime; runs already being recorded finish their records. */
@@ -130,15 +160,21 @@ export class ExecutionLogger {
   }
 
   /**
-   * Stops recording, writes everything queued (retrying up to `shutdownTimeoutMs`) and marks this
-   * instance stopped. Idempotent. Does not close the store, which may be shared.
+   * Stops recording new executions, waits up to `shutdownGraceMs` for those being recorded to
+   * finish, writes everything queued (retrying up to `shutdownTimeoutMs`; what is left goes to the
+   * spool) and marks this instance stopped. Records of executions that outlive the grace period
+   * go to the spool too, for the next logger on this database. Idempotent; never rejects. Does not
+   * close the store, which may be shared.
    */
   shutdown(): Promise<void> {
     this.shutdownPromise ??= (async () => {
-      this.isEnabled = false;
+      // New executions are no longer recorded; those being recorded finish their records first.
+      this.recorder.stopAccepting();
       try {
         // After `ready`: start() may still be about to arm the heartbeat timer.
         await this.ready;
+        await this.recorder.drained(this.config.shutdownGraceMs);
+        this.isEnabled = false;
         this.lifecycle.stopHeartbeat();
         await this.pipeline.close(this.config.shutdownTimeoutMs);
         // Stopped only once written: other loggers may recover a stopped instance's running rows at once.
@@ -147,6 +183,8 @@ export class ExecutionLogger {
         // Whatever went wrong is reported; shutdown() itself never rejects, so it can be awaited anywhere.
         this.reporter.report(error, { operation: 'shutdown' });
       } finally {
+        this.isEnabled = false;
+        removeExitHooks(this.exitHooks);
         if (defaultLogger === this) defaultLogger = null;
       }
     })();

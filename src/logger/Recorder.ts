@@ -66,6 +66,10 @@ export class Recorder {
   private readonly openExecutions = new Map<string, ExecutionState>();
   private readonly openSteps = new Map<string, OpenRow>();
   private readonly counters = { executionsStarted: 0, stepsStarted: 0 };
+  /** Executions started and not finished: what shutdown waits for, up to its grace period. */
+  private inFlight = 0;
+  private accepting = true;
+  private drainWaiters: (() => void)[] = [];
 
   constructor(
     /** Named by the contexts the recorder opens; its switch says whether to record at all. */
@@ -87,6 +91,31 @@ export class Recorder {
     this.strict = settings.durability === 'strict';
   }
 
+  /**
+   * Shutdown has begun: executions started from now on run unrecorded, except those started
+   * inside an execution being recorded (a child workflow), whose steps would otherwise be
+   * recorded as the parent's.
+   */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Resolves true once no execution is being recorded, or false after `timeoutMs`. */
+  drained(timeoutMs: number): Promise<boolean> {
+    if (this.inFlight <= 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.drainWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private acceptsExecution(): boolean {
+    return this.accepting || executionContext.getStore()?.logger === this.logger;
+  }
+
   /** Executions and steps started so far. */
   stats(): { executionsStarted: number; stepsStarted: number } {
     return { ...this.counters };
@@ -95,7 +124,7 @@ export class Recorder {
   // ── Imperative lifecycle (for runners that cannot use the decorators) ────────────────────────
 
   async startExecution(params: StartExecutionParams): Promise<string> {
-    if (!this.logger.enabled) return '';
+    if (!this.logger.enabled || !this.acceptsExecution()) return '';
     if (this.writer.mustWait) await this.writer.waitForRoom();
     const parent = executionContext.getStore();
     const execution = this.openExecution(params, parent);
@@ -113,7 +142,7 @@ export class Recorder {
 
   async startNode(params: StartNodeParams): Promise<string> {
     const execution = this.executionFor(params.executionId);
-    if (!this.logger.enabled || !execution) return '';
+    if (!this.logger.recordsSteps || !execution) return '';
     if (this.writer.mustWait) await this.writer.waitForRoom();
     const stepId = this.openStep(execution, params, 'running', this.captureInput(params.inputData));
     await this.waitAfterWrite();
@@ -129,7 +158,7 @@ export class Recorder {
 
   skipNode(params: SkipNodeParams): string {
     const execution = this.executionFor(params.executionId);
-    if (!this.logger.enabled || !execution) return '';
+    if (!this.logger.recordsSteps || !execution) return '';
     const now = Date.now();
     return this.recordStep(execution, params, 'skipped', now, {
       completedAt: now,
@@ -142,6 +171,7 @@ export class Recorder {
 
   /** Runs a `@LoggedWorkflow` method as one recorded execution. */
   runWorkflow(site: WorkflowSite, self: unknown, args: unknown[], method: Method): unknown {
+    if (!this.accepting && !this.acceptsExecution()) return method.apply(self, args);
     if (site.returnsPromise && this.writer.mustWait)
       return this.afterRoom(() => this.runWorkflow(site, self, args, method), self, args, method);
     const parent = executionContext.getStore();
@@ -186,7 +216,7 @@ export class Recorder {
    * memory, instead of going to the spool and taking every record after it there too.
    */
   private afterRoom(run: () => unknown, self: unknown, args: unknown[], method: Method): Promise<unknown> {
-    return this.writer.waitForRoom().then(() => (this.logger.enabled ? run() : method.apply(self, args)));
+    return this.writer.waitForRoom().then(() => (this.logger.recordsSteps ? run() : method.apply(self, args)));
   }
 
   /** The node's labels; one try for all three, since option functions rarely throw. */
@@ -214,6 +244,7 @@ export class Recorder {
     const startedAt = Date.now();
     const execution: ExecutionState = { id: uuidv7(startedAt), startedAt, nextStepIndex: 0 };
     this.counters.executionsStarted++;
+    this.inFlight++;
     this.writer.insertExecution({
       id: execution.id,
       workflowId: this.labels.label(params.workflowId, 'unknown', 'workflowId'),
@@ -232,6 +263,7 @@ export class Recorder {
 
   private closeExecution(execution: ExecutionState, status: ExecutionStatus, error: unknown, canWait: boolean): Promise<void> | undefined {
     const completedAt = Date.now();
+    if (--this.inFlight === 0 && this.drainWaiters.length > 0) for (const wake of this.drainWaiters.splice(0)) wake();
     const patch: ExecutionPatch = { status, completedAt, durationMs: completedAt - execution.startedAt };
     if (status === 'error') Object.assign(patch, errorDetails(error, this.errorText));
     return this.complete(canWait && !this.writer.queuesExecution(execution.id), () => this.writer.updateExecution(execution.id, patch));

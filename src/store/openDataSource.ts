@@ -150,7 +150,11 @@ async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSo
     connectTimeoutMS: connectTimeoutMs,
     // The schema goes first on the search path too, for what TypeORM itself leaves unqualified;
     // a read-only store's transactions are read-only, so not even a bug could write.
-    extra: { options: `-c search_path=${quoteIdentifier(schema)}${readOnly ? ' -c default_transaction_read_only=on' : ''}` },
+    extra: {
+      options: `-c search_path=${quoteIdentifier(schema)}${readOnly ? ' -c default_transaction_read_only=on' : ''}`,
+      // Idle connections must not keep a finished program running, as an idle SQLite file does not.
+      allowExitOnIdle: true,
+    },
   });
   try {
     await initialize(dataSource, target);

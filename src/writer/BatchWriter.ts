@@ -37,6 +37,7 @@ export class BatchWriter {
   private stopped = false;
   private outageReported = false;
   private dropsReported = false;
+  private lateReported = false;
   private readonly counters = new WriterCounters();
 
   constructor(
@@ -162,6 +163,23 @@ export class BatchWriter {
     return left;
   }
 
+  /**
+   * Synchronously, as the process exits without a shutdown: what memory holds goes to the spool
+   * (front segment, fsync'ed) for the next logger on this database. Without a spool it is lost.
+   */
+  spoolOnExit(): number {
+    if (this.stopped) return 0;
+    this.stopped = true;
+    const spooled = this.queue.spoolOnExit();
+    this.counters.spooled += spooled;
+    return spooled;
+  }
+
+  /** Records admitted so far: tells whether anything arrived since a given moment. */
+  get admitted(): number {
+    return this.queue.order.sequence;
+  }
+
   get healthy(): boolean {
     return this.schedule.healthy;
   }
@@ -180,7 +198,7 @@ export class BatchWriter {
     const queue = this.queue;
     if (queue.inflight !== null) this.store.settleFinished?.();
     if (this.stopped) {
-      this.drop();
+      this.late(toSpool);
       return;
     }
     if (queue.spilling) {
@@ -211,6 +229,26 @@ export class BatchWriter {
     this.counters.spooled += records;
     if (this.queue.spoolBacklog >= this.options.maxBatchSize) this.kick();
     else this.schedule.after(this.options.flushIntervalMs);
+  }
+
+  /**
+   * A record after `close()`: a workflow outlived shutdown's grace period. It goes to the spool,
+   * for the next logger on this database, or, with no spool, is counted as dropped.
+   */
+  private late(toSpool: (q: number) => SpoolRecord): void {
+    const spool = this.queue.spool;
+    if (spool !== null && spool.appendLate([toSpool(0)])) {
+      this.counters.spooled++;
+      return;
+    }
+    this.counters.dropped++;
+    if (!this.lateReported) {
+      this.lateReported = true;
+      this.report(new Error('History records arrived after shutdown with no spool to keep them: they are dropped'), {
+        operation: 'shutdown',
+        records: 1,
+      });
+    }
   }
 
   private drop(): void {

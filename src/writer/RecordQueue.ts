@@ -163,6 +163,19 @@ export class RecordQueue {
     return records;
   }
 
+  /**
+   * The process is exiting without a shutdown (`process.exit()`): what memory holds, the batch
+   * being written included (whether it commits is unknown, and a replay is harmless), goes to the
+   * spool synchronously. Returns the records spooled.
+   */
+  spoolOnExit(): number {
+    const flying = this.inflight !== null && this.inflight.chunk === null && this.inflight.spooled !== true ? this.inflight : null;
+    const records = [...(flying?.records.toSpoolRecords(0) ?? []), ...this.buffer.toSpoolRecords(0)];
+    if (records.length === 0 || this.spool === null || !this.spool.appendFront(records)) return 0;
+    this.buffer.take();
+    return records.length;
+  }
+
   /** Empties memory; returns how many records it held. */
   dropMemory(): number {
     const records = this.buffer.size;

@@ -115,6 +115,23 @@ export class SegmentLog {
     }
   }
 
+  /**
+   * Writes `text` into a segment of its own after every other, fsync'ed before returning: after
+   * shutdown, for records that arrive late (a workflow that outlived the grace period). Not read
+   * by this log; the logger that adopts the folder replays it last.
+   */
+  writeAfter(text: string): void {
+    this.seal();
+    this.prepare();
+    const fd = openSync(join(this.folder, `${String(this.nextSegment++).padStart(12, '0')}.jsonl`), 'wx');
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   /** Stops appending to the open segment (fsync'ed without blocking); the next append opens a new one. */
   seal(): void {
     const active = this.active;

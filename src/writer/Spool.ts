@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UnstorableRecordError, type ReportError } from '../errors';
 import type { HistorySink } from '../store/ports';
@@ -112,6 +112,25 @@ export class Spool {
         this.failing = true;
         this.report(error, { operation: 'spool', records: records.length });
       }
+      return false;
+    }
+  }
+
+  /**
+   * After `close()`: writes records that arrived late into a segment of their own, fsync'ed, for
+   * the next logger on this database to replay (this process no longer holds the folder). The
+   * folder is made again if closing removed it. False (reported) when it cannot be written.
+   */
+  appendLate(records: readonly SpoolRecord[]): boolean {
+    try {
+      const { text, lines } = this.encode(records);
+      if (lines === 0) return true;
+      if (!existsSync(this.folder)) this.folderReady = false;
+      this.log.writeAfter(text);
+      this.keepFolder = true;
+      return true;
+    } catch (error) {
+      this.reportOnce('late', error, records.length);
       return false;
     }
   }
