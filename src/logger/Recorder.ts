@@ -188,7 +188,7 @@ export class Recorder {
     const context: ExecutionContext = { logger: this.logger, execution, stepId: null };
     const call = () =>
       invoke(site, context, self, args, method, (status, _value, error, canWait) => this.closeExecution(execution, status, error, canWait));
-    return this.strict && site.returnsPromise ? this.writer.flush().then(call) : this.kickStrict(call);
+    return this.strict && site.returnsPromise ? this.writer.persist().then(call) : this.kickStrict(call);
   }
 
   /** Runs a `@LoggedNode` method as one recorded step of the context's execution. */
@@ -207,7 +207,7 @@ export class Recorder {
             : undefined;
         return this.closeStep(stepId, startedAt, status, output, error, canWait);
       });
-    return this.strict && site.returnsPromise ? this.writer.flush().then(call) : this.kickStrict(call);
+    return this.strict && site.returnsPromise ? this.writer.persist().then(call) : this.kickStrict(call);
   }
 
   /**
@@ -234,7 +234,7 @@ export class Recorder {
 
   /** In strict mode a start record goes out at once, even when the caller cannot wait for it. */
   private kickStrict<T>(call: () => T): T {
-    if (this.strict) void this.writer.flush();
+    if (this.strict) void this.writer.persist();
     return call();
   }
 
@@ -338,7 +338,7 @@ export class Recorder {
    * itself; in batched mode room in a full queue (backpressure); usually nothing.
    */
   private waitAfterWrite(): Promise<void> | undefined {
-    if (this.strict) return this.writer.flush().then(() => undefined);
+    if (this.strict) return this.writer.persist().then(() => undefined);
     if (this.writer.mustWait) return this.writer.waitForRoom();
     return undefined;
   }

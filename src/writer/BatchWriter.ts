@@ -131,6 +131,25 @@ export class BatchWriter {
   }
 
   /**
+   * Strict mode's wait: resolves true once every record admitted is durable — committed, or, while
+   * the database is known to be down (or the spool holds records ahead of it), appended to the
+   * spool and fsync'ed, from where it is written in order later. Waits for the database only while
+   * it answers: never for a lock or an outage. False when durability cannot be had (the database
+   * is down and there is no spool, or the disk refuses).
+   */
+  persist(): Promise<boolean> {
+    if (this.queue.order.allCommitted) return Promise.resolve(true);
+    const { spool } = this.queue;
+    if (spool !== null && (!this.healthy || this.queue.spilling)) {
+      const moved = this.queue.moveToSpool();
+      if (moved > 0) this.spooled(moved);
+      if (this.queue.spilling) return Promise.resolve(spool.sync());
+    }
+    if (!this.healthy) return Promise.resolve(false);
+    return this.flush();
+  }
+
+  /**
    * Writes everything queued, retrying failures until `timeoutMs` has passed. What is still in
    * memory then goes to the spool, where the next logger on this database finds it; without a
    * spool it is counted as dropped, and that number is returned. Further records are refused.

@@ -129,6 +129,27 @@ export class RecordQueue {
   }
 
   /**
+   * Strict mode, with the database down: what memory holds, the batch being written included,
+   * goes to the spool now, and spilling starts, so that every record admitted is on disk. Only
+   * when not spilling already: memory then holds records older than the spool's, which must not
+   * follow them there. Returns the records spooled.
+   */
+  moveToSpool(): number {
+    if (this.spilling || this.spool === null) return 0;
+    const flying = this.inflight !== null && this.inflight.chunk === null && this.inflight.spooled !== true ? this.inflight : null;
+    if (flying === null && this.buffer.isEmpty) return 0;
+    const { committed, sequence } = this.order;
+    const records: SpoolRecord[] = [];
+    if (flying !== null) records.push(...withLastSequence(flying.records.toSpoolRecords(committed), flying.sequence));
+    records.push(...withLastSequence(this.buffer.toSpoolRecords(flying?.sequence ?? committed), sequence));
+    if (!this.spool.append(records)) return 0;
+    this.buffer.take();
+    if (flying !== null) flying.spooled = true;
+    this.order.startSpill(true);
+    return records.length;
+  }
+
+  /**
    * The next batch to write: what memory holds first, then the spool in order; null when there is
    * none. A memory batch is taken in the caller's tick: between taking it and marking it in
    * flight, the queue would look empty to new records.

@@ -132,6 +132,11 @@ export class SegmentLog {
     }
   }
 
+  /** Waits for what was appended to the open segment to reach the disk (sealed segments are fsync'ed as they are sealed). */
+  sync(): void {
+    if (this.active !== null) fsyncSync(this.active.fd);
+  }
+
   /** Stops appending to the open segment (fsync'ed without blocking); the next append opens a new one. */
   seal(): void {
     const active = this.active;

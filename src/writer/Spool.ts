@@ -117,6 +117,20 @@ export class Spool {
   }
 
   /**
+   * Makes what was appended durable (fsync): strict mode's promise while the database is down.
+   * False (reported) when the disk refuses.
+   */
+  sync(): boolean {
+    try {
+      this.log.sync();
+      return true;
+    } catch (error) {
+      this.reportOnce('sync', error);
+      return false;
+    }
+  }
+
+  /**
    * After `close()`: writes records that arrived late into a segment of their own, fsync'ed, for
    * the next logger on this database to replay (this process no longer holds the folder). The
    * folder is made again if closing removed it. False (reported) when it cannot be written.

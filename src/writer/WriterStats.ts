@@ -17,7 +17,7 @@ export interface WriterStats {
   rejected: number;
   /** Transactions committed. */
   flushes: number;
-  /** Written to the local spool: past the in-memory bound, or left in memory at shutdown. */
+  /** Written to the local spool: past the in-memory bound, in strict mode while the database is down, or left in memory at shutdown. */
   spooled: number;
   /** Spooled records (this logger's, or those of a dead logger it adopted) since committed to the database. */
   replayed: number;
