@@ -3,12 +3,14 @@ import fc from 'fast-check';
 import {
   buildRedactPattern,
   captureData,
+  captureJson,
   DEFAULT_REDACT_KEYS,
+  WHOLE_WORD_LENGTH,
   MIN_DATA_SIZE,
   type CaptureOptions,
   type TruncatedData,
 } from '../src/capture';
-import { serialize } from '../src/capture/serialize';
+import { COUNT_FACTOR, serialize } from '../src/capture/serialize';
 
 const REDACT = buildRedactPattern(DEFAULT_REDACT_KEYS);
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
@@ -531,18 +533,81 @@ describe('redaction', () => {
     expect([...DEFAULT_REDACT_KEYS]).toEqual([
       'password',
       'passwd',
+      'pass',
+      'passphrase',
       'secret',
       'token',
+      'jwt',
+      'bearer',
       'api key',
       'authorization',
       'cookie',
+      'session',
       'private key',
+      'signing key',
+      'encryption key',
+      'master key',
       'credential',
+      'connection string',
+      'database url',
+      'dsn',
+      'otp',
+      'pin',
+      'cvv',
+      'ssn',
+      'card number',
     ]);
-    for (const key of ['Authorization', 'set-cookie', 'client_secret', 'passwd', 'credentials', 'privateKey']) {
-      expect(`${key}: ${REDACT.test(key)}`).toBe(`${key}: true`);
-    }
-    expect(REDACT.test('username')).toBe(false);
+    const sensitive = [
+      ['Authorization', 'set-cookie', 'client_secret', 'passwd', 'credentials', 'privateKey'],
+      ['pass', 'dbPass', 'DB_PASS', 'passPhrase', 'gpg_passphrase', 'jwt', 'idJwt', 'bearer', 'bearerToken'],
+      ['session', 'sessionId', 'session_id', 'signingKey', 'ENCRYPTION_KEY', 'masterKey', 'connectionString'],
+      ['databaseUrl', 'DATABASE_URL', 'dsn', 'sentryDsn', 'otp', 'otpCode', 'pin', 'cardPin', 'PIN_CODE'],
+      ['cvv', 'cardCvv', 'ssn', 'userSSN', 'cardNumber', 'card_number', 'CARD-NUMBER'],
+    ].flat();
+    for (const key of sensitive) expect(`${key}: ${REDACT.test(key)}`).toBe(`${key}: true`);
+    // Short entries are whole words: common words that merely contain them stay readable.
+    const plain = ['username', 'shipping', 'SHIPPING', 'mapping', 'spinner', 'typing', 'passenger', 'bypass', 'compass'];
+    const plainToo = ['footprint', 'classname', 'className', 'adsnippet', 'description', 'opinion'];
+    for (const key of [...plain, ...plainToo]) expect(`${key}: ${REDACT.test(key)}`).toBe(`${key}: false`);
+  });
+
+  test('header lists: a [name, value] pair in a list and a rawHeaders list have the values of sensitive names redacted', () => {
+    const value = {
+      headers: [
+        ['authorization', 'Bearer t0k3n'],
+        ['Accept', 'application/json'],
+        ['X-Api-Key', 'k3y'],
+      ],
+      entries: Object.entries({ password: 'hunter2', user: 'ann' }),
+      request: { rawHeaders: ['Host', 'example.test', 'Cookie', 'sid=s3ss', 'Authorization', 'Basic YWxhZGRpbg=='] },
+      trailers: { rawTrailers: ['X-Checksum', 'abc', 'x-session-token', 'tr41l'] },
+      words: ['token', 'secret'],
+    };
+    const expected = {
+      headers: [
+        ['authorization', '[REDACTED]'],
+        ['Accept', 'application/json'],
+        ['X-Api-Key', '[REDACTED]'],
+      ],
+      entries: [
+        ['password', '[REDACTED]'],
+        ['user', 'ann'],
+      ],
+      request: { rawHeaders: ['Host', 'example.test', 'Cookie', '[REDACTED]', 'Authorization', '[REDACTED]'] },
+      trailers: { rawTrailers: ['X-Checksum', 'abc', 'x-session-token', '[REDACTED]'] },
+      // A pair that is not in a list is data, not a header.
+      words: ['token', 'secret'],
+    };
+    expect(capture(value)).toStrictEqual(expected);
+    expect(JSON.parse(captureJson(value, options())!.json)).toStrictEqual(expected);
+  });
+
+  test('a URL object is stored with its password and credential parameters masked', () => {
+    const value = { target: new URL('postgres://app:hunter2@db.internal:5432/orders?sslpassword=s3cr3t&application_name=x') };
+    const expected = { target: 'postgres://app:***@db.internal:5432/orders?sslpassword=***&application_name=x' };
+    expect(capture(value)).toStrictEqual(expected);
+    expect(JSON.parse(captureJson(value, options())!.json)).toStrictEqual(expected);
+    expect(capture(new URL('https://example.test/a?b=1'))).toBe('https://example.test/a?b=1');
   });
 
   test('user keys are literal text, not regular expressions', () => {
@@ -561,7 +626,7 @@ describe('redaction', () => {
         ['accept', 'json'],
         [{ token: 'object-key' }, 'v'],
       ]),
-      sessions: new Set([{ refresh_token: 'r1' }]),
+      logins: new Set([{ refresh_token: 'r1' }]),
       failure: Object.assign(new Error('boom'), { credentials: { user: 'u' } }),
       secret: { whole: ['subtree'] },
     };
@@ -576,7 +641,7 @@ describe('redaction', () => {
           [{ token: '[REDACTED]' }, 'v'],
         ],
       },
-      sessions: { _type: 'Set', values: [{ refresh_token: '[REDACTED]' }] },
+      logins: { _type: 'Set', values: [{ refresh_token: '[REDACTED]' }] },
       failure: { _type: 'Error', message: 'boom', credentials: '[REDACTED]' },
       secret: '[REDACTED]',
     });
@@ -731,24 +796,91 @@ describe('size cap', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
-  test('an array of a million objects returns the marker with its exact size', () => {
+  test('an array of a million objects: counted up to COUNT_FACTOR × the cap, then marked as a lower bound', () => {
     const rows = Array.from({ length: 1_000_000 }, (_, i) => ({ i, name: `row ${i}`, ok: i % 2 === 0 }));
     const marker = truncated(capture(rows, 64 * 1024));
     const json = JSON.stringify(rows);
-    expect(marker._originalSize).toBe(Buffer.byteLength(json, 'utf8'));
+    expect(marker._originalSizeIsLowerBound).toBe(true);
+    expect(marker._originalSize).toBeGreaterThan(COUNT_FACTOR * 64 * 1024);
+    expect(marker._originalSize).toBeLessThan(Buffer.byteLength(json, 'utf8'));
     expect(json.startsWith(marker._preview.slice(0, -3))).toBe(true);
   });
 
+  test('up to COUNT_FACTOR × the cap the size is exact', () => {
+    const rows = Array.from({ length: 100 }, (_, i) => ({ i, tags: ['a', 'b'] }));
+    const json = JSON.stringify(rows);
+    const limit = Math.ceil(Buffer.byteLength(json, 'utf8') / COUNT_FACTOR);
+    const marker = truncated(capture(rows, limit));
+    expect(marker._originalSize).toBe(Buffer.byteLength(json, 'utf8'));
+    expect(Object.keys(marker)).toEqual(['_truncated', '_originalSize', '_preview']);
+  });
+
   test('once over the cap the walk only counts: the kept copy stays near the cap', () => {
-    const rows = Array.from({ length: 100_000 }, (_, i) => ({ i, tags: ['a', 'b'] }));
+    const rows = Array.from({ length: 100 }, (_, i) => ({ i, tags: ['a', 'b'] }));
     const json = JSON.stringify(rows);
     const result = serialize(rows, 1000, REDACT);
     expect(result.overLimit).toBe(true);
+    expect(result.sizeIsLowerBound).toBe(false);
     expect(result.size).toBe(Buffer.byteLength(json, 'utf8'));
     // The partial copy closes its open containers but otherwise matches the real JSON.
     const partial = JSON.stringify(result.value);
     expect(partial.length).toBeLessThan(1100);
     expect(json.startsWith(partial.slice(0, 1000))).toBe(true);
+  });
+
+  /** A binary DAG: `depth` levels of `{ l, r }` sharing one child, whose getters count reads. */
+  function sharedTree(depth: number): { root: unknown; reads: () => number } {
+    let reads = 0;
+    let node: unknown = { leaf: 1 };
+    for (let level = 0; level < depth; level++) {
+      const child = node;
+      node = {
+        get l() {
+          reads++;
+          return child;
+        },
+        get r() {
+          reads++;
+          return child;
+        },
+      };
+    }
+    return { root: node, reads: () => reads };
+  }
+
+  test('shared references: the work is bounded by the cap, not by the JSON the value would make', () => {
+    // 2^20 leaves as JSON (tens of MB); in memory, 20 objects.
+    const tree = sharedTree(20);
+    const marker = truncated(capture(tree.root, 10_000));
+    expect(marker._originalSizeIsLowerBound).toBe(true);
+    expect(marker._originalSize).toBeGreaterThan(COUNT_FACTOR * 10_000);
+    expect(marker._preview.startsWith('{"l":{"l":{"l":')).toBe(true);
+    // Each getter read adds a few bytes: the reads are bounded by COUNT_FACTOR × the cap.
+    expect(tree.reads()).toBeLessThan(COUNT_FACTOR * 10_000);
+  });
+
+  test('shared references: the JSON text path is bounded the same way', () => {
+    const tree = sharedTree(20);
+    const json = captureJson(tree.root, options(10_000));
+    expect(JSON.parse(json!.json)._truncated).toBe(true);
+    expect(tree.reads()).toBeLessThan(2 * COUNT_FACTOR * 10_000);
+  });
+
+  test('a toJSON that keeps growing the Map being captured: the walk ends', () => {
+    const map = new Map<number, unknown>();
+    let added = 0;
+    const grower = {
+      toJSON() {
+        // Stops on its own only far past any bound, so the old walk would take minutes, not forever.
+        if (added < 2_000_000) map.set(map.size, grower);
+        added++;
+        return 'x';
+      },
+    };
+    map.set(0, grower);
+    const marker = truncated(capture({ map }, 1000));
+    expect(marker._originalSizeIsLowerBound).toBe(true);
+    expect(added).toBeLessThan(COUNT_FACTOR * 1000);
   });
 
   test('property: output is JSON of at most maxDataSize bytes, and sizes are exact', () => {
@@ -785,7 +917,12 @@ describe('size cap', () => {
             expect(out).toStrictEqual(full);
           } else {
             const marker = truncated(out);
-            expect(marker._originalSize).toBe(size);
+            if (marker._originalSizeIsLowerBound) {
+              expect(marker._originalSize).toBeGreaterThan(COUNT_FACTOR * maxDataSize);
+              expect(marker._originalSize).toBeLessThan(size);
+            } else {
+              expect(marker._originalSize).toBe(size);
+            }
             expect(JSON.stringify(full).startsWith(marker._preview.slice(0, -3))).toBe(true);
             expect(LONE_SURROGATE.test(marker._preview)).toBe(false);
           }
@@ -1020,15 +1157,20 @@ describe('properties over arbitrary inputs', () => {
         fc.constantFrom(MIN_DATA_SIZE, UNLIMITED),
         (config, pick, style, prefix, suffix, levels, maxDataSize) => {
           const redact = buildRedactPattern(config.list);
-          const sensitive = spell(config.list[pick % config.list.length] ?? '', style, prefix, suffix);
+          const entry = config.list[pick % config.list.length] ?? '';
+          // Short entries match whole words only: what surrounds them must start or end a word.
+          const whole = [...entry.replace(/ /g, '')].length <= WHOLE_WORD_LENGTH;
+          const before = whole ? (({ user: 'user_', Old: 'old.' } as Record<string, string>)[prefix] ?? prefix) : prefix;
+          const after = whole && suffix === 's' ? '-s' : suffix;
+          const sensitive = spell(entry, style, before, after);
           // No key on the way down may be sensitive itself: the path's keys, the visible value's,
           // and 'held', the property through which a class instance wrapper holds its child.
           fc.pre(levels.every(([, key]) => !redact.test(key)) && !redact.test('plain') && !redact.test('held'));
           let value: unknown = { plain: VISIBLE, [sensitive]: SECRET };
           for (const [wrapper, key] of [...levels].reverse()) value = wrappers[wrapper]?.(key, value);
-          const before = snapshot(value);
+          const unchanged = snapshot(value);
           const out = captureData(value, { maxDataSize, redact });
-          expect(snapshot(value)).toEqual(before);
+          expect(snapshot(value)).toEqual(unchanged);
           const json = JSON.stringify(out) ?? '';
           expect(json).not.toContain(SECRET);
           expect(Buffer.byteLength(json, 'utf8')).toBeLessThanOrEqual(maxDataSize);

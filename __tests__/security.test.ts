@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync, symlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { ConfigError, ExecutionLogger, ExecutionStore, QueryError, StoreOpenError, uuidv7 } from '../src';
+import { ConfigError, ExecutionLogger, ExecutionStore, LoggedNode, LoggedWorkflow, QueryError, StoreOpenError, uuidv7 } from '../src';
 import { maskPassword } from '../src/store/target';
 import { cli } from './support/cli';
 import { databaseKinds, pgAvailable, pgUrl, tempDir, useStorePerTest } from './support/databases';
@@ -264,5 +264,85 @@ describe('export cannot be turned against the history or its reader', () => {
     expect(runs.stdout).toContain(',plain,');
     expect(runs.stdout).toContain(",'quoted,");
     expect(steps.stdout).toMatch(/,-5,/);
+  });
+});
+
+describe('secrets out of reach of redaction by key never reach the disk', () => {
+  /** Every secret below is a distinct marker: none of them may appear in any file. */
+  const SECRETS = [
+    's3cr3t-pass',
+    'jwt-v4lue',
+    'sess-1d',
+    'dsn-pw',
+    'pin-4321',
+    'cvv-987',
+    'b34rer',
+    'c00kie',
+    'url-pw',
+    'url-t0ken',
+    'err-pw',
+  ];
+
+  class Charge {
+    readonly id = 'charge';
+
+    @LoggedNode()
+    async execute(input: Record<string, unknown>): Promise<Record<string, unknown>> {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (input.fail) throw new Error('cannot reach postgres://app:err-pw@db.internal/orders');
+      return { session: 'sess-1d', headers: [['Authorization', 'Bearer b34rer']] };
+    }
+  }
+
+  class Checkout {
+    readonly id = 'checkout';
+
+    @LoggedWorkflow()
+    async run(fail: boolean): Promise<unknown> {
+      return new Charge().execute({
+        fail,
+        pass: 's3cr3t-pass',
+        idJwt: 'jwt-v4lue',
+        sentryDsn: 'https://dsn-pw@sentry.internal/1',
+        card: { PIN_CODE: 'pin-4321', cvv: 'cvv-987' },
+        request: { rawHeaders: ['Host', 'shop.test', 'Cookie', 'c00kie'] },
+        target: new URL('https://bob:url-pw@api.internal/pay?token=url-t0ken&amount=5'),
+      });
+    }
+  }
+
+  /** The bytes of every file under `dir`, as text. */
+  function filesUnder(dir: string): string[] {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .map((name) => join(dir, name))
+      .filter((path) => statSync(path).isFile())
+      .map((path) => readFileSync(path).toString('latin1'));
+  }
+
+  test('in the database file and in the spool, in inputs, outputs and errors', async () => {
+    const dir = tempDir();
+    const spoolDir = tempDir('flowtrail-spool-');
+    const store = await ExecutionStore.open({ database: join(dir, 'history.sqlite') });
+    // A grace period shorter than the node: the completions of the runs go to the spool.
+    const logger = new ExecutionLogger(store, { configFile: false, spoolDir, shutdownGraceMs: 0 });
+    ExecutionLogger.setDefault(logger);
+    await logger.ready;
+    const runs = [new Checkout().run(false), new Checkout().run(true).catch((error: unknown) => error)];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await logger.shutdown();
+    await Promise.all(runs);
+    const spooled = filesUnder(spoolDir);
+    // The test sees what it means to: the completions really are in the spool.
+    expect(spooled.join('')).toContain('[REDACTED]');
+    expect(spooled.join('')).toContain('app:***@db.internal');
+    const { items } = await store.listExecutions();
+    expect(items).toHaveLength(2);
+    const [input] = (await store.getSteps(items[0]!.id)).map((step) => JSON.stringify(step.inputData));
+    expect(input).toContain('https://bob:***@api.internal/pay?token=***&amount=5');
+    await store.close();
+    const written = filesUnder(dir);
+    for (const text of [...written, ...spooled]) {
+      for (const secret of SECRETS) expect(text.includes(secret) ? secret : 'absent').toBe('absent');
+    }
   });
 });

@@ -16,6 +16,7 @@ export const ARRAY_PROTOTYPE: unknown = Array.prototype;
 export const DATE_PROTOTYPE: unknown = Date.prototype;
 export const DATE_TO_JSON = Date.prototype.toJSON;
 export const BUFFER_TO_JSON = Buffer.prototype.toJSON;
+export const URL_TO_JSON = URL.prototype.toJSON;
 
 export const dateGetTime = Date.prototype.getTime;
 export const dateToISOString = Date.prototype.toISOString;

@@ -34,7 +34,7 @@ export function captureData(value: unknown, options: CaptureOptions): unknown {
   try {
     limit = effectiveLimit(options.maxDataSize);
     const result = serialize(value, limit, statelessPattern(options.redact));
-    return result.overLimit ? truncationMarker(result.value, result.size, limit) : result.value;
+    return result.overLimit ? truncationMarker(result.value, result.size, limit, result.sizeIsLowerBound) : result.value;
   } catch (error) {
     return captureFailure(error, limit);
   }

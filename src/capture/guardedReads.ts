@@ -1,4 +1,5 @@
-import { BUFFER_TO_JSON, DATE_TO_JSON, floor, min } from './builtins';
+import { maskCredentials } from '../credentials';
+import { BUFFER_TO_JSON, DATE_TO_JSON, floor, min, URL_TO_JSON } from './builtins';
 import { errorMessage, unserializable } from './errorMessage';
 
 // Reads from user data run user code (getters, proxy traps, toJSON methods) and so may throw or
@@ -6,7 +7,8 @@ import { errorMessage, unserializable } from './errorMessage';
 
 /**
  * Applies a user-defined toJSON the way JSON.stringify does: once, by the holder, before
- * deciding whether the value is omitted. Date and Buffer keep capture's representation.
+ * deciding whether the value is omitted. Date and Buffer keep capture's representation; a URL's
+ * credentials are masked.
  */
 export function applyToJSON(value: unknown, key: string | number): unknown {
   if (typeof value !== 'object' || value === null) return value;
@@ -18,6 +20,8 @@ export function applyToJSON(value: unknown, key: string | number): unknown {
   }
   if (typeof toJSON !== 'function' || toJSON === DATE_TO_JSON || toJSON === BUFFER_TO_JSON) return value;
   try {
+    // A URL's own text may carry a password or a token parameter.
+    if (toJSON === URL_TO_JSON) return maskCredentials(String(toJSON.call(value)));
     return toJSON.call(value, String(key)) as unknown;
   } catch (error) {
     return `[toJSON threw: ${errorMessage(error)}]`;

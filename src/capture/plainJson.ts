@@ -16,7 +16,7 @@ import {
 } from './builtins';
 import { KeyCaches, rememberKey } from './keyCache';
 import { REDACTED } from './redact';
-import { MAX_DEPTH } from './serialize';
+import { MAX_DEPTH, RAW_HEADERS } from './serialize';
 
 /**
  * The fast path of capture. Nearly everything a workflow passes between nodes is plain JSON
@@ -43,7 +43,8 @@ export function plainJson(value: unknown, limit: number, redact: RegExp): string
 
 const REDACTED_JSON = JSON.stringify(REDACTED);
 
-// A key's `"key":` prefix, or null when its value must be redacted.
+// A key's `"key":` prefix, null when its value must be redacted, FULL_SERIALIZER for a header list.
+const FULL_SERIALIZER = '';
 const keyCaches = new KeyCaches<string | null>();
 
 class PlainJsonWriter {
@@ -102,6 +103,8 @@ class PlainJsonWriter {
     for (let i = 0; i < items.length; i++) {
       if (i > 0) this.parts.push(',');
       const item = items[i];
+      // A [name, value] pair in a list, with a sensitive name: the full serializer redacts the value.
+      if (isArray(item) && item.length === 2 && typeof item[0] === 'string' && this.keyPrefix(item[0]) === null) return false;
       if (!(item === undefined ? this.leaf('null') : this.write(item, depth + 1))) return false;
     }
     this.parts.push(']');
@@ -113,6 +116,7 @@ class PlainJsonWriter {
     let first = true;
     for (const key of ownEnumerableKeys(source)) {
       const prefix = this.keyPrefix(key);
+      if (prefix === FULL_SERIALIZER) return false;
       if (prefix === null) {
         if (!this.leaf(`${first ? '' : ','}${JSON.stringify(key)}:${REDACTED_JSON}`)) return false;
       } else {
@@ -129,7 +133,7 @@ class PlainJsonWriter {
   private keyPrefix(key: string): string | null {
     let prefix = this.keys.get(key);
     if (prefix !== undefined) return prefix;
-    prefix = this.redact.test(key) ? null : `${JSON.stringify(key)}:`;
+    prefix = this.redact.test(key) ? null : RAW_HEADERS.test(key) ? FULL_SERIALIZER : `${JSON.stringify(key)}:`;
     rememberKey(this.keys, key, prefix);
     return prefix;
   }

@@ -16,10 +16,22 @@ export interface Serialized {
    * `limit` bytes, which is all a preview needs.
    */
   readonly value: unknown;
-  /** Exact UTF-8 byte length of `JSON.stringify` of the complete copy. */
+  /**
+   * UTF-8 byte length of `JSON.stringify` of the complete copy: exact, unless `sizeIsLowerBound`.
+   */
   readonly size: number;
   readonly overLimit: boolean;
+  /** The walk stopped counting at {@link COUNT_FACTOR} times the limit and left part of the value uncounted. */
+  readonly sizeIsLowerBound: boolean;
 }
+
+/**
+ * Past the limit the walk goes on only to count bytes for `_originalSize`, and only up to this
+ * many times the limit: a value that shares one object in many places (`{ l: a, r: a }`, nested)
+ * is exponentially larger as JSON than in memory, and a `toJSON` may keep growing the Map being
+ * walked. Capture's work is bounded by the limit whatever the shape.
+ */
+export const COUNT_FACTOR = 8;
 
 /** Nesting level (root = 0) from which objects are replaced by "[MaxDepth]". */
 export const MAX_DEPTH = 64;
@@ -42,7 +54,21 @@ interface KeyFacts {
   readonly jsonBytes: number;
   /** Whether the key's value is replaced by REDACTED, without being read. */
   readonly redacted: boolean;
+  /** Whether the key's value, when an array, lists header names and values in turn. */
+  readonly headerList: boolean;
 }
+
+/** Where a value sits, as far as header lists go. */
+const enum Place {
+  Other,
+  /** An element of an array: a `[name, value]` pair there is a header. */
+  ListItem,
+  /** The value of a `rawHeaders` key: names and values in turn. */
+  HeaderList,
+}
+
+/** Keys of flat header lists: Node's `rawHeaders`, `rawTrailers`, in any spelling. */
+export const RAW_HEADERS = /^raw[\s_.-]*(?:headers|trailers)$/i;
 
 const keyCaches = new KeyCaches<KeyFacts>();
 
@@ -60,7 +86,7 @@ export function serialize(value: unknown, limit: number, redact: RegExp): Serial
   const walker = new Walker(limit, redact);
   const resolved = applyToJSON(value, '');
   const tree = resolved === undefined ? undefined : walker.walk(resolved, 0);
-  return { value: tree, size: walker.size, overLimit: walker.over };
+  return { value: tree, size: walker.size, overLimit: walker.over, sizeIsLowerBound: walker.skipped };
 }
 
 /**
@@ -72,18 +98,27 @@ export function serialize(value: unknown, limit: number, redact: RegExp): Serial
 class Walker {
   size = 0;
   over = false;
+  /** Counted as far as it will: nothing more is visited. */
+  stopped = false;
+  /** Something was left uncounted since: `size` is a lower bound. */
+  skipped = false;
+  /** Where the value walked next sits, for header lists; the object that value is takes it. */
+  private place = Place.Other;
   private readonly ancestors: object[] = [];
   private readonly keyCache: Map<string, KeyFacts>;
+  private readonly countLimit: number;
 
   constructor(
     private readonly limit: number,
     private readonly redact: RegExp,
   ) {
     this.keyCache = keyCaches.of(redact);
+    this.countLimit = limit * COUNT_FACTOR;
   }
 
   /** Serializes a value whose toJSON is applied and that is not omitted. */
   walk(value: unknown, depth: number): unknown {
+    if (this.stopped) return this.skip();
     switch (typeof value) {
       case 'string':
         return this.text(value);
@@ -111,8 +146,16 @@ class Walker {
     return keep ? value : SKIP;
   }
 
+  private skip(): typeof SKIP {
+    this.skipped = true;
+    return SKIP;
+  }
+
   private settle(): void {
-    if (this.size > this.limit) this.over = true;
+    if (this.size > this.limit) {
+      this.over = true;
+      if (this.size > this.countLimit) this.stopped = true;
+    }
   }
 
   private text(value: string): unknown {
@@ -131,6 +174,8 @@ class Walker {
   }
 
   private object(value: object, depth: number): unknown {
+    const place = this.place;
+    this.place = Place.Other;
     if (this.ancestors.includes(value)) return this.text(CIRCULAR);
     if (depth >= MAX_DEPTH) return this.text(MAX_DEPTH_MARK);
     let kind: Kind;
@@ -141,7 +186,7 @@ class Walker {
     }
     switch (kind) {
       case Kind.Array:
-        return this.array(value as readonly unknown[], depth);
+        return this.array(value as readonly unknown[], depth, place);
       case Kind.Plain:
         return this.plain(value, depth);
       case Kind.Error:
@@ -167,7 +212,12 @@ class Walker {
     return this.leaf(rendered, Buffer.byteLength(JSON.stringify(rendered), 'utf8'));
   }
 
-  private array(items: readonly unknown[], depth: number): unknown {
+  /**
+   * Header lists are arrays, out of reach of redaction by key: a `[name, value]` pair in a list
+   * (`[['authorization', …]]`, `Object.entries`), and a flat `rawHeaders` list of names and values
+   * (Node's), have the value after a sensitive name redacted.
+   */
+  private array(items: readonly unknown[], depth: number, place: Place): unknown {
     let length: number;
     try {
       length = arrayLength(items);
@@ -177,9 +227,25 @@ class Walker {
     const out: unknown[] | null = this.over ? null : [];
     this.ancestors.push(items);
     this.size += 1;
+    let redactNext = false;
     for (let i = 0; i < length; i++) {
+      if (this.stopped) {
+        this.skip();
+        break;
+      }
       if (i > 0) this.size += 1;
-      const element = this.item(applyToJSON(readMember(items, i), i), depth);
+      let element: unknown;
+      if (redactNext) {
+        element = this.text(REDACTED);
+        redactNext = false;
+      } else {
+        const item = readMember(items, i);
+        this.place = Place.ListItem;
+        element = this.item(applyToJSON(item, i), depth);
+        this.place = Place.Other;
+        const isName = place === Place.HeaderList ? i % 2 === 0 : place === Place.ListItem && length === 2 && i === 0;
+        redactNext = isName && typeof item === 'string' && this.keyFacts(item).redacted;
+      }
       if (out !== null && element !== SKIP) out.push(element);
     }
     return this.close(out, 1);
@@ -197,6 +263,10 @@ class Walker {
     this.size += 1;
     let emitted = 0;
     for (const key of keys) {
+      if (this.stopped) {
+        this.skip();
+        break;
+      }
       if (this.property(out, source, key, emitted, depth)) emitted++;
     }
     return this.close(out, 1);
@@ -217,6 +287,10 @@ class Walker {
       if (this.property(out, source, key, emitted, depth)) emitted++;
     }
     for (const key of keys) {
+      if (this.stopped) {
+        this.skip();
+        break;
+      }
       if (!ERROR_RESERVED.has(key) && this.property(out, source, key, emitted, depth)) emitted++;
     }
     return this.close(out, 1);
@@ -229,6 +303,10 @@ class Walker {
     this.size += MAP_HEAD.length;
     let index = 0;
     for (const [key, value] of mapEntries.call(source)) {
+      if (this.stopped) {
+        this.skip();
+        break;
+      }
       if (index++ > 0) this.size += 1;
       const pair = this.entry(key, value, depth);
       if (entries !== null && pair !== SKIP) entries.push(pair);
@@ -257,6 +335,10 @@ class Walker {
     this.size += SET_HEAD.length;
     let index = 0;
     for (const value of setValues.call(source)) {
+      if (this.stopped) {
+        this.skip();
+        break;
+      }
       if (index > 0) this.size += 1;
       const element = this.item(applyToJSON(value, index++), depth);
       if (values !== null && element !== SKIP) values.push(element);
@@ -285,7 +367,9 @@ class Walker {
     }
     // The comma before every member but the first, the key, the colon.
     this.size += (emitted > 0 ? 1 : 0) + facts.jsonBytes + 1;
+    this.place = facts.headerList ? Place.HeaderList : Place.Other;
     const result = this.walk(value, depth + 1);
+    this.place = Place.Other;
     if (out !== null && result !== SKIP) assign(out, key, result);
     return true;
   }
@@ -293,7 +377,7 @@ class Walker {
   private keyFacts(key: string): KeyFacts {
     let facts = this.keyCache.get(key);
     if (facts === undefined) {
-      facts = { jsonBytes: jsonStringBytes(key), redacted: this.redact.test(key) };
+      facts = { jsonBytes: jsonStringBytes(key), redacted: this.redact.test(key), headerList: RAW_HEADERS.test(key) };
       rememberKey(this.keyCache, key, facts);
     }
     return facts;

@@ -7,14 +7,19 @@ import { codePointCost, isHighSurrogate, jsonStringBytes } from './jsonBytes';
  */
 export interface TruncatedData {
   _truncated: true;
-  /** UTF-8 byte length of the complete serialized JSON. */
+  /** UTF-8 byte length of the complete serialized JSON (a lower bound with `_originalSizeIsLowerBound`). */
   _originalSize: number;
+  /**
+   * Present when the value's JSON is so much larger than the cap that capture stopped counting:
+   * `_originalSize` is where it stopped, and the real size is larger.
+   */
+  _originalSizeIsLowerBound?: true;
   _preview: string;
 }
 
 /**
  * Smallest `maxDataSize` that leaves room for the truncation marker plus a preview of a
- * couple of hundred bytes (the marker itself needs at most ~70 bytes).
+ * couple of hundred bytes (the marker itself needs at most ~100 bytes).
  */
 export const MIN_DATA_SIZE = 256;
 
@@ -119,10 +124,12 @@ class PrefixWriter {
  * The marker's own JSON fits in `maxDataSize` whenever `maxDataSize >= MIN_DATA_SIZE`;
  * below that the preview shrinks to "..." and the marker may still be larger.
  */
-export function truncationMarker(tree: unknown, originalSize: number, maxDataSize: number): TruncatedData {
+export function truncationMarker(tree: unknown, originalSize: number, maxDataSize: number, sizeIsLowerBound = false): TruncatedData {
   const excerpt = cutAtCodePoint(jsonPrefix(tree, PREVIEW_CHARS), PREVIEW_CHARS);
-  const empty: TruncatedData = { _truncated: true, _originalSize: originalSize, _preview: ELLIPSIS };
-  const overhead = Buffer.byteLength(JSON.stringify(empty), 'utf8');
-  const preview = fitToBytes(excerpt, maxDataSize - overhead);
-  return { _truncated: true, _originalSize: originalSize, _preview: preview + ELLIPSIS };
+  const marker: TruncatedData = sizeIsLowerBound
+    ? { _truncated: true, _originalSize: originalSize, _originalSizeIsLowerBound: true, _preview: ELLIPSIS }
+    : { _truncated: true, _originalSize: originalSize, _preview: ELLIPSIS };
+  const overhead = Buffer.byteLength(JSON.stringify(marker), 'utf8');
+  marker._preview = fitToBytes(excerpt, maxDataSize - overhead) + ELLIPSIS;
+  return marker;
 }
