@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   ConfigError,
+  ExecutionLogger,
   ExecutionStep,
   ExecutionStore,
   NotFoundError,
@@ -430,6 +431,30 @@ describe.each(databaseKinds)('ExecutionStore on %s', (kind) => {
 });
 
 describe('opening', () => {
+  test("':memory:' is a database in memory: no file, no writer thread, no spool, and the logger records into it", async () => {
+    const dir = tempDir();
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const store = await ExecutionStore.open({ database: ':memory:' });
+      const logger = new ExecutionLogger(store, { configFile: false });
+      await logger.ready;
+      const executionId = await logger.startExecution({ workflowId: 'w', workflowName: 'W' });
+      await logger.completeExecution(executionId, true);
+      await logger.shutdown();
+      expect(logger.stats()).toMatchObject({ writerThread: false, spooled: 0, dropped: 0 });
+      expect((await store.getExecution(executionId))?.status).toBe('success');
+      await store.close();
+      // Nothing on disk: no file named ':memory:', no .flowtrail folder for a spool.
+      expect(readdirSync(dir)).toEqual([]);
+      const readOnly = await ExecutionStore.open({ database: ':memory:', readOnly: true }).catch((error: unknown) => error);
+      expect(readOnly).toBeInstanceOf(ConfigError);
+      expect((readOnly as ConfigError).field).toBe('readOnly');
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   test('the embedded SQLite file is created with WAL, a busy timeout and foreign keys on', async () => {
     const dir = tempDir();
     const database = join(dir, 'nested', 'deeper', 'history.sqlite');

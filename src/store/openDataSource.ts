@@ -7,7 +7,7 @@ import { makeFolder, PRIVATE_FILE_MODE } from '../makeFolder';
 import { executionHistoryMigrations } from '../migrations';
 import type { ExecutionStoreOptions, PostgresStoreOptions, SqliteStoreOptions } from './types';
 import { validateStoreOptions } from './validateStoreOptions';
-import { DEFAULT_DATABASE, isPostgresUrl, isUrl, maskPassword } from './target';
+import { DEFAULT_DATABASE, IN_MEMORY, isPostgresUrl, isUrl, maskPassword } from './target';
 import { dialectForType, type SqlDialect } from './dialects';
 import { postgresDialect } from './dialects/postgresDialect';
 import { sqliteDialect } from './dialects/sqliteDialect';
@@ -38,6 +38,7 @@ export async function openDataSource(options: ExecutionStoreOptions): Promise<Op
 }
 
 async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource> {
+  if (options.database === IN_MEMORY) return openSqliteInMemory(options);
   const database = resolve(options.database ?? DEFAULT_DATABASE);
   if (options.readOnly) return openSqliteReadOnly(database, options);
   ensureWritableFile(database);
@@ -68,6 +69,31 @@ async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource
     target: database,
     reopen: { database, busyTimeoutMs: options.busyTimeoutMs, runMigrations: false },
   };
+}
+
+/**
+ * SQLite's `:memory:`: a database private to its one connection, gone with it. For tests and
+ * short-lived tools. No other connection can reach it, so there is no writer thread (writes run
+ * on this connection) and no default spool (nothing outlives the process to replay it into).
+ */
+async function openSqliteInMemory(options: SqliteStoreOptions): Promise<OpenedDataSource> {
+  if (options.readOnly) throw new ConfigError('readOnly', true, 'false for an in-memory database: a new one is empty');
+  const dataSource = new DataSource({
+    type: 'sqlite',
+    database: IN_MEMORY,
+    entities: executionHistoryEntities,
+    migrations: executionHistoryMigrations,
+    migrationsTableName: MIGRATIONS_TABLE,
+    driver: quietSqlite3(),
+  });
+  await initialize(dataSource, IN_MEMORY);
+  try {
+    if (options.runMigrations ?? true) await dataSource.runMigrations({ transaction: 'all' });
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw new StoreOpenError(IN_MEMORY, describe(error), error);
+  }
+  return { dataSource, dialect: sqliteDialect, owned: true, target: IN_MEMORY, reopen: null };
 }
 
 /**

@@ -8,8 +8,8 @@ import type { PostgresStoreOptions, RecoveryOptions, RecoveryResult, SqliteStore
 
 /** Where a logger's spool lives by default, and which database its records belong to. */
 export interface SpoolLocation {
-  /** Beside the SQLite file (`<file>.spool`), else `./.flowtrail/spool`; absolute. */
-  readonly defaultDir: string;
+  /** Beside the SQLite file (`<file>.spool`), `./.flowtrail/spool` for a server; absolute. Null for a database in memory: no spool unless one is configured. */
+  readonly defaultDir: string | null;
   /** A hash naming the database (never its credentials): a spool is only ever replayed into the database it was written for. */
   readonly databaseKey: string;
 }

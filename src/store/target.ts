@@ -6,6 +6,9 @@
 /** The embedded default: one SQLite file in the working directory, created with its folder. */
 export const DEFAULT_DATABASE = './.flowtrail/history.sqlite';
 
+/** SQLite's name for a database in memory, private to one connection. */
+export const IN_MEMORY = ':memory:';
+
 /** URL schemes are case-insensitive: `POSTGRES://…` is PostgreSQL too. */
 const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
 const ANY_URL = /^[a-z][a-z0-9+.-]*:\/\//i;

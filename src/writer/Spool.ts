@@ -77,11 +77,12 @@ export class Spool {
     instanceId: string,
     report: ReportError,
   ): Spool | null {
-    if (config.spoolDir === false) return null;
+    const { defaultDir, databaseKey } = sink.spoolLocation;
+    const dir = config.spoolDir === false ? null : (config.spoolDir ?? defaultDir);
+    if (dir === null) return null;
     // A segment is at most one batch, and a batch read back never overfills memory.
     const segmentLines = Math.max(1, Math.min(config.maxBatchSize, config.maxQueueSize));
-    const { defaultDir, databaseKey } = sink.spoolLocation;
-    return new Spool(resolve(config.spoolDir ?? defaultDir), instanceId, databaseKey, report, segmentLines);
+    return new Spool(resolve(dir), instanceId, databaseKey, report, segmentLines);
   }
 
   /** This logger's records on disk and not yet committed. While there are any, new records must follow them. */

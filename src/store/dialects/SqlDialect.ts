@@ -28,8 +28,8 @@ export interface SqlDialect {
   reclaimSpace(db: Database): Promise<void>;
   /** Identifies the database (never its credentials), before hashing. */
   identity(dataSource: DataSource, target: string): string;
-  /** Where spools of loggers on this database go unless told otherwise. */
-  defaultSpoolDir(dataSource: DataSource): string;
+  /** Where spools of loggers on this database go unless told otherwise; null: no spool unless told (a database in memory). */
+  defaultSpoolDir(dataSource: DataSource): string | null;
 }
 
 /** The error code a driver put on an error, or on the error TypeORM wrapped around it. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { Database } from '../Database';
@@ -27,11 +28,12 @@ export const sqliteDialect: SqlDialect = {
   isDataError: (error) => /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(errorCode(error) ?? ''),
   tableExistsSql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
   reclaimSpace,
-  identity: (dataSource, target) => `sqlite:${sqliteFile(dataSource) ?? target}`,
+  // Every in-memory database is a new one: its spool must never be replayed into another.
+  identity: (dataSource, target) => `sqlite:${sqliteFile(dataSource) ?? `${target}:${randomUUID()}`}`,
   defaultSpoolDir(dataSource) {
-    // Beside the file, so the spool lives and moves with it.
+    // Beside the file, so the spool lives and moves with it; none for a database in memory.
     const file = sqliteFile(dataSource);
-    return file === null ? resolve('.flowtrail', 'spool') : `${file}.spool`;
+    return file === null ? null : `${file}.spool`;
   },
 };
 
