@@ -1038,7 +1038,14 @@ describe.each([
     const { stdout } = await execFileAsync(process.execPath, [join(compiled.outDir, 'index.js'), database], { cwd: compiled.outDir });
     const report = JSON.parse(stdout) as FixtureReport;
 
-    expect(report.result).toEqual({ greeting: 'hello world', length: 12, syncReturnedPromise: false, thisPreserved: true });
+    expect(report.result).toEqual({
+      greeting: 'hello world',
+      length: 12,
+      scaled: 24,
+      doubled: 24,
+      syncReturnedPromise: false,
+      thisPreserved: true,
+    });
     expect(report.outside).toBe(3);
     expect(report.methods).toEqual({
       execute: { name: 'execute', length: 1 },
@@ -1057,7 +1064,7 @@ describe.each([
       errorMessage: null,
     });
     expect(execution.durationMs).toBeGreaterThanOrEqual(atLeast(5));
-    expect(execution.steps).toHaveLength(2);
+    expect(execution.steps).toHaveLength(4);
     expect(execution.steps[0]).toMatchObject({
       nodeId: 'fetch',
       nodeType: 'http',
@@ -1077,6 +1084,9 @@ describe.each([
       inputData: ['hello world', 1],
       outputData: 12,
     });
+    // A method that declares its `this` compiles and records; a static node's defaults are its class's statics.
+    expect(execution.steps[2]).toMatchObject({ nodeId: 'scale', nodeType: 'math', inputData: 12, outputData: 24 });
+    expect(execution.steps[3]).toMatchObject({ nodeId: 'static-double', nodeType: 'static-math', nodeName: 'StaticNode', outputData: 24 });
   });
 });
 

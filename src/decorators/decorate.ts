@@ -8,7 +8,8 @@ export type Method = (this: unknown, ...args: unknown[]) => unknown;
  * decorator and as an `experimentalDecorators` one, so the same import works in either project.
  */
 export interface MethodDecorator {
-  <F extends (this: any, ...args: any[]) => any>(method: F, context: ClassMethodDecoratorContext): F;
+  // `This` is generic so that a method declaring its `this` parameter type-checks under `strict`.
+  <This, F extends (this: This, ...args: any[]) => any>(method: F, context: ClassMethodDecoratorContext<This, F>): F;
   (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
 }
 
@@ -87,7 +88,8 @@ export function resolver<T, Rest extends unknown[] = [args: unknown[]]>(
 
 /** `this.<key>` when it is a non-empty string or a number; else undefined. */
 export function ownLabel(self: unknown, key: string): string | undefined {
-  if (self === null || typeof self !== 'object') return undefined;
+  // A static method's `this` is its class: `static type = '…'` is read like an instance's.
+  if (self === null || (typeof self !== 'object' && typeof self !== 'function')) return undefined;
   const value = (self as Record<string, unknown>)[key];
   if (typeof value === 'string' && value !== '') return value;
   if (typeof value === 'number') return String(value);
