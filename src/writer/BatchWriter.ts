@@ -4,10 +4,10 @@ import type { BatchSink } from './BatchSink';
 import { FlushSchedule } from './FlushSchedule';
 import type { RecordBuffer } from './RecordBuffer';
 import { RecordQueue, type Batch } from './RecordQueue';
-import type { ExecutionRow, SpoolRecord, StepRow } from './records';
+import { MAX_BATCH_BYTES, type ExecutionRow, type SpoolRecord, type StepRow } from './records';
 import type { Spool } from './Spool';
 import { WriterCounters, type WriterStats } from './WriterStats';
-import { writeSeparately } from './writeSeparately';
+import { writeInParts } from './writeInParts';
 
 export type { WriterStats } from './WriterStats';
 
@@ -21,11 +21,11 @@ export interface BatchWriterOptions {
 
 /**
  * The write-behind writer between the logger and the store. Records wait in a {@link RecordQueue}
- * (memory, then the spool) and are written in one transaction per flush, by an unref()'d timer
- * or as soon as a batch is full. When the database is slow, async callers wait for room
- * (backpressure); when it fails, records stay queued and are retried with exponential backoff,
- * and the failure is reported once; when it refuses a record for its content, that record is
- * set aside and the rest written.
+ * (memory, then the spool) and are written in one transaction per flush (a batch larger than
+ * {@link MAX_BATCH_BYTES} in several), by an unref()'d timer or as soon as a batch is full. When
+ * the database is slow, async callers wait for room (backpressure); when it fails, records stay
+ * queued and are retried with exponential backoff, and the failure is reported once; when it
+ * refuses a record for its content, that record is set aside and the rest written.
  */
 export class BatchWriter {
   private readonly queue: RecordQueue;
@@ -312,26 +312,17 @@ export class BatchWriter {
         const retrying = !this.healthy;
         queue.inflight = batch;
         this.counters.notePeak(queue.queued);
-        let written = batch.records.size;
-        try {
-          await this.store.writeBatch(batch.records.toWriteBatch());
-        } catch (error) {
-          if (!this.store.isDataError(error)) {
-            queue.inflight = null;
-            this.failed(batch, error);
-            return;
-          }
-          // The database is up but refuses something in this batch: set the bad records aside.
-          const outcome = await writeSeparately(this.store, batch.records, (record, refusal) => this.reject(record, refusal));
-          if (outcome.unwritten) {
-            queue.inflight = null;
-            this.failed({ ...batch, records: outcome.unwritten }, outcome.error);
-            return;
-          }
-          written = outcome.written;
-        }
+        // Records the database refuses for their content are set aside; the rest is written.
+        const outcome = await writeInParts(this.store, batch.records, MAX_BATCH_BYTES, (record, refusal) => this.reject(record, refusal));
         queue.inflight = null;
-        this.committed(batch, written, retrying);
+        if (outcome.unwritten) {
+          // Parts committed before the failure are not retried from memory; a spool chunk or a
+          // batch the spool also holds is read back whole, and counted when it is.
+          if (batch.chunk === null && batch.spooled !== true) this.counters.written += outcome.written;
+          this.failed({ ...batch, records: outcome.unwritten }, outcome.error);
+          return;
+        }
+        this.committed(batch, outcome.written, retrying);
       }
       this.schedule.clear();
     } finally {
