@@ -159,6 +159,7 @@ describe('BatchWriter (fake sink, fake timers, real spool)', () => {
       flushIntervalMs: 1000,
       maxBatchSize: 4,
       maxQueueSize: 4,
+      maxQueueBytes: 32 * 1024 * 1024,
       retryDelayMs: 100,
       maxRetryDelayMs: 400,
       ...options,
@@ -204,6 +205,32 @@ describe('BatchWriter (fake sink, fake timers, real spool)', () => {
     expect(sink.violations).toEqual([]);
     expect(writer.stats()).toMatchObject({ queued: 0, spoolBacklog: 0, replayed: 7, written: 7, dropped: 0, rejected: 0, healthy: true });
     expect(reports).toEqual([{ operation: 'write', records: 1 }]);
+  });
+
+  test('memory full of bytes while the database is down: the next record, a completion that would fold included, goes to the spool after what memory holds', async () => {
+    const maxQueueBytes = 1_000_000;
+    const writer = start({ maxQueueSize: 100, maxBatchSize: 100, maxQueueBytes });
+    sink.down = true;
+    writer.insertExecution(execution('e0'));
+    expect(await settled(writer.flush())).toBe(false);
+    for (const id of ['s1', 's2', 's3', 's4']) writer.insertStep(bigStep(id, 'e0', 300_000));
+    // The fourth step found memory below the bound: it may go past it, by one record.
+    expect(writer.stats()).toMatchObject({ queued: 5, spooled: 0 });
+    expect(writer.stats().queuedBytes).toBeGreaterThan(maxQueueBytes);
+
+    // Folded into its start, this output would hold as much again as a record of its own.
+    writer.updateStep('s1', { status: 'success', outputData: bigData(300_000) });
+    expect(writer.stats()).toMatchObject({ queued: 0, queuedBytes: 0, spooled: 6, spoolBacklog: 6 });
+    expect(writer.stats().peakQueuedBytes).toBeLessThan(maxQueueBytes + 300_000 + 1024);
+    expect(spoolContents()).toEqual(['E:e0', 'S:s1', 'S:s2', 'S:s3', 'S:s4', 's:s1']);
+
+    sink.down = false;
+    expect(await settled(writer.flush())).toBe(true);
+    expect(sink.stored).toEqual(['E:e0', 'S:s1', 'S:s2', 'S:s3', 'S:s4', 's:s1']);
+    expect(sink.violations).toEqual([]);
+    // Read back in chunks memory can hold.
+    expect(sink.attempts.length).toBeGreaterThan(2);
+    expect(writer.stats().peakQueuedBytes).toBeLessThan(maxQueueBytes + 300_000 + 1024);
   });
 
   test('without a spool, memory full while the database is down drops what does not fit, counted and reported once', async () => {

@@ -19,6 +19,7 @@ const settings = (overrides: Partial<PipelineSettings> = {}): PipelineSettings =
   flushIntervalMs: 10,
   maxBatchSize: 100,
   maxQueueSize: 1000,
+  maxQueueBytes: 32 * 1024 * 1024,
   retryDelayMs: 5,
   maxRetryDelayMs: 10,
   spoolDir: false,

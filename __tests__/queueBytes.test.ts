@@ -1,11 +1,116 @@
+import { Database } from 'sqlite3';
+import { ExecutionLogger, LoggedNode, LoggedWorkflow, WorkflowExecution, ExecutionStep, type ExecutionStore } from '../src';
 import { CapturedJson } from '../src/capture/CapturedJson';
 import { RecordBuffer } from '../src/writer/RecordBuffer';
 import { recordBytes } from '../src/writer/records';
+import { sqliteDatabase, tempDir, type TestDatabase } from './support/databases';
+import { until } from './support/until';
 
 /**
- * Memory is bounded in bytes as well as in records, and no batch, however large its records, is
- * too big for the writer thread.
+ * Memory is bounded in bytes as well as in records (`maxQueueBytes`), and no batch, however large
+ * its records, is too big for the writer thread: real SQLite files and PostgreSQL, the real
+ * writer thread, the real spool.
  */
+
+const MiB = 1024 * 1024;
+/** Each input and each output: the size of the issue's records. */
+const PAYLOAD = 90_000;
+/** What one such record may add past the bound: its data plus its names, ids and overhead. */
+const ONE_RECORD = PAYLOAD + 4096;
+
+class BigStep {
+  constructor(readonly id: string) {}
+
+  @LoggedNode()
+  async execute(input: string): Promise<string> {
+    await Promise.resolve();
+    return input.toUpperCase();
+  }
+}
+
+class BigWorkflow {
+  readonly id = 'big';
+
+  @LoggedWorkflow()
+  async run(n: number): Promise<number> {
+    let length = 0;
+    for (const id of ['a', 'b', 'c']) length += (await new BigStep(id).execute(`${n}:${id}:`.padEnd(PAYLOAD, 'x'))).length;
+    return length;
+  }
+}
+
+function exec(db: Database, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => db.exec(sql, (error) => (error ? reject(error) : resolve())));
+}
+
+describe('while SQLite is locked by another connection', () => {
+  let db: TestDatabase;
+  let store: ExecutionStore;
+  let locker: Database;
+
+  beforeEach(async () => {
+    db = sqliteDatabase();
+    store = await db.open({ busyTimeoutMs: 300 });
+    locker = new Database((db.options as { database: string }).database);
+  });
+
+  afterEach(async () => {
+    ExecutionLogger.setDefault(null);
+    await new Promise((resolve) => locker.close(resolve));
+    await store.close();
+    await db.drop();
+  });
+
+  test('memory holds maxQueueBytes (and one record) of large records, the spool the rest; all are written once after the lock', async () => {
+    const maxQueueBytes = 2 * MiB;
+    const logger = new ExecutionLogger(store, {
+      configFile: false,
+      spoolDir: tempDir('flowtrail-spool-'),
+      maxQueueBytes,
+      retryDelayMs: 50,
+      maxRetryDelayMs: 200,
+      onError: () => undefined,
+    });
+    ExecutionLogger.setDefault(logger);
+    await logger.ready;
+    expect(logger.stats().writerThread).toBe(true);
+    await exec(locker, 'BEGIN EXCLUSIVE');
+
+    const workflows = 30;
+    for (let n = 0; n < workflows; n++) expect(await new BigWorkflow().run(n)).toBe(3 * PAYLOAD);
+    const locked = logger.stats();
+    // 30 workflows of 3 steps, 90 KB in and 90 KB out each: about 16 MB of records.
+    expect(locked.spooled).toBeGreaterThan(0);
+    expect(locked.dropped).toBe(0);
+    expect(locked.peakQueuedBytes).toBeLessThanOrEqual(maxQueueBytes + ONE_RECORD);
+    // Without the byte bound, memory held every record (maxQueueSize is 10 000).
+    expect(locked.peakQueued).toBeLessThanOrEqual(Math.ceil(maxQueueBytes / PAYLOAD) + 1);
+
+    await exec(locker, 'COMMIT');
+    await until(
+      async () => (await store.getStats()).success === workflows && logger.stats().spoolBacklog === 0,
+      'the spool to be replayed',
+    );
+    expect(logger.stats().writerThread).toBe(true);
+    await logger.shutdown();
+
+    const after = logger.stats();
+    expect(after).toMatchObject({ dropped: 0, rejected: 0, spoolBacklog: 0 });
+    // Replayed in chunks that memory holds too.
+    expect(after.peakQueuedBytes).toBeLessThanOrEqual(maxQueueBytes + ONE_RECORD);
+    expect(await store.dataSource.getRepository(WorkflowExecution).count()).toBe(workflows);
+    expect(await store.dataSource.getRepository(ExecutionStep).count()).toBe(3 * workflows);
+    for (const execution of (await store.listExecutions({ limit: workflows })).items) {
+      const steps = await store.getSteps(execution.id);
+      expect(steps.map((step) => [step.nodeId, step.status])).toEqual([
+        ['a', 'success'],
+        ['b', 'success'],
+        ['c', 'success'],
+      ]);
+      for (const step of steps) expect((step.outputData as string).length).toBe(PAYLOAD);
+    }
+  });
+});
 
 describe('RecordBuffer bytes', () => {
   const data = (length: number) => new CapturedJson(JSON.stringify('d'.repeat(length)));

@@ -15,6 +15,8 @@ export interface BatchWriterOptions {
   flushIntervalMs: number;
   maxBatchSize: number;
   maxQueueSize: number;
+  /** Estimated bytes of records memory holds at most, beside `maxQueueSize` records. */
+  maxQueueBytes: number;
   retryDelayMs: number;
   maxRetryDelayMs: number;
 }
@@ -30,6 +32,8 @@ export interface BatchWriterOptions {
 export class BatchWriter {
   private readonly queue: RecordQueue;
   private readonly schedule: FlushSchedule;
+  /** Estimated bytes of a batch written in one part, and of a chunk read back from the spool. */
+  private readonly batchBytes: number;
   private writing: Promise<void> | null = null;
   /** The backlog (memory and spool) at which callers that can wait must wait, while the database answers. */
   private ceiling: number;
@@ -46,7 +50,13 @@ export class BatchWriter {
     private readonly report: ReportError,
     spool: Spool | null = null,
   ) {
-    this.queue = new RecordQueue(spool, options.maxQueueSize, Math.max(1, Math.min(options.maxBatchSize, options.maxQueueSize)));
+    this.batchBytes = Math.min(MAX_BATCH_BYTES, options.maxQueueBytes);
+    this.queue = new RecordQueue(spool, {
+      maxRecords: options.maxQueueSize,
+      maxBytes: options.maxQueueBytes,
+      chunkRecords: Math.max(1, Math.min(options.maxBatchSize, options.maxQueueSize)),
+      chunkBytes: this.batchBytes,
+    });
     this.schedule = new FlushSchedule(() => this.kick(), options);
     this.ceiling = options.maxQueueSize;
     if (spool !== null) {
@@ -100,13 +110,23 @@ export class BatchWriter {
   }
 
   /**
-   * True when the database is answering but the backlog (memory and spool) is at its ceiling: the
-   * caller should wait. The ceiling is `maxQueueSize`, or, after an outage, the backlog it left,
-   * until that has drained below `maxQueueSize`: workflows then go on at the pace the database
-   * replays, instead of all stopping until the outage's backlog is written.
+   * True when the database is answering but the backlog (memory and spool) is at its ceiling, or
+   * memory holds `maxQueueBytes`: the caller should wait. The ceiling is `maxQueueSize`, or, after
+   * an outage, the backlog it left, until that has drained below `maxQueueSize`: workflows then go
+   * on at the pace the database replays, instead of all stopping until the outage's backlog is
+   * written.
    */
   get mustWait(): boolean {
-    return !this.stopped && this.healthy && this.queue.backlog >= this.ceiling;
+    return this.mustWaitFor(false);
+  }
+
+  /**
+   * {@link mustWait} for a completion that folds into its insert in memory (`folds`): it adds no
+   * record, only bytes, so it waits only while memory is full of bytes.
+   */
+  mustWaitFor(folds: boolean): boolean {
+    if (this.stopped || !this.healthy) return false;
+    return this.queue.bytesFull || (!folds && this.queue.backlog >= this.ceiling);
   }
 
   /** Resolves when the queue has room again, or when waiting is pointless (database down, stopped). */
@@ -204,7 +224,7 @@ export class BatchWriter {
   }
 
   stats(): WriterStats {
-    return this.counters.snapshot(this.queue.queued, this.queue.spoolBacklog, this.healthy);
+    return this.counters.snapshot(this.queue.queued, this.queue.queuedBytes, this.queue.spoolBacklog, this.healthy);
   }
 
   /**
@@ -282,8 +302,8 @@ export class BatchWriter {
   }
 
   private enqueued(): void {
-    this.counters.notePeak(this.queue.queued);
-    if (this.queue.memorySize >= this.options.maxBatchSize) this.kick();
+    this.counters.notePeak(this.queue.queued, this.queue.queuedBytes);
+    if (this.queue.memorySize >= this.options.maxBatchSize || this.queue.memoryBytes >= this.batchBytes) this.kick();
     else this.schedule.after(this.options.flushIntervalMs);
   }
 
@@ -311,9 +331,9 @@ export class BatchWriter {
         }
         const retrying = !this.healthy;
         queue.inflight = batch;
-        this.counters.notePeak(queue.queued);
+        this.counters.notePeak(queue.queued, queue.queuedBytes);
         // Records the database refuses for their content are set aside; the rest is written.
-        const outcome = await writeInParts(this.store, batch.records, MAX_BATCH_BYTES, (record, refusal) => this.reject(record, refusal));
+        const outcome = await writeInParts(this.store, batch.records, this.batchBytes, (record, refusal) => this.reject(record, refusal));
         queue.inflight = null;
         if (outcome.unwritten) {
           // Parts committed before the failure are not retried from memory; a spool chunk or a

@@ -65,6 +65,14 @@ export function recordBytes(record: object): number {
   return bytes;
 }
 
+/**
+ * Never less than {@link recordBytes} of the record the spool line holds: all of that record's
+ * text is in the line, quoted and escaped.
+ */
+export function spoolLineBytes(line: string): number {
+  return line.length + RECORD_OVERHEAD;
+}
+
 /** A data value that is not captured text (a spool line of an earlier release, a caller of the writer's own): its JSON's length. */
 function plainDataBytes(value: object): number {
   try {
