@@ -25,6 +25,9 @@ const settings = (overrides: Partial<PipelineSettings> = {}): PipelineSettings =
   spoolDir: false,
   writerThread: false,
   enabled: true,
+  maxDataSize: 100_000,
+  maxErrorMessageSize: 4096,
+  maxErrorStackSize: 16_384,
   ...overrides,
 });
 

@@ -3,7 +3,7 @@ import { ExecutionLogger, LoggedNode, LoggedWorkflow, WorkflowExecution, Executi
 import { CapturedJson } from '../src/capture/CapturedJson';
 import { RecordBuffer } from '../src/writer/RecordBuffer';
 import { recordBytes } from '../src/writer/records';
-import { sqliteDatabase, tempDir, type TestDatabase } from './support/databases';
+import { databaseKinds, makeDatabase, pgAvailable, sqliteDatabase, tempDir, type TestDatabase } from './support/databases';
 import { until } from './support/until';
 
 /**
@@ -109,6 +109,80 @@ describe('while SQLite is locked by another connection', () => {
       ]);
       for (const step of steps) expect((step.outputData as string).length).toBe(PAYLOAD);
     }
+  });
+});
+
+describe.each(databaseKinds)('the writer thread on %s', (kind) => {
+  let db: TestDatabase;
+  let store: ExecutionStore;
+
+  beforeEach(async () => {
+    db = makeDatabase(kind);
+    store = await db.open();
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  test('300 steps of 90 KB in and 90 KB out are all stored, and the thread is still writing afterwards', async () => {
+    const errors: unknown[] = [];
+    const logger = new ExecutionLogger(store, { configFile: false, spoolDir: false, onError: (error) => errors.push(error) });
+    await logger.ready;
+    const payload = (i: number) => `${i}:`.padEnd(PAYLOAD, 'y');
+    const id = await logger.startExecution({ workflowId: 'wide', workflowName: 'Wide' });
+    for (let i = 0; i < 300; i++) {
+      const step = await logger.startNode({ executionId: id, nodeId: `n${i}`, nodeType: 't', inputData: payload(i) });
+      await logger.completeNode(step, true, payload(i).toUpperCase());
+    }
+    await logger.completeExecution(id, true);
+    expect(await logger.flush()).toBe(true);
+    expect(logger.stats()).toMatchObject({ writerThread: true, failedWrites: 0, dropped: 0, rejected: 0 });
+    await logger.shutdown();
+
+    expect(errors).toEqual([]);
+    const steps = await store.getSteps(id);
+    expect(steps).toHaveLength(300);
+    for (const [i, step] of steps.entries()) {
+      expect(step).toMatchObject({ nodeId: `n${i}`, status: 'success' });
+      expect(step.inputData).toBe(payload(i));
+      expect(step.outputData).toBe(payload(i).toUpperCase());
+    }
+  });
+});
+
+// On SQLite a single large value costs the thread little beyond its text; the PostgreSQL driver
+// holds copies of it in the thread's heap, and a record of this size killed the thread while its
+// heap was fixed whatever maxDataSize allowed.
+(pgAvailable ? describe : describe.skip)('the writer thread on postgres, one record larger than a batch part', () => {
+  let db: TestDatabase;
+  let store: ExecutionStore;
+
+  beforeEach(async () => {
+    db = makeDatabase('postgres');
+    store = await db.open();
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  test('it is written alone, by a thread whose heap is sized for the largest record maxDataSize allows', async () => {
+    const size = 30_000_000;
+    const logger = new ExecutionLogger(store, { configFile: false, spoolDir: false, maxDataSize: size + 100 });
+    await logger.ready;
+    const id = await logger.startExecution({ workflowId: 'huge', workflowName: 'Huge' });
+    // Completed at once, its output folds into its start: one row of twice the size.
+    const step = await logger.startNode({ executionId: id, nodeId: 'huge', nodeType: 't', inputData: 'i'.repeat(size) });
+    await logger.completeNode(step, true, 'o'.repeat(size));
+    await logger.completeExecution(id, true);
+    expect(await logger.flush()).toBe(true);
+    expect(logger.stats()).toMatchObject({ writerThread: true, failedWrites: 0 });
+    await logger.shutdown();
+    const [stored] = await store.getSteps(id);
+    expect([(stored!.inputData as string).length, (stored!.outputData as string).length]).toEqual([size, size]);
   });
 });
 

@@ -73,6 +73,15 @@ export function spoolLineBytes(line: string): number {
   return line.length + RECORD_OVERHEAD;
 }
 
+/**
+ * The most {@link recordBytes} can be for a record built under these caps, in UTF-8 bytes: a row
+ * holds at most two captured values (inputs and outputs, or trigger data and metadata), an error
+ * message and a stack. Names and ids are not capped; they are short in practice.
+ */
+export function largestRecordBytes(caps: { maxDataSize: number; maxErrorMessageSize: number; maxErrorStackSize: number }): number {
+  return 2 * caps.maxDataSize + caps.maxErrorMessageSize + caps.maxErrorStackSize + RECORD_OVERHEAD;
+}
+
 /** A data value that is not captured text (a spool line of an earlier release, a caller of the writer's own): its JSON's length. */
 function plainDataBytes(value: object): number {
   try {
