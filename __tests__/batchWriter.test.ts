@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorContext } from '../src';
+import { CapturedJson } from '../src/capture/CapturedJson';
 import type { WriteBatch } from '../src/store/types';
 import type { BatchSink } from '../src/writer/BatchSink';
 import { BatchWriter, type BatchWriterOptions } from '../src/writer/BatchWriter';
-import { parseSpoolLine } from '../src/writer/records';
+import { MAX_BATCH_BYTES, parseSpoolLine } from '../src/writer/records';
 import { Spool } from '../src/writer/Spool';
 import { tempDir } from './support/databases';
 
@@ -107,6 +108,9 @@ const step = (id: string, executionId: string) => ({
   startedAt: 0,
   status: 'running' as const,
 });
+/** A step whose input is `size` characters of captured JSON. */
+const bigStep = (id: string, executionId: string, size: number) => ({ ...step(id, executionId), inputData: bigData(size) });
+const bigData = (size: number) => new CapturedJson(`"${'x'.repeat(size - 2)}"`);
 
 /**
  * Lets the writer run until `done()` holds: due fake timers fire, promises settle, and real I/O
@@ -155,6 +159,7 @@ describe('BatchWriter (fake sink, fake timers, real spool)', () => {
       flushIntervalMs: 1000,
       maxBatchSize: 4,
       maxQueueSize: 4,
+      maxQueueBytes: 32 * 1024 * 1024,
       retryDelayMs: 100,
       maxRetryDelayMs: 400,
       ...options,
@@ -200,6 +205,32 @@ describe('BatchWriter (fake sink, fake timers, real spool)', () => {
     expect(sink.violations).toEqual([]);
     expect(writer.stats()).toMatchObject({ queued: 0, spoolBacklog: 0, replayed: 7, written: 7, dropped: 0, rejected: 0, healthy: true });
     expect(reports).toEqual([{ operation: 'write', records: 1 }]);
+  });
+
+  test('memory full of bytes while the database is down: the next record, a completion that would fold included, goes to the spool after what memory holds', async () => {
+    const maxQueueBytes = 1_000_000;
+    const writer = start({ maxQueueSize: 100, maxBatchSize: 100, maxQueueBytes });
+    sink.down = true;
+    writer.insertExecution(execution('e0'));
+    expect(await settled(writer.flush())).toBe(false);
+    for (const id of ['s1', 's2', 's3', 's4']) writer.insertStep(bigStep(id, 'e0', 300_000));
+    // The fourth step found memory below the bound: it may go past it, by one record.
+    expect(writer.stats()).toMatchObject({ queued: 5, spooled: 0 });
+    expect(writer.stats().queuedBytes).toBeGreaterThan(maxQueueBytes);
+
+    // Folded into its start, this output would hold as much again as a record of its own.
+    writer.updateStep('s1', { status: 'success', outputData: bigData(300_000) });
+    expect(writer.stats()).toMatchObject({ queued: 0, queuedBytes: 0, spooled: 6, spoolBacklog: 6 });
+    expect(writer.stats().peakQueuedBytes).toBeLessThan(maxQueueBytes + 300_000 + 1024);
+    expect(spoolContents()).toEqual(['E:e0', 'S:s1', 'S:s2', 'S:s3', 'S:s4', 's:s1']);
+
+    sink.down = false;
+    expect(await settled(writer.flush())).toBe(true);
+    expect(sink.stored).toEqual(['E:e0', 'S:s1', 'S:s2', 'S:s3', 'S:s4', 's:s1']);
+    expect(sink.violations).toEqual([]);
+    // Read back in chunks memory can hold.
+    expect(sink.attempts.length).toBeGreaterThan(2);
+    expect(writer.stats().peakQueuedBytes).toBeLessThan(maxQueueBytes + 300_000 + 1024);
   });
 
   test('without a spool, memory full while the database is down drops what does not fit, counted and reported once', async () => {
@@ -357,6 +388,28 @@ describe('BatchWriter (fake sink, fake timers, real spool)', () => {
     expect(sink.stored).toEqual(['E:e0', 'E:e1', 'S:s0', 'e:e0']);
     expect(writer.stats()).toMatchObject({ written: 4, rejected: 1, failedWrites: 0, dropped: 0, healthy: true });
     expect(reports).toEqual([{ operation: 'reject', records: 1 }]);
+  });
+
+  test('a batch past MAX_BATCH_BYTES is written in parts; when one fails, only the parts not committed are retried', async () => {
+    const writer = start({ maxQueueSize: 100, maxBatchSize: 100 }, false);
+    const size = Math.floor(MAX_BATCH_BYTES * 0.35); // two steps to a part
+    sink.downAfter = 1;
+    writer.insertExecution(execution('e1'));
+    for (const id of ['s1', 's2', 's3']) writer.insertStep(bigStep(id, 'e1', size));
+    expect(await settled(writer.flush())).toBe(false);
+    // The first part committed, in its own transaction; the second failed.
+    expect(sink.attempts).toHaveLength(2);
+    expect(sink.stored).toEqual(['E:e1', 'S:s1', 'S:s2']);
+    expect(writer.stats()).toMatchObject({ queued: 1, written: 3, failedWrites: 1 });
+
+    // Its insert is committed: s1's completion must not fold into it (a retried insert is
+    // skipped as a conflict, and the completion with it).
+    writer.updateStep('s1', { status: 'success' });
+    sink.open();
+    expect(await settled(writer.flush())).toBe(true);
+    expect(sink.stored).toEqual(['E:e1', 'S:s1', 'S:s2', 'S:s3', 's:s1']);
+    expect(sink.violations).toEqual([]);
+    expect(writer.stats()).toMatchObject({ queued: 0, written: 5 });
   });
 
   test('a database that fails while refused records are being set aside keeps the rest, in order, for the retry', async () => {

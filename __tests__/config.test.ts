@@ -63,6 +63,7 @@ describe('defaults', () => {
       flushIntervalMs: 100,
       maxBatchSize: 1000,
       maxQueueSize: 10_000,
+      maxQueueBytes: 32 * 1024 * 1024,
     });
     expect(config.redactKeys).toEqual([...DEFAULT_REDACT_KEYS]);
     for (const key of ['password', 'secret', 'token', 'authorization', 'api key', 'cookie']) expect(config.redactKeys).toContain(key);
@@ -98,6 +99,7 @@ describe('precedence: defaults → flowtrail.config.json → code → environmen
     ['durability', 'FLOWTRAIL_DURABILITY', 'strict', 'batched', 'strict', 'strict'],
     ['flushIntervalMs', 'FLOWTRAIL_FLUSH_INTERVAL_MS', 250, 50, '20', 20],
     ['maxQueueSize', 'FLOWTRAIL_MAX_QUEUE_SIZE', 500, 600, '700', 700],
+    ['maxQueueBytes', 'FLOWTRAIL_MAX_QUEUE_BYTES', 2_000_000, 3_000_000, '4000000', 4_000_000],
     ['spoolDir', 'FLOWTRAIL_SPOOL_DIR', '/var/spool/a', '/var/spool/b', 'false', false],
     ['flushOnExit', 'FLOWTRAIL_FLUSH_ON_EXIT', false, true, 'off', false],
   ];
@@ -179,6 +181,7 @@ describe('invalid values in code', () => {
     flushIntervalMs: [0, -10, 2.5],
     maxBatchSize: [0, '10'],
     maxQueueSize: [0, 1.5],
+    maxQueueBytes: [0, 1.5, '33554432', -1, 1024 * 1024 - 1, 2 ** 31],
     durability: ['eventual', 'STRICT', true],
     retryDelayMs: [0, -1],
     maxRetryDelayMs: [0, '5000'],
@@ -205,6 +208,7 @@ describe('invalid values in code', () => {
     flushIntervalMs: 5,
     maxBatchSize: 10,
     maxQueueSize: 20,
+    maxQueueBytes: 1024 * 1024,
     durability: 'strict',
     retryDelayMs: 200,
     maxRetryDelayMs: 10_000,
@@ -303,6 +307,27 @@ describe('invalid values in code', () => {
     expect(configError(() => resolveLoggerConfig({ configFile: file }, noEnv)).field).toContain('maxDataSize');
   });
 
+  test('maxQueueBytes below 1 MiB throws naming the setting, in code, in the file and in the environment; 1 MiB is accepted', () => {
+    const min = 1024 * 1024;
+    const error = configError(() => resolveLoggerConfig({ configFile: false, maxQueueBytes: min - 1 }, noEnv));
+    expect(error.field).toBe('maxQueueBytes');
+    expect(error.message).toContain(String(min - 1));
+    expect(error.message).toContain(String(min));
+    expect(resolveLoggerConfig({ configFile: false, maxQueueBytes: min }, noEnv).maxQueueBytes).toBe(min);
+
+    const fromEnv = configError(() => resolveLoggerConfig({ configFile: false }, { FLOWTRAIL_MAX_QUEUE_BYTES: '65536' }));
+    expect(fromEnv.field).toBe('FLOWTRAIL_MAX_QUEUE_BYTES');
+    expect(fromEnv.value).toBe(65536);
+    const file = configFile('small-queue.json', { maxQueueBytes: 4096 });
+    expect(configError(() => resolveLoggerConfig({ configFile: file }, noEnv)).field).toContain('maxQueueBytes');
+  });
+
+  test('FLOWTRAIL_MAX_QUEUE_BYTES sets maxQueueBytes over the file and the code', () => {
+    const file = configFile('queue-bytes.json', { maxQueueBytes: 8 * 1024 * 1024 });
+    const config = resolveLoggerConfig({ configFile: file, maxQueueBytes: 16 * 1024 * 1024 }, { FLOWTRAIL_MAX_QUEUE_BYTES: ' 2097152 ' });
+    expect(config.maxQueueBytes).toBe(2 * 1024 * 1024);
+  });
+
   test('settings that contradict each other throw naming the one that is off', () => {
     expect(configError(() => resolveLoggerConfig({ configFile: false, retryDelayMs: 500, maxRetryDelayMs: 400 }, noEnv)).field).toBe(
       'maxRetryDelayMs',
@@ -341,6 +366,8 @@ describe('invalid environment', () => {
     ['FLOWTRAIL_DURABILITY', 'STRICT'],
     ['FLOWTRAIL_FLUSH_INTERVAL_MS', '0'],
     ['FLOWTRAIL_MAX_QUEUE_SIZE', 'ten'],
+    ['FLOWTRAIL_MAX_QUEUE_BYTES', '32MiB'],
+    ['FLOWTRAIL_MAX_QUEUE_BYTES', '-1048576'],
     ['FLOWTRAIL_FLUSH_ON_EXIT', 'sometimes'],
     ['FLOWTRAIL_FLUSH_INTERVAL_MS', '1.5'],
     ['FLOWTRAIL_RETENTION_DAYS', '1e3'],
@@ -379,6 +406,7 @@ describe('invalid environment', () => {
         FLOWTRAIL_DURABILITY: 'strict',
         FLOWTRAIL_FLUSH_INTERVAL_MS: '20',
         FLOWTRAIL_MAX_QUEUE_SIZE: '50',
+        FLOWTRAIL_MAX_QUEUE_BYTES: '1048576',
       },
     );
     expect(config).toMatchObject({
@@ -390,6 +418,7 @@ describe('invalid environment', () => {
       durability: 'strict',
       flushIntervalMs: 20,
       maxQueueSize: 50,
+      maxQueueBytes: 1048576,
     });
   });
 

@@ -19,11 +19,15 @@ const settings = (overrides: Partial<PipelineSettings> = {}): PipelineSettings =
   flushIntervalMs: 10,
   maxBatchSize: 100,
   maxQueueSize: 1000,
+  maxQueueBytes: 32 * 1024 * 1024,
   retryDelayMs: 5,
   maxRetryDelayMs: 10,
   spoolDir: false,
   writerThread: false,
   enabled: true,
+  maxDataSize: 100_000,
+  maxErrorMessageSize: 4096,
+  maxErrorStackSize: 16_384,
   ...overrides,
 });
 

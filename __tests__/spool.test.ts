@@ -340,8 +340,11 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
       const [executionId, stepId] = ['0190a000-0000-7000-8000-00000000e001', '0190a000-0000-7000-8000-00000000a001'];
       // A logger that closed with its records still in the spool: the next one on the database replays them.
       const reports: unknown[] = [];
-      const spool = Spool.forSink(current.store.sink, { spoolDir, maxBatchSize: 100, maxQueueSize: 100 }, 'closed-logger', (error) =>
-        reports.push(error),
+      const spool = Spool.forSink(
+        current.store.sink,
+        { spoolDir, maxBatchSize: 100, maxQueueSize: 100, maxQueueBytes: 32 * 1024 * 1024 },
+        'closed-logger',
+        (error) => reports.push(error),
       )!;
       const appended = spool.append([
         {

@@ -15,7 +15,14 @@ import { databaseKinds, tempDir, useStorePerTest } from './support/databases';
  * forever, and nothing keeps the process alive.
  */
 
-const OPTIONS = { flushIntervalMs: 60_000, maxBatchSize: 1000, maxQueueSize: 1000, retryDelayMs: 10, maxRetryDelayMs: 20 };
+const OPTIONS = {
+  flushIntervalMs: 60_000,
+  maxBatchSize: 1000,
+  maxQueueSize: 1000,
+  maxQueueBytes: 32 * 1024 * 1024,
+  retryDelayMs: 10,
+  maxRetryDelayMs: 20,
+};
 
 function execution(workflowName: unknown = 'W') {
   return { id: uuidv7(), workflowId: 'w', workflowName, triggerType: 'manual', status: 'running' as const, startedAt: Date.now() } as never;
@@ -73,8 +80,11 @@ describe.each(databaseKinds)('an unstorable record on %s', (kind) => {
     const reports: ErrorContext[] = [];
     // Fault injection: a database that is down.
     const down: BatchSink = { writeBatch: () => Promise.reject(new Error('connect ECONNREFUSED (injected)')), isDataError: () => false };
-    const spool = Spool.forSink(current.store.sink, { spoolDir: dir, maxBatchSize: 2, maxQueueSize: 2 }, uuidv7(), (_e, c) =>
-      reports.push(c),
+    const spool = Spool.forSink(
+      current.store.sink,
+      { spoolDir: dir, maxBatchSize: 2, maxQueueSize: 2, maxQueueBytes: 32 * 1024 * 1024 },
+      uuidv7(),
+      (_e, c) => reports.push(c),
     )!;
     const writer = new BatchWriter(
       down,

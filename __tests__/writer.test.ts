@@ -11,7 +11,14 @@ describe.each(databaseKinds)('BatchWriter on %s', (kind) => {
     const reports: ErrorContext[] = [];
     const writer = new BatchWriter(
       store.sink,
-      { flushIntervalMs: 60_000, maxBatchSize: 1000, maxQueueSize: 1000, retryDelayMs: 10, maxRetryDelayMs: 10 },
+      {
+        flushIntervalMs: 60_000,
+        maxBatchSize: 1000,
+        maxQueueSize: 1000,
+        maxQueueBytes: 32 * 1024 * 1024,
+        retryDelayMs: 10,
+        maxRetryDelayMs: 10,
+      },
       (_error, context) => reports.push(context),
     );
     const now = Date.now();

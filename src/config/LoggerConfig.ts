@@ -33,6 +33,12 @@ export interface LoggerConfig {
   maxBatchSize?: number;
   /** Records held in memory at most; past it, workflows wait for the database (or records spill when it is down). @default 10000 */
   maxQueueSize?: number;
+  /**
+   * Bytes of records held in memory at most, by estimate (the length of their text: captured
+   * data, error text, names; plus a fixed overhead each), beside `maxQueueSize`: whichever is
+   * reached first. At least 1 MiB. Env `FLOWTRAIL_MAX_QUEUE_BYTES`. @default 33554432 (32 MiB)
+   */
+  maxQueueBytes?: number;
   /** `batched`: write behind the workflow. `strict`: persist each record before the call proceeds. Env `FLOWTRAIL_DURABILITY`. @default 'batched' */
   durability?: Durability;
   /** First retry delay after a failed write; doubles up to `maxRetryDelayMs`. @default 100 */
@@ -95,6 +101,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<ResolvedLoggerConfig, 'onError' | 'sp
   flushIntervalMs: 100,
   maxBatchSize: 1000,
   maxQueueSize: 10_000,
+  maxQueueBytes: 32 * 1024 * 1024,
   durability: 'batched',
   retryDelayMs: 100,
   maxRetryDelayMs: 5000,
@@ -112,6 +119,8 @@ const MAX_INTEGER_SETTING = 2_147_483_647;
 const MIN_ERROR_TEXT_SIZE = 256;
 /** About 270 years: any longer retention is none. */
 const MAX_DAYS = 100_000;
+/** Room for a few records at the default data cap: with less, nearly every record would spill. */
+const MIN_QUEUE_BYTES = 1024 * 1024;
 
 type Kind = 'boolean' | 'positiveInteger' | 'nonNegativeInteger' | 'days' | 'durability' | 'stringList' | 'function' | 'spoolDir' | 'path';
 
@@ -128,6 +137,7 @@ const FIELDS: Record<keyof LoggerConfig, Kind> = {
   flushIntervalMs: 'positiveInteger',
   maxBatchSize: 'positiveInteger',
   maxQueueSize: 'positiveInteger',
+  maxQueueBytes: 'positiveInteger',
   durability: 'durability',
   retryDelayMs: 'positiveInteger',
   maxRetryDelayMs: 'positiveInteger',
@@ -143,6 +153,14 @@ const FIELDS: Record<keyof LoggerConfig, Kind> = {
   configFile: 'path',
 };
 
+/** The sizes that have a minimum, checked once every source is merged. */
+const MIN_BYTES = {
+  maxDataSize: MIN_DATA_SIZE,
+  maxErrorMessageSize: MIN_ERROR_TEXT_SIZE,
+  maxErrorStackSize: MIN_ERROR_TEXT_SIZE,
+  maxQueueBytes: MIN_QUEUE_BYTES,
+} as const;
+
 const ENV: Partial<Record<keyof LoggerConfig, string>> = {
   enabled: 'FLOWTRAIL_ENABLED',
   captureInputs: 'FLOWTRAIL_CAPTURE_INPUTS',
@@ -152,6 +170,7 @@ const ENV: Partial<Record<keyof LoggerConfig, string>> = {
   durability: 'FLOWTRAIL_DURABILITY',
   flushIntervalMs: 'FLOWTRAIL_FLUSH_INTERVAL_MS',
   maxQueueSize: 'FLOWTRAIL_MAX_QUEUE_SIZE',
+  maxQueueBytes: 'FLOWTRAIL_MAX_QUEUE_BYTES',
   spoolDir: 'FLOWTRAIL_SPOOL_DIR',
   flushOnExit: 'FLOWTRAIL_FLUSH_ON_EXIT',
 };
@@ -169,12 +188,8 @@ export function resolveLoggerConfig(options: LoggerConfig = {}, env: NodeJS.Proc
   const fromEnv = readEnv(env);
   const merged = { ...DEFAULT_CONFIG, spoolDir: undefined, onError: undefined, ...fileConfig, ...fromCode, ...fromEnv };
   delete (merged as LoggerConfig).configFile;
-  for (const field of ['maxErrorMessageSize', 'maxErrorStackSize'] as const) {
-    if (merged[field] < MIN_ERROR_TEXT_SIZE) throw new ConfigError(field, merged[field], `an integer ≥ ${MIN_ERROR_TEXT_SIZE} bytes`);
-  }
-  if (merged.maxDataSize < MIN_DATA_SIZE) {
-    const field = 'maxDataSize' in fromEnv ? 'FLOWTRAIL_MAX_DATA_SIZE' : 'maxDataSize';
-    throw new ConfigError(field, merged.maxDataSize, `an integer ≥ ${MIN_DATA_SIZE} bytes`);
+  for (const [key, min] of Object.entries(MIN_BYTES) as [keyof typeof MIN_BYTES, number][]) {
+    if (merged[key] < min) throw new ConfigError(key in fromEnv ? ENV[key]! : key, merged[key], `an integer ≥ ${min} bytes`);
   }
   if (merged.maxRetryDelayMs < merged.retryDelayMs) {
     throw new ConfigError('maxRetryDelayMs', merged.maxRetryDelayMs, `at least retryDelayMs (${merged.retryDelayMs})`);

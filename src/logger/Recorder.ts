@@ -266,7 +266,7 @@ export class Recorder {
     if (--this.inFlight === 0 && this.drainWaiters.length > 0) for (const wake of this.drainWaiters.splice(0)) wake();
     const patch: ExecutionPatch = { status, completedAt, durationMs: completedAt - execution.startedAt };
     if (status === 'error') Object.assign(patch, errorDetails(error, this.errorText));
-    return this.complete(canWait && !this.writer.queuesExecution(execution.id), () => this.writer.updateExecution(execution.id, patch));
+    return this.complete(canWait, this.writer.queuesExecution(execution.id), () => this.writer.updateExecution(execution.id, patch));
   }
 
   private recordStep(
@@ -314,16 +314,17 @@ export class Recorder {
     const completedAt = Date.now();
     const patch: StepPatch = { status, completedAt, durationMs: completedAt - startedAt, outputData };
     if (status === 'error') Object.assign(patch, errorDetails(error, this.errorText));
-    return this.complete(canWait && !this.writer.queuesStep(stepId), () => this.writer.updateStep(stepId, patch));
+    return this.complete(canWait, this.writer.queuesStep(stepId), () => this.writer.updateStep(stepId, patch));
   }
 
   /**
-   * Writes a completion whose timestamps are already taken. One that its caller can wait for,
-   * and that will not fold into its insert still in memory, waits for room first while the
-   * database answers but the queue is full, for the reason of {@link afterRoom}.
+   * Writes a completion whose timestamps are already taken. One that its caller can wait for
+   * waits for room first while the database answers but the queue is full, for the reason of
+   * {@link afterRoom}; one that folds into its insert still in memory only while memory is full
+   * of bytes, since it adds no record.
    */
-  private complete(mayWaitForRoom: boolean, write: () => void): Promise<void> | undefined {
-    if (mayWaitForRoom && this.writer.mustWait) {
+  private complete(canWait: boolean, folds: boolean, write: () => void): Promise<void> | undefined {
+    if (canWait && this.writer.mustWaitFor(folds)) {
       return this.writer.waitForRoom().then(() => {
         write();
         return this.waitAfterWrite();

@@ -1,12 +1,17 @@
 import type { ResolvedLoggerConfig } from '../config/LoggerConfig';
 import type { HistorySink, InstanceInfo } from '../store/ports';
 import { BatchWriter, type BatchWriterOptions } from '../writer/BatchWriter';
+import { largestRecordBytes } from '../writer/records';
 import { Spool } from '../writer/Spool';
 import { WriterThread } from '../writer/WriterThread';
 import type { ReportError } from './ErrorReporter';
 
-/** What the pipeline reads of the configuration: the writer's batching, the spool's folder, the thread switch. */
-export type PipelineSettings = BatchWriterOptions & Pick<ResolvedLoggerConfig, 'spoolDir' | 'writerThread' | 'enabled'>;
+/**
+ * What the pipeline reads of the configuration: the writer's batching, the spool's folder, the
+ * thread switch, and the caps that bound the largest record (the thread's heap must hold one).
+ */
+export type PipelineSettings = BatchWriterOptions &
+  Pick<ResolvedLoggerConfig, 'spoolDir' | 'writerThread' | 'enabled' | 'maxDataSize' | 'maxErrorMessageSize' | 'maxErrorStackSize'>;
 
 /** The write path of one logger, from the queue it records into to the database. */
 export interface Pipeline {
@@ -42,7 +47,7 @@ export function createPipeline(
       onOrphanReplayed({ id: owner.instanceId, hostname: owner.hostname, pid: owner.pid, startedAt: owner.createdAt });
   }
   // A logger disabled from the start may never record: it does not start a thread for nothing.
-  const thread = settings.writerThread && settings.enabled ? WriterThread.start(sink) : null;
+  const thread = settings.writerThread && settings.enabled ? WriterThread.start(sink, largestRecordBytes(settings)) : null;
   const writer = new BatchWriter(thread ?? sink, settings, report, spool);
   return {
     writer,

@@ -4,10 +4,10 @@ import type { BatchSink } from './BatchSink';
 import { FlushSchedule } from './FlushSchedule';
 import type { RecordBuffer } from './RecordBuffer';
 import { RecordQueue, type Batch } from './RecordQueue';
-import type { ExecutionRow, SpoolRecord, StepRow } from './records';
+import { MAX_BATCH_BYTES, type ExecutionRow, type SpoolRecord, type StepRow } from './records';
 import type { Spool } from './Spool';
 import { WriterCounters, type WriterStats } from './WriterStats';
-import { writeSeparately } from './writeSeparately';
+import { writeInParts } from './writeInParts';
 
 export type { WriterStats } from './WriterStats';
 
@@ -15,21 +15,25 @@ export interface BatchWriterOptions {
   flushIntervalMs: number;
   maxBatchSize: number;
   maxQueueSize: number;
+  /** Estimated bytes of records memory holds at most, beside `maxQueueSize` records. */
+  maxQueueBytes: number;
   retryDelayMs: number;
   maxRetryDelayMs: number;
 }
 
 /**
  * The write-behind writer between the logger and the store. Records wait in a {@link RecordQueue}
- * (memory, then the spool) and are written in one transaction per flush, by an unref()'d timer
- * or as soon as a batch is full. When the database is slow, async callers wait for room
- * (backpressure); when it fails, records stay queued and are retried with exponential backoff,
- * and the failure is reported once; when it refuses a record for its content, that record is
- * set aside and the rest written.
+ * (memory, then the spool) and are written in one transaction per flush (a batch larger than
+ * {@link MAX_BATCH_BYTES} in several), by an unref()'d timer or as soon as a batch is full. When
+ * the database is slow, async callers wait for room (backpressure); when it fails, records stay
+ * queued and are retried with exponential backoff, and the failure is reported once; when it
+ * refuses a record for its content, that record is set aside and the rest written.
  */
 export class BatchWriter {
   private readonly queue: RecordQueue;
   private readonly schedule: FlushSchedule;
+  /** Estimated bytes of a batch written in one part, and of a chunk read back from the spool. */
+  private readonly batchBytes: number;
   private writing: Promise<void> | null = null;
   /** The backlog (memory and spool) at which callers that can wait must wait, while the database answers. */
   private ceiling: number;
@@ -46,7 +50,13 @@ export class BatchWriter {
     private readonly report: ReportError,
     spool: Spool | null = null,
   ) {
-    this.queue = new RecordQueue(spool, options.maxQueueSize, Math.max(1, Math.min(options.maxBatchSize, options.maxQueueSize)));
+    this.batchBytes = Math.min(MAX_BATCH_BYTES, options.maxQueueBytes);
+    this.queue = new RecordQueue(spool, {
+      maxRecords: options.maxQueueSize,
+      maxBytes: options.maxQueueBytes,
+      chunkRecords: Math.max(1, Math.min(options.maxBatchSize, options.maxQueueSize)),
+      chunkBytes: this.batchBytes,
+    });
     this.schedule = new FlushSchedule(() => this.kick(), options);
     this.ceiling = options.maxQueueSize;
     if (spool !== null) {
@@ -100,13 +110,23 @@ export class BatchWriter {
   }
 
   /**
-   * True when the database is answering but the backlog (memory and spool) is at its ceiling: the
-   * caller should wait. The ceiling is `maxQueueSize`, or, after an outage, the backlog it left,
-   * until that has drained below `maxQueueSize`: workflows then go on at the pace the database
-   * replays, instead of all stopping until the outage's backlog is written.
+   * True when the database is answering but the backlog (memory and spool) is at its ceiling, or
+   * memory holds `maxQueueBytes`: the caller should wait. The ceiling is `maxQueueSize`, or, after
+   * an outage, the backlog it left, until that has drained below `maxQueueSize`: workflows then go
+   * on at the pace the database replays, instead of all stopping until the outage's backlog is
+   * written.
    */
   get mustWait(): boolean {
-    return !this.stopped && this.healthy && this.queue.backlog >= this.ceiling;
+    return this.mustWaitFor(false);
+  }
+
+  /**
+   * {@link mustWait} for a completion that folds into its insert in memory (`folds`): it adds no
+   * record, only bytes, so it waits only while memory is full of bytes.
+   */
+  mustWaitFor(folds: boolean): boolean {
+    if (this.stopped || !this.healthy) return false;
+    return this.queue.bytesFull || (!folds && this.queue.backlog >= this.ceiling);
   }
 
   /** Resolves when the queue has room again, or when waiting is pointless (database down, stopped). */
@@ -204,7 +224,7 @@ export class BatchWriter {
   }
 
   stats(): WriterStats {
-    return this.counters.snapshot(this.queue.queued, this.queue.spoolBacklog, this.healthy);
+    return this.counters.snapshot(this.queue.queued, this.queue.queuedBytes, this.queue.spoolBacklog, this.healthy);
   }
 
   /**
@@ -282,8 +302,8 @@ export class BatchWriter {
   }
 
   private enqueued(): void {
-    this.counters.notePeak(this.queue.queued);
-    if (this.queue.memorySize >= this.options.maxBatchSize) this.kick();
+    this.counters.notePeak(this.queue.queued, this.queue.queuedBytes);
+    if (this.queue.memorySize >= this.options.maxBatchSize || this.queue.memoryBytes >= this.batchBytes) this.kick();
     else this.schedule.after(this.options.flushIntervalMs);
   }
 
@@ -311,27 +331,18 @@ export class BatchWriter {
         }
         const retrying = !this.healthy;
         queue.inflight = batch;
-        this.counters.notePeak(queue.queued);
-        let written = batch.records.size;
-        try {
-          await this.store.writeBatch(batch.records.toWriteBatch());
-        } catch (error) {
-          if (!this.store.isDataError(error)) {
-            queue.inflight = null;
-            this.failed(batch, error);
-            return;
-          }
-          // The database is up but refuses something in this batch: set the bad records aside.
-          const outcome = await writeSeparately(this.store, batch.records, (record, refusal) => this.reject(record, refusal));
-          if (outcome.unwritten) {
-            queue.inflight = null;
-            this.failed({ ...batch, records: outcome.unwritten }, outcome.error);
-            return;
-          }
-          written = outcome.written;
-        }
+        this.counters.notePeak(queue.queued, queue.queuedBytes);
+        // Records the database refuses for their content are set aside; the rest is written.
+        const outcome = await writeInParts(this.store, batch.records, this.batchBytes, (record, refusal) => this.reject(record, refusal));
         queue.inflight = null;
-        this.committed(batch, written, retrying);
+        if (outcome.unwritten) {
+          // Parts committed before the failure are not retried from memory; a spool chunk or a
+          // batch the spool also holds is read back whole, and counted when it is.
+          if (batch.chunk === null && batch.spooled !== true) this.counters.written += outcome.written;
+          this.failed({ ...batch, records: outcome.unwritten }, outcome.error);
+          return;
+        }
+        this.committed(batch, outcome.written, retrying);
       }
       this.schedule.clear();
     } finally {

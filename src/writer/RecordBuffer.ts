@@ -1,16 +1,20 @@
 import type { ExecutionPatch, StepPatch, WriteBatch } from '../store/types';
-import type { ExecutionRow, SpoolRecord, StepRow } from './records';
+import { recordBytes, type ExecutionRow, type SpoolRecord, type StepRow } from './records';
 
 /**
  * Records waiting to be written, coalesced: the completion of a row whose insert is still here is
  * folded into that insert, so a step that starts and ends within one flush window costs one
- * INSERT. Maps keep insertion order, which is the order rows are written in.
+ * INSERT. Maps keep insertion order, which is the order rows are written in. The buffer keeps the
+ * estimated bytes of what it holds ({@link recordBytes}); a fold adds its patch's estimate, so
+ * the total may run over what the folded rows hold, never under.
  */
 export class RecordBuffer {
   executions = new Map<string, ExecutionRow>();
   steps = new Map<string, StepRow>();
   executionUpdates = new Map<string, ExecutionPatch>();
   stepUpdates = new Map<string, StepPatch>();
+  /** Estimated bytes held: what the queue's byte bound counts. */
+  bytes = 0;
 
   /** Records (rows and updates) held: what the queue bound counts. */
   get size(): number {
@@ -23,18 +27,22 @@ export class RecordBuffer {
 
   insertExecution(row: ExecutionRow): void {
     this.executions.set(row.id, row);
+    this.bytes += recordBytes(row);
   }
 
   insertStep(row: StepRow): void {
     this.steps.set(row.id, row);
+    this.bytes += recordBytes(row);
   }
 
   updateExecution(id: string, patch: ExecutionPatch): void {
     merge(this.executions, this.executionUpdates, id, patch);
+    this.bytes += recordBytes(patch);
   }
 
   updateStep(id: string, patch: StepPatch): void {
     merge(this.steps, this.stepUpdates, id, patch);
+    this.bytes += recordBytes(patch);
   }
 
   /**
@@ -61,6 +69,7 @@ export class RecordBuffer {
    * insert of an existing id is skipped, together with anything folded into it.
    */
   addReplayed(record: SpoolRecord): void {
+    this.bytes += recordBytes(record.t === 'E' || record.t === 'S' ? record.r : record.p);
     switch (record.t) {
       case 'E':
         this.executions.set(record.r.id, record.r);
@@ -87,19 +96,32 @@ export class RecordBuffer {
     return records;
   }
 
-  /** One buffer per record, in the order a batch writes them. */
-  split(): RecordBuffer[] {
-    const singles: RecordBuffer[] = [];
-    const single = (fill: (buffer: RecordBuffer) => void) => {
-      const buffer = new RecordBuffer();
-      fill(buffer);
-      singles.push(buffer);
+  /**
+   * The records in the order a batch writes them, in parts of at most `maxBytes` estimated bytes
+   * (a record larger than that is a part alone); by default one record a part. A buffer that fits
+   * is its own only part. Records are placed as they are, never folded: an update here may
+   * belong to an insert of the same buffer (one read back from the spool), which a part written
+   * earlier may already have committed.
+   */
+  split(maxBytes = 0): RecordBuffer[] {
+    if (!this.isEmpty && this.bytes <= maxBytes) return [this];
+    const parts: RecordBuffer[] = [];
+    let part = new RecordBuffer();
+    const place = <T extends object>(map: (buffer: RecordBuffer) => Map<string, T>, id: string, record: T) => {
+      const bytes = recordBytes(record);
+      if (!part.isEmpty && part.bytes + bytes > maxBytes) {
+        parts.push(part);
+        part = new RecordBuffer();
+      }
+      map(part).set(id, record);
+      part.bytes += bytes;
     };
-    for (const row of this.executions.values()) single((b) => b.insertExecution(row));
-    for (const row of this.steps.values()) single((b) => b.insertStep(row));
-    for (const [id, patch] of this.executionUpdates) single((b) => b.updateExecution(id, patch));
-    for (const [id, patch] of this.stepUpdates) single((b) => b.updateStep(id, patch));
-    return singles;
+    for (const [id, row] of this.executions) place((b) => b.executions, id, row);
+    for (const [id, row] of this.steps) place((b) => b.steps, id, row);
+    for (const [id, patch] of this.executionUpdates) place((b) => b.executionUpdates, id, patch);
+    for (const [id, patch] of this.stepUpdates) place((b) => b.stepUpdates, id, patch);
+    if (!part.isEmpty) parts.push(part);
+    return parts;
   }
 
   /** Moves everything out into a new buffer, leaving this one empty. */
@@ -109,6 +131,7 @@ export class RecordBuffer {
     [taken.steps, this.steps] = [this.steps, taken.steps];
     [taken.executionUpdates, this.executionUpdates] = [this.executionUpdates, taken.executionUpdates];
     [taken.stepUpdates, this.stepUpdates] = [this.stepUpdates, taken.stepUpdates];
+    [taken.bytes, this.bytes] = [this.bytes, 0];
     return taken;
   }
 

@@ -13,14 +13,26 @@ export interface Batch {
   spooled?: boolean;
 }
 
+/** How much memory holds: records, and their estimated bytes ({@link RecordBuffer.bytes}). */
+export interface QueueBounds {
+  /** Records held at most (`maxQueueSize`). */
+  maxRecords: number;
+  /** Estimated bytes held at most (`maxQueueBytes`); the last record taken in may go past it. */
+  maxBytes: number;
+  /** Records per chunk read back from the spool. */
+  chunkRecords: number;
+  /** Estimated bytes per chunk read back from the spool (one line at least). */
+  chunkBytes: number;
+}
+
 /**
  * Where records wait to be written, and the order they leave in. Memory first: records coalesced
- * in a RecordBuffer, never more than `maxQueueSize` (the batch being written included) when
- * there is a spool. A record that finds memory full goes to the spool instead, and from then on
- * every new record follows it there ("spill mode") until the spool is replayed to its end. What
- * memory holds leaves first (it is older than anything spooled), then the spool in order, so
- * records reach the database in the order they were made: a step never before its execution, a
- * completion never before its start.
+ * in a RecordBuffer, never more than `maxQueueSize` records or `maxQueueBytes` estimated bytes
+ * (the batch being written included) when there is a spool. A record that finds memory full goes
+ * to the spool instead, and from then on every new record follows it there ("spill mode") until
+ * the spool is replayed to its end. What memory holds leaves first (it is older than anything
+ * spooled), then the spool in order, so records reach the database in the order they were made:
+ * a step never before its execution, a completion never before its start.
  */
 export class RecordQueue {
   /** Numbers records as they are admitted, and knows which are committed. */
@@ -30,12 +42,11 @@ export class RecordQueue {
   private buffer = new RecordBuffer();
   /** Room kept for a chunk being read back from the spool, so that memory cannot fill up meanwhile. */
   private reserved = 0;
+  private reservedBytes = 0;
 
   constructor(
     readonly spool: Spool | null,
-    private readonly maxQueueSize: number,
-    /** Records per chunk read back from the spool. */
-    private readonly chunkSize: number,
+    private readonly bounds: QueueBounds,
   ) {}
 
   /** Records in memory: queued plus the batch being written (or room kept for it). What the queue bound limits. */
@@ -43,9 +54,19 @@ export class RecordQueue {
     return this.buffer.size + (this.inflight?.records.size ?? 0) + this.reserved;
   }
 
+  /** Estimated bytes in memory, counted as {@link held} counts records. */
+  get heldBytes(): number {
+    return this.buffer.bytes + (this.inflight?.records.bytes ?? 0) + this.reservedBytes;
+  }
+
   /** Records in memory now, the batch being written included. */
   get queued(): number {
     return this.held - this.reserved;
+  }
+
+  /** Estimated bytes in memory now, the batch being written included. */
+  get queuedBytes(): number {
+    return this.heldBytes - this.reservedBytes;
   }
 
   /** This logger's records in the spool, not committed yet. */
@@ -61,6 +82,11 @@ export class RecordQueue {
   /** Records waiting in memory, not counting the batch being written. */
   get memorySize(): number {
     return this.buffer.size;
+  }
+
+  /** Estimated bytes waiting in memory, not counting the batch being written. */
+  get memoryBytes(): number {
+    return this.buffer.bytes;
   }
 
   get hasWork(): boolean {
@@ -82,9 +108,19 @@ export class RecordQueue {
     return this.spool !== null && this.spool.backlog > 0;
   }
 
-  /** Whether memory takes a record: one that folds into a record it holds always fits. */
+  /**
+   * Whether memory takes a record: while it holds fewer than `maxQueueSize` records and fewer than
+   * `maxQueueBytes` bytes. One that folds into a record it holds always fits the count, which it
+   * does not grow; its data grows the bytes like any record's (a step's output folding into its
+   * start holds as much as a record of its own).
+   */
   hasRoom(folds: boolean): boolean {
-    return folds || this.held < this.maxQueueSize;
+    return this.heldBytes < this.bounds.maxBytes && (folds || this.held < this.bounds.maxRecords);
+  }
+
+  /** Whether memory is full of bytes while new records would go there (not spilling). */
+  get bytesFull(): boolean {
+    return !this.spilling && this.heldBytes >= this.bounds.maxBytes;
   }
 
   /** Admits a record into memory. */
@@ -205,15 +241,18 @@ export class RecordQueue {
   }
 
   private async readSpool(): Promise<Batch | null> {
-    this.reserved = this.chunkSize;
+    const { chunkRecords, chunkBytes } = this.bounds;
+    this.reserved = chunkRecords;
+    this.reservedBytes = chunkBytes;
     try {
-      const chunk = await this.spool!.read(this.chunkSize);
+      const chunk = await this.spool!.read(chunkRecords, chunkBytes);
       if (chunk === null) return null;
       const records = new RecordBuffer();
       for (const record of chunk.records) records.addReplayed(record);
       return { records, chunk, sequence: chunk.lastSequence };
     } finally {
       this.reserved = 0;
+      this.reservedBytes = 0;
     }
   }
 }

@@ -39,15 +39,18 @@ export class SegmentLog {
 
   constructor(
     readonly folder: string,
-    /** Lines per segment: one segment is at most one write transaction. */
-    private readonly segmentLines: number,
+    /**
+     * When a segment is sealed: once it holds this many lines (one segment is at most one write
+     * transaction) or this many bytes (a segment is read back whole into memory).
+     */
+    private readonly limits: { lines: number; bytes: number },
     /** Creates the folder (and what must exist before any segment does). */
     private readonly prepare: () => void,
   ) {}
 
   /** The sealed segments another logger left in `folder`, for replay only. */
   static leftIn(folder: string): SegmentLog {
-    const log = new SegmentLog(folder, 0, () => undefined);
+    const log = new SegmentLog(folder, { lines: 0, bytes: 0 }, () => undefined);
     const names = readdirSync(folder)
       .filter((name) => SEGMENT.test(name))
       .sort();
@@ -57,7 +60,7 @@ export class SegmentLog {
 
   /**
    * Appends `text` (`lines` whole lines) as one write, opening a segment if none is open and
-   * sealing it once it holds `segmentLines`. Throws when it cannot be written; nothing is
+   * sealing it once it reaches its limits. Throws when it cannot be written; nothing is
    * half-appended then, and the next append starts a new file.
    */
   append(text: string, lines: number): void {
@@ -73,7 +76,7 @@ export class SegmentLog {
       }
       this.active.bytes += length;
       segment.appended += lines;
-      if (segment.appended >= this.segmentLines) this.seal();
+      if (segment.appended >= this.limits.lines || this.active.bytes >= this.limits.bytes) this.seal();
     } catch (error) {
       // Whatever this file ends with stays behind its last full line.
       this.seal();

@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UnstorableRecordError, type ReportError } from '../errors';
 import type { HistorySink } from '../store/ports';
-import { encodeSpoolLine, parseSpoolLine, type SpoolRecord } from './records';
+import { encodeSpoolLine, MAX_BATCH_BYTES, parseSpoolLine, spoolLineBytes, type SpoolRecord } from './records';
 import { SegmentLog, type Segment } from './SegmentLog';
 import { adoptedWithin, adoptOrphans, holdFolder, readOwner, releaseFolder, writeOwner, type SpoolOwner } from './SpoolOwner';
 
@@ -64,16 +64,18 @@ export class Spool {
     private readonly report: ReportError,
     /** Lines per segment: one segment is at most one write transaction. */
     segmentLines: number,
+    /** Bytes per segment: a segment is read back whole into memory. */
+    segmentBytes = MAX_BATCH_BYTES,
   ) {
     this.folder = join(dir, instanceId);
-    this.log = new SegmentLog(this.folder, segmentLines, () => this.ensureFolder());
+    this.log = new SegmentLog(this.folder, { lines: segmentLines, bytes: segmentBytes }, () => this.ensureFolder());
     holdFolder(this.folder);
   }
 
   /** The spool of a logger writing through `sink`: `spoolDir` when given, none when `false`, else where the sink says. */
   static forSink(
     sink: HistorySink,
-    config: { spoolDir: string | false | undefined; maxBatchSize: number; maxQueueSize: number },
+    config: { spoolDir: string | false | undefined; maxBatchSize: number; maxQueueSize: number; maxQueueBytes: number },
     instanceId: string,
     report: ReportError,
   ): Spool | null {
@@ -82,7 +84,8 @@ export class Spool {
     if (dir === null) return null;
     // A segment is at most one batch, and a batch read back never overfills memory.
     const segmentLines = Math.max(1, Math.min(config.maxBatchSize, config.maxQueueSize));
-    return new Spool(resolve(dir), instanceId, databaseKey, report, segmentLines);
+    const segmentBytes = Math.min(MAX_BATCH_BYTES, config.maxQueueBytes);
+    return new Spool(resolve(dir), instanceId, databaseKey, report, segmentLines, segmentBytes);
   }
 
   /** This logger's records on disk and not yet committed. While there are any, new records must follow them. */
@@ -191,9 +194,10 @@ export class Spool {
 
   /**
    * The next records to replay: this logger's own first (new records must not overtake them),
-   * then adopted ones. At most `limit` lines, all from one segment. Null when there are none.
+   * then adopted ones. At most `limit` lines, all from one segment, and past the first line no
+   * more than `limitBytes` of estimated record bytes ({@link spoolLineBytes}). Null when there are none.
    */
-  async read(limit: number): Promise<SpoolChunk | null> {
+  async read(limit: number, limitBytes = Infinity): Promise<SpoolChunk | null> {
     for (;;) {
       const ownSegment = this.log.segments[0];
       const folder = ownSegment === undefined ? this.adopted[0] : undefined;
@@ -214,7 +218,7 @@ export class Spool {
           all = segment.lines = [];
         }
       }
-      const lines = all.slice(segment.committed, segment.committed + limit);
+      const lines = upToBytes(all.slice(segment.committed, segment.committed + limit), limitBytes);
       if (lines.length === 0) {
         this.finishSegment(segment, own);
         continue;
@@ -329,4 +333,14 @@ export class Spool {
     this.reported.add(kind);
     this.report(error, records === undefined ? { operation: 'spool' } : { operation: 'spool', records });
   }
+}
+
+/** The first of `lines` whose estimated record bytes stay within `limitBytes`; the first line always. */
+function upToBytes(lines: string[], limitBytes: number): string[] {
+  let bytes = 0;
+  for (let i = 0; i < lines.length; i++) {
+    bytes += spoolLineBytes(lines[i]!);
+    if (i > 0 && bytes > limitBytes) return lines.slice(0, i);
+  }
+  return lines;
 }

@@ -2,6 +2,8 @@
 export interface WriterStats {
   /** Held in memory now, waiting to be written (including a batch being written). */
   queued: number;
+  /** The estimated bytes of the records `queued` counts: their text (captured data, error text, names) plus a fixed overhead each. */
+  queuedBytes: number;
   /** Committed to the database. */
   written: number;
   /** Committed after at least one failed attempt. */
@@ -25,6 +27,8 @@ export interface WriterStats {
   spoolBacklog: number;
   /** The most records held in memory at once: never above `maxQueueSize` while the spool takes the rest. */
   peakQueued: number;
+  /** The most estimated bytes held in memory at once: past `maxQueueBytes` by one record at most while the spool takes the rest. */
+  peakQueuedBytes: number;
   /** Whether the last write attempt succeeded. */
   healthy: boolean;
   lastError: string | null;
@@ -41,11 +45,13 @@ export class WriterCounters {
   spooled = 0;
   replayed = 0;
   peakQueued = 0;
+  peakQueuedBytes = 0;
   lastError: string | null = null;
 
-  /** Records in memory now: keeps the highest seen. */
-  notePeak(queued: number): void {
+  /** Records and their estimated bytes in memory now: keeps the highest seen. */
+  notePeak(queued: number, queuedBytes: number): void {
     if (queued > this.peakQueued) this.peakQueued = queued;
+    if (queuedBytes > this.peakQueuedBytes) this.peakQueuedBytes = queuedBytes;
   }
 
   noteError(error: unknown): void {
@@ -53,9 +59,10 @@ export class WriterCounters {
   }
 
   /** The counters, with what only the writer knows now. */
-  snapshot(queued: number, spoolBacklog: number, healthy: boolean): WriterStats {
+  snapshot(queued: number, queuedBytes: number, spoolBacklog: number, healthy: boolean): WriterStats {
     return {
       queued,
+      queuedBytes,
       written: this.written,
       retried: this.retried,
       failedWrites: this.failedWrites,
@@ -66,6 +73,7 @@ export class WriterCounters {
       replayed: this.replayed,
       spoolBacklog,
       peakQueued: this.peakQueued,
+      peakQueuedBytes: this.peakQueuedBytes,
       healthy,
       lastError: this.lastError,
     };

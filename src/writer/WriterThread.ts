@@ -5,16 +5,28 @@ import { UnstorableRecordError } from '../errors';
 import type { HistorySink, ReopenOptions } from '../store/ports';
 import type { WriteBatch } from '../store/types';
 import type { BatchSink } from './BatchSink';
+import { MAX_BATCH_BYTES } from './records';
 import { reviveError, type ThreadData, type ThreadReply, type ThreadRequest } from './threadProtocol';
 import { toWire } from './wireBatch';
 
 /**
  * The thread's heap. Left to V8's defaults (sized from the machine's memory) it grew far past
  * what it uses while a long run was logged (bench memory), holding garbage it had no reason to
- * collect; a batch in flight needs a few MB. Should a batch ever need more, the thread dies of it
- * and the writes fall back to the store's connection.
+ * collect. It gets one batch at a time, of at most {@link MAX_BATCH_BYTES} or one record larger
+ * than that, and writing one takes a base plus a few times its text (its clone, its parameters),
+ * twice that for text V8 holds in two bytes a character: measured on SQLite and PostgreSQL, and
+ * rounded up. Should a batch need more after all, the thread dies of it and the writes fall back
+ * to the store's connection.
  */
-const HEAP_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 };
+const MIN_HEAP_MB = 64;
+const BASE_HEAP_MB = 16;
+const HEAP_MB_PER_MB_OF_BATCH = 4;
+
+/** The heap for batches of at most `largestBatchBytes` estimated bytes. */
+function heapLimits(largestBatchBytes: number): { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb: number } {
+  const batchMb = Math.ceil(largestBatchBytes / (1024 * 1024));
+  return { maxOldGenerationSizeMb: Math.max(MIN_HEAP_MB, BASE_HEAP_MB + HEAP_MB_PER_MB_OF_BATCH * batchMb), maxYoungGenerationSizeMb: 4 };
+}
 
 /**
  * The thread's entry. Compiled, it sits beside this file. Run from the TypeScript sources
@@ -48,18 +60,23 @@ export class WriterThread implements BatchSink {
    */
   private readonly committed = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
 
-  /** A writer thread for `sink`'s database, or null when it cannot be reopened elsewhere (a DataSource handed in) or there is no compiled entry. */
-  static start(sink: HistorySink): WriterThread | null {
+  /**
+   * A writer thread for `sink`'s database, or null when it cannot be reopened elsewhere (a
+   * DataSource handed in) or there is no compiled entry. Its heap is sized for batches of
+   * {@link MAX_BATCH_BYTES} and for a single record of `largestRecordBytes` (see `largestRecordBytes()` in records.ts).
+   */
+  static start(sink: HistorySink, largestRecordBytes = 0): WriterThread | null {
     if (sink.reopenOptions === null || !existsSync(ENTRY)) return null;
-    return new WriterThread(sink, sink.reopenOptions);
+    return new WriterThread(sink, sink.reopenOptions, heapLimits(Math.max(MAX_BATCH_BYTES, largestRecordBytes)));
   }
 
   private constructor(
     private readonly store: HistorySink,
     reopen: ReopenOptions,
+    resourceLimits: { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb: number },
   ) {
     const workerData: ThreadData = { store: reopen, committed: this.committed };
-    this.worker = new Worker(ENTRY, { workerData, resourceLimits: HEAP_LIMITS });
+    this.worker = new Worker(ENTRY, { workerData, resourceLimits });
     let opened: (ok: boolean) => void = () => undefined;
     this.ready = new Promise<boolean>((resolve) => (opened = resolve)).then((ok) => {
       if (!ok) this.usable = false;

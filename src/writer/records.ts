@@ -35,6 +35,63 @@ const DATA_FIELDS: Readonly<Record<SpoolRecord['t'], readonly string[]>> = {
 };
 
 /**
+ * Memory a record takes beyond its text, by estimate: the object, its map entry, its numbers.
+ * Generous, so that many small records are not taken for less than they hold.
+ */
+const RECORD_OVERHEAD = 512;
+
+/**
+ * The most a batch holds, in estimated bytes, when it is written: larger ones are written in
+ * parts, each its own transaction and its own message to the writer thread. The thread's heap is
+ * sized for one part, not for the queue, which may hold several times its text.
+ */
+export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A cheap estimate of the memory a row or a patch holds: the length of its text (captured data's
+ * JSON, error text, names and ids) plus a fixed overhead. V8 holds Latin-1 text in a byte a
+ * character, and a UTF-8 cap such as `maxDataSize` bounds the length. Called for every record
+ * admitted: it reads lengths, never the text.
+ */
+export function recordBytes(record: object): number {
+  let bytes = RECORD_OVERHEAD;
+  const fields = record as Record<string, unknown>;
+  for (const key in fields) {
+    const value = fields[key];
+    if (typeof value === 'string') bytes += value.length;
+    else if (value instanceof CapturedJson) bytes += value.json.length;
+    else if (typeof value === 'object' && value !== null) bytes += plainDataBytes(value);
+  }
+  return bytes;
+}
+
+/**
+ * Never less than {@link recordBytes} of the record the spool line holds: all of that record's
+ * text is in the line, quoted and escaped.
+ */
+export function spoolLineBytes(line: string): number {
+  return line.length + RECORD_OVERHEAD;
+}
+
+/**
+ * The most {@link recordBytes} can be for a record built under these caps, in UTF-8 bytes: a row
+ * holds at most two captured values (inputs and outputs, or trigger data and metadata), an error
+ * message and a stack. Names and ids are not capped; they are short in practice.
+ */
+export function largestRecordBytes(caps: { maxDataSize: number; maxErrorMessageSize: number; maxErrorStackSize: number }): number {
+  return 2 * caps.maxDataSize + caps.maxErrorMessageSize + caps.maxErrorStackSize + RECORD_OVERHEAD;
+}
+
+/** A data value that is not captured text (a spool line of an earlier release, a caller of the writer's own): its JSON's length. */
+function plainDataBytes(value: object): number {
+  try {
+    return JSON.stringify(value)?.length ?? 0;
+  } catch {
+    return 0; // it cannot be stored either: the store sets it aside
+  }
+}
+
+/**
  * Lines carry `"v":2`: their data fields hold the data's JSON as a string, the text the logger
  * captured, so that spooling never parses it back and the store writes it as it is. Lines
  * without `v` were written by earlier releases, with data fields as JSON values: they are read
