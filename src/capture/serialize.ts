@@ -90,7 +90,9 @@ export function serialize(value: unknown, limit: number, redact: RegExp): Serial
 }
 
 /**
- * Walk state. Invariant that makes previews work without a second pass: the byte
+ * Walk state. One class, and so one long file: every method reads and grows the same walk state
+ * (the byte count, the limits, the ancestors), which split across files would be passed around
+ * on every value. Invariant that makes previews work without a second pass: the byte
  * count only crosses the limit right after a complete value, and everything counted
  * until then is in the copy (containers are attached by their parent on return, even
  * if the limit was crossed inside them).

@@ -54,6 +54,9 @@ interface OpenRow {
  *
  * Every decorated call that is recorded goes through {@link runWorkflow} or {@link runNode}: the
  * hot path, where nothing is allocated or looked up that the record does not need.
+ *
+ * Longer than most files here on purpose: the hot path stays in one class, where V8 sees its
+ * calls monomorphic; what is off it (labels, error text, the call's wrapping) is in its own file.
  */
 export class Recorder {
   private readonly instanceId: string;

@@ -28,6 +28,10 @@ export interface BatchWriterOptions {
  * the database is slow, async callers wait for room (backpressure); when it fails, records stay
  * queued and are retried with exponential backoff, and the failure is reported once; when it
  * refuses a record for its content, that record is set aside and the rest written.
+ *
+ * Long because it is where the queue, the schedule and the sink meet, and their rules
+ * (backpressure, spilling, strict waits, retries, shutdown) act on the same state; each part that
+ * can stand alone does (RecordQueue, WriteOrder, FlushSchedule, WriterStats, writeInParts).
  */
 export class BatchWriter {
   private readonly queue: RecordQueue;
@@ -39,9 +43,8 @@ export class BatchWriter {
   private ceiling: number;
   private roomWaiters: (() => void)[] = [];
   private stopped = false;
-  private outageReported = false;
-  private dropsReported = false;
-  private lateReported = false;
+  /** What has been reported once (an outage, drops, late records); outage and drops again after a commit. */
+  private readonly reported = new Set<'write' | 'drop' | 'late'>();
   private readonly counters = new WriterCounters();
 
   constructor(
@@ -281,24 +284,20 @@ export class BatchWriter {
       return;
     }
     this.counters.dropped++;
-    if (!this.lateReported) {
-      this.lateReported = true;
-      this.report(new Error('History records arrived after shutdown with no spool to keep them: they are dropped'), {
-        operation: 'shutdown',
-        records: 1,
-      });
-    }
+    const error = new Error('History records arrived after shutdown with no spool to keep them: they are dropped');
+    this.reportOnce('late', error, { operation: 'shutdown', records: 1 });
   }
 
   private drop(): void {
     this.counters.dropped++;
-    if (!this.dropsReported) {
-      this.dropsReported = true;
-      this.report(new Error('History records are being dropped: the database is unavailable and the in-memory queue is full'), {
-        operation: 'drop',
-        records: 1,
-      });
-    }
+    const error = new Error('History records are being dropped: the database is unavailable and the in-memory queue is full');
+    this.reportOnce('drop', error, { operation: 'drop', records: 1 });
+  }
+
+  private reportOnce(what: 'write' | 'drop' | 'late', error: unknown, context: Parameters<ReportError>[1]): void {
+    if (this.reported.has(what)) return;
+    this.reported.add(what);
+    this.report(error, context);
   }
 
   private enqueued(): void {
@@ -364,8 +363,8 @@ export class BatchWriter {
     }
     this.queue.committed(batch);
     this.schedule.succeeded();
-    this.outageReported = false;
-    this.dropsReported = false;
+    this.reported.delete('write');
+    this.reported.delete('drop');
     // After an outage, its backlog is not by itself a reason for workflows to wait; growing it is.
     const { backlog } = this.queue;
     if (retrying) this.ceiling = Math.max(this.options.maxQueueSize, backlog);
@@ -386,10 +385,7 @@ export class BatchWriter {
     this.counters.failedWrites++;
     this.schedule.failed();
     this.counters.noteError(error);
-    if (!this.outageReported) {
-      this.outageReported = true;
-      this.report(error, { operation: 'write', records: batch.records.size });
-    }
+    this.reportOnce('write', error, { operation: 'write', records: batch.records.size });
     const delay = this.schedule.holdBack();
     this.queue.order.failed();
     // Producers waiting for room must not wait on a database that is down.
