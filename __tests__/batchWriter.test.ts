@@ -184,6 +184,26 @@ describe('BatchWriter (fake sink, fake timers, real spool)', () => {
       });
   }
 
+  test('strict persist(): a write that fails makes its records durable in the spool before persist() answers', async () => {
+    const writer = start({ maxQueueSize: 100, maxBatchSize: 100 });
+    sink.down = true;
+    writer.insertExecution(execution('e0'));
+    writer.insertStep(step('s0', 'e0'));
+    // The database was healthy until this write: persist() learns it is down, and spools rather than answer false.
+    expect(await settled(writer.persist())).toBe(true);
+    expect(writer.stats()).toMatchObject({ queued: 0, spooled: 2, spoolBacklog: 2, healthy: false });
+    expect(spoolContents()).toEqual(['E:e0', 'S:s0']);
+    // Every later record follows, durable at once, without a write attempt of its own.
+    const attempts = sink.attempts.length;
+    writer.updateStep('s0', { status: 'success' });
+    expect(await settled(writer.persist())).toBe(true);
+    expect(sink.attempts).toHaveLength(attempts);
+    expect(spoolContents()).toEqual(['E:e0', 'S:s0', 's:s0']);
+    sink.open();
+    await settled(writer.flush());
+    expect(sink.stored).toEqual(['E:e0', 'S:s0', 's:s0']);
+  });
+
   test('memory full while the database is down: what memory holds and the new record go to the spool, and everything after follows', async () => {
     const writer = start({ maxQueueSize: 4, maxBatchSize: 4 });
     sink.down = true;

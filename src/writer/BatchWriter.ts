@@ -4,7 +4,7 @@ import type { BatchSink } from './BatchSink';
 import { FlushSchedule } from './FlushSchedule';
 import type { RecordBuffer } from './RecordBuffer';
 import { RecordQueue, type Batch } from './RecordQueue';
-import { MAX_BATCH_BYTES, type ExecutionRow, type SpoolRecord, type StepRow } from './records';
+import { MAX_BATCH_BYTES, spoolChunkBytes, type ExecutionRow, type SpoolRecord, type StepRow } from './records';
 import type { Spool } from './Spool';
 import { WriterCounters, type WriterStats } from './WriterStats';
 import { writeInParts } from './writeInParts';
@@ -39,6 +39,8 @@ export class BatchWriter {
   /** Estimated bytes of a batch written in one part, and of a chunk read back from the spool. */
   private readonly batchBytes: number;
   private writing: Promise<void> | null = null;
+  /** The spool's next fsync, shared by the strict callers of one turn of the event loop. */
+  private syncing: Promise<boolean> | null = null;
   /** The backlog (memory and spool) at which callers that can wait must wait, while the database answers. */
   private ceiling: number;
   private roomWaiters: (() => void)[] = [];
@@ -58,7 +60,7 @@ export class BatchWriter {
       maxRecords: options.maxQueueSize,
       maxBytes: options.maxQueueBytes,
       chunkRecords: Math.max(1, Math.min(options.maxBatchSize, options.maxQueueSize)),
-      chunkBytes: this.batchBytes,
+      chunkBytes: spoolChunkBytes(options.maxQueueBytes),
     });
     this.schedule = new FlushSchedule(() => this.kick(), options);
     this.ceiling = options.maxQueueSize;
@@ -166,10 +168,22 @@ export class BatchWriter {
     if (spool !== null && (!this.healthy || this.queue.spilling)) {
       const moved = this.queue.moveToSpool();
       if (moved > 0) this.spooled(moved);
-      if (this.queue.spilling) return Promise.resolve(spool.sync());
+      if (this.queue.spilling) return this.syncSpool(spool);
     }
     if (!this.healthy) return Promise.resolve(false);
-    return this.flush();
+    // A write that fails makes the database known to be down: what it held goes to the spool now.
+    return this.flush().then((committed) => committed || (spool !== null && this.persist()));
+  }
+
+  /** One fsync for every record made durable in this turn of the event loop, not one each (group commit). */
+  private syncSpool(spool: Spool): Promise<boolean> {
+    this.syncing ??= new Promise((resolve) =>
+      setImmediate(() => {
+        this.syncing = null;
+        resolve(spool.sync());
+      }),
+    );
+    return this.syncing;
   }
 
   /**
@@ -284,20 +298,29 @@ export class BatchWriter {
       return;
     }
     this.counters.dropped++;
-    const error = new Error('History records arrived after shutdown with no spool to keep them: they are dropped');
-    this.reportOnce('late', error, { operation: 'shutdown', records: 1 });
+    this.reportOnce('late', () => new Error('History records arrived after shutdown with no spool to keep them: they are dropped'), {
+      operation: 'shutdown',
+      records: 1,
+    });
   }
 
   private drop(): void {
     this.counters.dropped++;
-    const error = new Error('History records are being dropped: the database is unavailable and the in-memory queue is full');
-    this.reportOnce('drop', error, { operation: 'drop', records: 1 });
+    this.reportOnce(
+      'drop',
+      () => new Error('History records are being dropped: the database is unavailable and the in-memory queue is full'),
+      {
+        operation: 'drop',
+        records: 1,
+      },
+    );
   }
 
-  private reportOnce(what: 'write' | 'drop' | 'late', error: unknown, context: Parameters<ReportError>[1]): void {
+  /** `error` is built only when reported: a drop during an outage must cost a count, not an Error. */
+  private reportOnce(what: 'write' | 'drop' | 'late', error: () => unknown, context: Parameters<ReportError>[1]): void {
     if (this.reported.has(what)) return;
     this.reported.add(what);
-    this.report(error, context);
+    this.report(error(), context);
   }
 
   private enqueued(): void {
@@ -385,7 +408,7 @@ export class BatchWriter {
     this.counters.failedWrites++;
     this.schedule.failed();
     this.counters.noteError(error);
-    this.reportOnce('write', error, { operation: 'write', records: batch.records.size });
+    this.reportOnce('write', () => error, { operation: 'write', records: batch.records.size });
     const delay = this.schedule.holdBack();
     this.queue.order.failed();
     // Producers waiting for room must not wait on a database that is down.

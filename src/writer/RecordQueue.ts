@@ -145,21 +145,12 @@ export class RecordQueue {
    * Returns the records spooled; 0 when the spool could not take them.
    */
   spill(record: (q: number) => SpoolRecord, moveMemory: boolean): number {
-    const flying = this.inflight !== null && this.inflight.chunk === null ? this.inflight : null;
-    const moving = moveMemory && (flying !== null || !this.buffer.isEmpty);
-    const { committed, sequence } = this.order;
-    const records: SpoolRecord[] = [];
-    if (moving) {
-      if (flying !== null) records.push(...withLastSequence(flying.records.toSpoolRecords(committed), flying.sequence));
-      records.push(...withLastSequence(this.buffer.toSpoolRecords(flying?.sequence ?? committed), sequence));
-    }
-    records.push(record(sequence + 1));
+    const memory = moveMemory ? this.memoryForSpool() : null;
+    const records = memory?.records ?? [];
+    records.push(record(this.order.sequence + 1));
     if (!this.spool!.append(records)) return 0;
-    if (moving) {
-      this.buffer.take();
-      if (flying !== null) flying.spooled = true;
-    }
-    this.order.startSpill(moving);
+    if (memory !== null) this.memoryMoved(memory.flying);
+    this.order.startSpill(memory !== null);
     this.order.admit();
     return records.length;
   }
@@ -172,17 +163,32 @@ export class RecordQueue {
    */
   moveToSpool(): number {
     if (this.spilling || this.spool === null) return 0;
+    const memory = this.memoryForSpool();
+    if (memory === null || !this.spool.append(memory.records)) return 0;
+    this.memoryMoved(memory.flying);
+    this.order.startSpill(true);
+    return memory.records.length;
+  }
+
+  /**
+   * What memory holds as spool records, in write order: the batch being written first (unless the
+   * spool has it already), numbered so that replaying them completes the flushes they stand for.
+   * Null when memory holds nothing.
+   */
+  private memoryForSpool(): { records: SpoolRecord[]; flying: Batch | null } | null {
     const flying = this.inflight !== null && this.inflight.chunk === null && this.inflight.spooled !== true ? this.inflight : null;
-    if (flying === null && this.buffer.isEmpty) return 0;
+    if (flying === null && this.buffer.isEmpty) return null;
     const { committed, sequence } = this.order;
     const records: SpoolRecord[] = [];
     if (flying !== null) records.push(...withLastSequence(flying.records.toSpoolRecords(committed), flying.sequence));
     records.push(...withLastSequence(this.buffer.toSpoolRecords(flying?.sequence ?? committed), sequence));
-    if (!this.spool.append(records)) return 0;
+    return { records, flying };
+  }
+
+  /** After {@link memoryForSpool}'s records were appended: memory is empty, and the batch in flight is in the spool too. */
+  private memoryMoved(flying: Batch | null): void {
     this.buffer.take();
     if (flying !== null) flying.spooled = true;
-    this.order.startSpill(true);
-    return records.length;
   }
 
   /**

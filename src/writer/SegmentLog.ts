@@ -28,13 +28,16 @@ const FRONT_SEGMENT = '000000000000.jsonl';
  *   crash of the process (kill -9, OOM) the moment the call returns, and the event loop waits for
  *   the page cache only, not the disk. Segments are fsync'ed when sealed (without blocking) and at
  *   shutdown, so a crash of the machine can lose what was spooled just before it, as SQLite in WAL
- *   mode with `synchronous=NORMAL` can lose its last commits.
+ *   mode with `synchronous=NORMAL` can lose its last commits. `sync()`, strict mode's wait, does
+ *   not return before all of it is on disk.
  * - Reading a segment seals it first, so a file is never read and written at once.
  */
 export class SegmentLog {
   /** Segments not removed yet, oldest first (the one being appended to last). */
   readonly segments: Segment[] = [];
   private active: { fd: number; bytes: number; segment: Segment } | null = null;
+  /** Sealed segments whose fsync, started by `seal()`, has not finished: `sync()` waits for them too. */
+  private readonly sealing = new Set<number>();
   private nextSegment = 1;
 
   constructor(
@@ -135,8 +138,9 @@ export class SegmentLog {
     }
   }
 
-  /** Waits for what was appended to the open segment to reach the disk (sealed segments are fsync'ed as they are sealed). */
+  /** Waits for everything appended to reach the disk: the open segment, and sealed ones whose fsync is still running. */
   sync(): void {
+    for (const fd of this.sealing) fsyncSync(fd);
     if (this.active !== null) fsyncSync(this.active.fd);
   }
 
@@ -146,7 +150,11 @@ export class SegmentLog {
     if (active === null) return;
     this.active = null;
     active.segment.sealed = true;
-    fsync(active.fd, () => close(active.fd, () => undefined));
+    this.sealing.add(active.fd);
+    fsync(active.fd, () => {
+      this.sealing.delete(active.fd);
+      close(active.fd, () => undefined);
+    });
   }
 
   /** Seals the open segment and waits for it to reach the disk. */

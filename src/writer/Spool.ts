@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UnstorableRecordError, type ReportError } from '../errors';
 import type { HistorySink } from '../store/ports';
-import { encodeSpoolLine, MAX_BATCH_BYTES, parseSpoolLine, spoolLineBytes, type SpoolRecord } from './records';
+import { encodeSpoolLine, MAX_BATCH_BYTES, parseSpoolLine, spoolChunkBytes, spoolLineBytes, type SpoolRecord } from './records';
 import { SegmentLog, type Segment } from './SegmentLog';
 import { adoptedWithin, adoptOrphans, holdFolder, readOwner, releaseFolder, writeOwner, type SpoolOwner } from './SpoolOwner';
 
@@ -84,7 +84,7 @@ export class Spool {
     if (dir === null) return null;
     // A segment is at most one batch, and a batch read back never overfills memory.
     const segmentLines = Math.max(1, Math.min(config.maxBatchSize, config.maxQueueSize));
-    const segmentBytes = Math.min(MAX_BATCH_BYTES, config.maxQueueBytes);
+    const segmentBytes = spoolChunkBytes(config.maxQueueBytes);
     return new Spool(resolve(dir), instanceId, databaseKey, report, segmentLines, segmentBytes);
   }
 

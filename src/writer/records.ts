@@ -48,6 +48,15 @@ const RECORD_OVERHEAD = 512;
 export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
 /**
+ * Estimated bytes of a chunk read back from the spool, and of a spool segment (loaded whole):
+ * a quarter of memory's bound at most, so that memory keeps room for new records while a chunk
+ * is read and written, as it does with records.
+ */
+export function spoolChunkBytes(maxQueueBytes: number): number {
+  return Math.min(MAX_BATCH_BYTES, Math.floor(maxQueueBytes / 4));
+}
+
+/**
  * A cheap estimate of the memory a row or a patch holds: the length of its text (captured data's
  * JSON, error text, names and ids) plus a fixed overhead. V8 holds Latin-1 text in a byte a
  * character, and a UTF-8 cap such as `maxDataSize` bounds the length. Called for every record
