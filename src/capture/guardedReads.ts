@@ -1,6 +1,6 @@
-import { maskCredentials } from '../credentials';
 import { BUFFER_TO_JSON, DATE_TO_JSON, floor, min, URL_TO_JSON } from './builtins';
 import { errorMessage, unserializable } from './errorMessage';
+import { maskUrl } from './maskUrl';
 
 // Reads from user data run user code (getters, proxy traps, toJSON methods) and so may throw or
 // answer nonsense. Each read here turns what it finds into a value or a marker string.
@@ -10,7 +10,7 @@ import { errorMessage, unserializable } from './errorMessage';
  * deciding whether the value is omitted. Date and Buffer keep capture's representation; a URL's
  * credentials are masked.
  */
-export function applyToJSON(value: unknown, key: string | number): unknown {
+export function applyToJSON(value: unknown, key: string | number, redact: RegExp): unknown {
   if (typeof value !== 'object' || value === null) return value;
   let toJSON: unknown;
   try {
@@ -21,7 +21,7 @@ export function applyToJSON(value: unknown, key: string | number): unknown {
   if (typeof toJSON !== 'function' || toJSON === DATE_TO_JSON || toJSON === BUFFER_TO_JSON) return value;
   try {
     // A URL's own text may carry a password or a token parameter.
-    if (toJSON === URL_TO_JSON) return maskCredentials(String(toJSON.call(value)));
+    if (toJSON === URL_TO_JSON) return maskUrl(value as URL, redact);
     return toJSON.call(value, String(key)) as unknown;
   } catch (error) {
     return `[toJSON threw: ${errorMessage(error)}]`;

@@ -104,7 +104,7 @@ class PlainJsonWriter {
       if (i > 0) this.parts.push(',');
       const item = items[i];
       // A [name, value] pair in a list, with a sensitive name: the full serializer redacts the value.
-      if (isArray(item) && item.length === 2 && typeof item[0] === 'string' && this.keyPrefix(item[0]) === null) return false;
+      if (isArray(item) && item.length === 2 && typeof item[0] === 'string' && this.redact.test(item[0])) return false;
       if (!(item === undefined ? this.leaf('null') : this.write(item, depth + 1))) return false;
     }
     this.parts.push(']');

@@ -84,7 +84,7 @@ const CLOSE_WRAPPER = 2; // "]}"
  */
 export function serialize(value: unknown, limit: number, redact: RegExp): Serialized {
   const walker = new Walker(limit, redact);
-  const resolved = applyToJSON(value, '');
+  const resolved = applyToJSON(value, '', redact);
   const tree = resolved === undefined ? undefined : walker.walk(resolved, 0);
   return { value: tree, size: walker.size, overLimit: walker.over, sizeIsLowerBound: walker.skipped };
 }
@@ -243,10 +243,11 @@ class Walker {
       } else {
         const item = readMember(items, i);
         this.place = Place.ListItem;
-        element = this.item(applyToJSON(item, i), depth);
+        element = this.item(applyToJSON(item, i, this.redact), depth);
         this.place = Place.Other;
         const isName = place === Place.HeaderList ? i % 2 === 0 : place === Place.ListItem && length === 2 && i === 0;
-        redactNext = isName && typeof item === 'string' && this.keyFacts(item).redacted;
+        // Tested, not remembered: names in data are often ids, which would crowd real keys out of the cache.
+        redactNext = isName && typeof item === 'string' && this.redact.test(item);
       }
       if (out !== null && element !== SKIP) out.push(element);
     }
@@ -319,11 +320,11 @@ class Walker {
   private entry(key: unknown, value: unknown, depth: number): unknown {
     const out: unknown[] | null = this.over ? null : [];
     this.size += 1;
-    const keyOut = this.item(applyToJSON(key, 0), depth);
+    const keyOut = this.item(applyToJSON(key, 0, this.redact), depth);
     if (out !== null && keyOut !== SKIP) out.push(keyOut);
     this.size += 1;
     const redacted = typeof key === 'string' && this.keyFacts(key).redacted;
-    const valueOut = redacted ? this.text(REDACTED) : this.item(applyToJSON(value, 1), depth);
+    const valueOut = redacted ? this.text(REDACTED) : this.item(applyToJSON(value, 1, this.redact), depth);
     if (out !== null && valueOut !== SKIP) out.push(valueOut);
     this.size += 1;
     this.settle();
@@ -342,7 +343,7 @@ class Walker {
         break;
       }
       if (index > 0) this.size += 1;
-      const element = this.item(applyToJSON(value, index++), depth);
+      const element = this.item(applyToJSON(value, index++, this.redact), depth);
       if (values !== null && element !== SKIP) values.push(element);
     }
     return this.close(out, CLOSE_WRAPPER);
@@ -364,7 +365,7 @@ class Walker {
     const facts = this.keyFacts(key);
     let value: unknown = REDACTED;
     if (!facts.redacted) {
-      value = applyToJSON(readMember(source, key), key);
+      value = applyToJSON(readMember(source, key), key, this.redact);
       if (value === undefined) return false;
     }
     // The comma before every member but the first, the key, the colon.

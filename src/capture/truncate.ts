@@ -11,7 +11,7 @@ export interface TruncatedData {
   _originalSize: number;
   /**
    * Present when the value's JSON is so much larger than the cap that capture stopped counting:
-   * `_originalSize` is where it stopped, and the real size is larger.
+   * `_originalSize` is where it stopped: the real size is at least that, and usually more.
    */
   _originalSizeIsLowerBound?: true;
   _preview: string;
