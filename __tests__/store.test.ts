@@ -437,6 +437,8 @@ describe('opening', () => {
     process.chdir(dir);
     try {
       const store = await ExecutionStore.open({ database: ':memory:' });
+      // No spool unless one is named: nothing outlives the process to replay it into.
+      expect(store.sink.spoolLocation.defaultDir).toBeNull();
       const logger = new ExecutionLogger(store, { configFile: false });
       await logger.ready;
       const executionId = await logger.startExecution({ workflowId: 'w', workflowName: 'W' });
