@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   ExecutionLogger,
@@ -14,7 +14,8 @@ import {
   type ExecutionStore,
   type LoggerConfig,
 } from '../src';
-import { makeDatabase, tempDir, type TestDatabase } from './support/databases';
+import { expectConsumerReport, fixtureDir, fixtureRoot, repoRoot, runFixture } from './support/consumerFixture';
+import { makeDatabase, type TestDatabase } from './support/databases';
 import { sleep } from './support/sleep';
 
 const execFileAsync = promisify(execFile);
@@ -26,7 +27,6 @@ const atLeast = (ms: number) => ms - 1;
 // tsc is slow to start (it parses typeorm's declarations), so the compiles start before the
 // in-process tests and run beside them; the fixture tests at the end of the file wait for them.
 
-const repoRoot = resolve(__dirname, '..');
 const tscBin = require.resolve('typescript/bin/tsc');
 
 interface Compiled {
@@ -37,13 +37,9 @@ interface Compiled {
   outDir: string;
 }
 
-/** One consumer project's source, compiled once per decorator setting by its tsconfig.<setting>.json. */
-const fixtureDir = join('__tests__', 'fixtures', 'consumer');
-
 /**
- * Compiles the fixture project with one of its tsconfigs into a temp folder that mirrors the
- * repository layout, with a `dist` link to the built package, so the fixture's own
- * `import … from '../../../dist'` works there.
+ * Compiles the fixture project with one of its tsconfigs into a fixture root (see
+ * {@link fixtureRoot}), so the fixture's own `import … from '../../../dist'` works there.
  */
 async function compileFixture(project: string, outRoot: string): Promise<Compiled> {
   const outDir = join(outRoot, fixtureDir);
@@ -60,13 +56,6 @@ async function compileFixture(project: string, outRoot: string): Promise<Compile
     const failed = error as { code?: number; stdout?: string; stderr?: string };
     return { exitCode: typeof failed.code === 'number' ? failed.code : -1, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}`, outDir };
   }
-}
-
-function fixtureRoot(): string {
-  const root = tempDir('flowtrail-fixture-');
-  mkdirSync(join(root, fixtureDir), { recursive: true });
-  symlinkSync(join(repoRoot, 'dist'), join(root, 'dist'), 'dir');
-  return root;
 }
 
 const fixtureRoots: string[] = [];
@@ -1018,13 +1007,6 @@ describe('what the steps record', () => {
 
 // ── The consumer project: compiled with tsc under each decorator setting, then run ───────────
 
-interface FixtureReport {
-  result: unknown;
-  outside: unknown;
-  methods: unknown;
-  executions: (WorkflowExecution & { steps: ExecutionStep[] })[];
-}
-
 describe.each([
   ['legacy-decorators', 'legacy'],
   ['standard-decorators', 'standard'],
@@ -1033,60 +1015,7 @@ describe.each([
     const compiled = await compiles[key];
     expect(compiled.output).toBe('');
     expect(compiled.exitCode).toBe(0);
-
-    const database = join(compiled.outDir, 'history.sqlite');
-    const { stdout } = await execFileAsync(process.execPath, [join(compiled.outDir, 'index.js'), database], { cwd: compiled.outDir });
-    const report = JSON.parse(stdout) as FixtureReport;
-
-    expect(report.result).toEqual({
-      greeting: 'hello world',
-      length: 12,
-      scaled: 24,
-      doubled: 24,
-      syncReturnedPromise: false,
-      thisPreserved: true,
-    });
-    expect(report.outside).toBe(3);
-    expect(report.methods).toEqual({
-      execute: { name: 'execute', length: 1 },
-      measure: { name: 'measure', length: 2 },
-      run: { name: 'run', length: 1 },
-    });
-    // The node called outside the workflow is not recorded: one execution, two steps.
-    expect(report.executions).toHaveLength(1);
-    const execution = report.executions[0]!;
-    expect(execution).toMatchObject({
-      workflowId: 'greeting-wf',
-      workflowName: 'Greeting',
-      triggerType: 'manual',
-      triggerData: { who: 'world' },
-      status: 'success',
-      errorMessage: null,
-    });
-    expect(execution.durationMs).toBeGreaterThanOrEqual(atLeast(5));
-    expect(execution.steps).toHaveLength(4);
-    expect(execution.steps[0]).toMatchObject({
-      nodeId: 'fetch',
-      nodeType: 'http',
-      nodeName: 'Fetch greeting',
-      stepIndex: 0,
-      status: 'success',
-      inputData: { who: 'world' },
-      outputData: { greeting: 'hello world' },
-    });
-    expect(execution.steps[0]!.durationMs).toBeGreaterThanOrEqual(atLeast(5));
-    expect(execution.steps[1]).toMatchObject({
-      nodeId: 'measure',
-      nodeType: 'compute',
-      nodeName: null,
-      stepIndex: 1,
-      status: 'success',
-      inputData: ['hello world', 1],
-      outputData: 12,
-    });
-    // A method that declares its `this` compiles and records; a static node's defaults are its class's statics.
-    expect(execution.steps[2]).toMatchObject({ nodeId: 'scale', nodeType: 'math', inputData: 12, outputData: 24 });
-    expect(execution.steps[3]).toMatchObject({ nodeId: 'static-double', nodeType: 'static-math', nodeName: 'StaticNode', outputData: 24 });
+    expectConsumerReport(await runFixture(join(compiled.outDir, 'index.js')));
   });
 });
 

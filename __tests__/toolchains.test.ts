@@ -1,0 +1,71 @@
+import { transformSync as babelTransform } from '@babel/core';
+import { transformSync as swcTransform, type Options as SwcOptions } from '@swc/core';
+import { transformSync as esbuildTransform } from 'esbuild';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expectConsumerReport, fixtureDir, fixtureRoot, repoRoot, runFixture } from './support/consumerFixture';
+
+/**
+ * The consumer project compiled as users compile decorators other than with tsc (tsc is in
+ * decorators.test.ts): esbuild (what tsx runs), tsx itself, SWC with each decorator version it
+ * offers, Babel with legacy and 2023-11 decorators. Each output runs against the built package
+ * and must record the same history.
+ */
+
+const entry = join(repoRoot, fixtureDir, 'index.ts');
+const source = readFileSync(entry, 'utf8');
+const roots: string[] = [];
+
+afterAll(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
+/** Writes compiled fixture code where it finds `../../../dist`, runs it, and checks what it recorded. */
+async function expectRecords(code: string): Promise<void> {
+  const root = fixtureRoot();
+  roots.push(root);
+  const compiled = join(root, fixtureDir, 'index.js');
+  writeFileSync(compiled, code);
+  expectConsumerReport(await runFixture(compiled));
+}
+
+const esbuild = (experimentalDecorators: boolean) =>
+  esbuildTransform(source, { loader: 'ts', format: 'cjs', target: 'es2022', tsconfigRaw: { compilerOptions: { experimentalDecorators } } })
+    .code;
+
+const swc = (transform: NonNullable<NonNullable<SwcOptions['jsc']>['transform']>) =>
+  swcTransform(source, {
+    filename: 'index.ts',
+    jsc: { parser: { syntax: 'typescript', decorators: true }, target: 'es2022', transform },
+    module: { type: 'commonjs' },
+    swcrc: false,
+  }).code;
+
+const babel = (version: 'legacy' | '2023-11') =>
+  babelTransform(source, {
+    filename: 'index.ts',
+    babelrc: false,
+    configFile: false,
+    presets: ['@babel/preset-typescript'],
+    plugins: [['@babel/plugin-proposal-decorators', { version }], '@babel/plugin-transform-modules-commonjs'],
+  })!.code!;
+
+test.each([
+  ['esbuild, experimentalDecorators', () => esbuild(true)],
+  ['esbuild, standard decorators', () => esbuild(false)],
+  ['SWC, legacy decorators with metadata', () => swc({ legacyDecorator: true, decoratorMetadata: true })],
+  ['SWC, 2022-03 decorators', () => swc({ decoratorVersion: '2022-03' })],
+  ['SWC, 2023-11 decorators', () => swc({ decoratorVersion: '2023-11' })],
+  ['Babel, legacy decorators', () => babel('legacy')],
+  ['Babel, 2023-11 decorators', () => babel('2023-11')],
+])('%s: the compiled workflow records the same history', async (_toolchain, compile) => {
+  await expectRecords(compile());
+});
+
+test.each([
+  ['experimentalDecorators', 'tsconfig.legacy.json'],
+  ['standard decorators', 'tsconfig.standard.json'],
+])('tsx runs the TypeScript source with %s and it records the same history', async (_setting, tsconfig) => {
+  const tsx = require.resolve('tsx/cli');
+  expectConsumerReport(await runFixture(entry, [tsx, '--tsconfig', join(repoRoot, fixtureDir, tsconfig)]));
+});
