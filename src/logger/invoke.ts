@@ -64,7 +64,8 @@ export function invoke(
 /** Whether a result is to be awaited: a promise, or any object with a callable `then`. */
 export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
-  if (value instanceof Promise) return true;
+  // Not `instanceof`: it asks a Proxy's getPrototypeOf trap, which may throw; isPromise runs no trap.
+  if (types.isPromise(value)) return true;
   try {
     return typeof (value as { then?: unknown }).then === 'function';
   } catch {
