@@ -330,6 +330,29 @@ describe('sync and async methods', () => {
     const step = (await onlyExecution()).steps[0]!;
     expect(step).toMatchObject({ status: 'error', errorMessage: 'subclass failed' });
   });
+
+  test('in strict mode, where the wrapper answers before the method runs (its start persisted first), the subclass still comes back', async () => {
+    await logger.shutdown();
+    await useLogger({ durability: 'strict' }).ready;
+    class StrictFlow {
+      readonly id = 'strict-flow';
+
+      @LoggedWorkflow()
+      async run(): Promise<unknown[]> {
+        const node = new SubclassNode();
+        // The first call teaches the wrapper that the method returns promises; from the second on it persists the start first.
+        const calls = [node.execute({ value: 1 }), node.execute({ value: 2 }), node.execute({ error: new Error('second') })];
+        const classes = calls.map((call) => call instanceof TaggedPromise);
+        const outcomes = await Promise.all(calls.map((call) => call.then(String, (error: Error) => error.message)));
+        return [classes, outcomes];
+      }
+    }
+    expect(await new StrictFlow().run()).toEqual([
+      [true, true, true],
+      ['1', '2', 'second'],
+    ]);
+    expect((await onlyExecution()).steps.map((step) => step.status)).toEqual(['success', 'success', 'error']);
+  });
 });
 
 describe('option results that are not text', () => {

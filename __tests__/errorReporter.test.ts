@@ -69,6 +69,16 @@ describe('ErrorReporter', () => {
     expect(silent.reported).toBe(3);
   });
 
+  test('the warning masks credentials written in the message, as stored error text is', () => {
+    const silent = new ErrorReporter(undefined);
+    const warnings = warningsDuring(() =>
+      silent.report(new Error('cannot reach postgres://svc:hunter2@db/app?token=abc123'), { operation: 'capture' }),
+    );
+    expect(warnings).toEqual([
+      'flowtrail: capture failed: cannot reach postgres://svc:***@db/app?token=*** (further failures are counted in logger.stats())',
+    ]);
+  });
+
   test('a thrown value whose message cannot be read is still contained', () => {
     const silent = new ErrorReporter(undefined);
     const hostile = new Proxy(new Error('x'), {

@@ -135,6 +135,20 @@ describe('invoke', () => {
     expect([status, value === hostile, error, canWait]).toEqual(['success', true, undefined, false]); // toEqual would read the Proxy
     expect(site.returnsPromise).toBe(false);
   });
+
+  test('a Proxy whose every trap throws, getPrototypeOf included, is returned as it is and recorded as a success', () => {
+    const refuse = () => {
+      throw new Error('trap');
+    };
+    const hostile = new Proxy({}, { get: refuse, getPrototypeOf: refuse, has: refuse, ownKeys: refuse, getOwnPropertyDescriptor: refuse });
+    const { close, calls } = recordingClose();
+    const site = { returnsPromise: false };
+    expect(invoke(site, context, null, [], () => hostile, close)).toBe(hostile);
+    expect(calls).toHaveLength(1);
+    const [status, value] = calls[0]!;
+    expect([status, value === hostile]).toEqual(['success', true]);
+    expect(isPromiseLike(hostile)).toBe(false);
+  });
 });
 
 test('isPromiseLike: promises and objects or functions with a callable then; nothing else', () => {

@@ -15,6 +15,7 @@ import {
 import { CapturedJson } from '../src/capture';
 import { Spool } from '../src/writer/Spool';
 import { databaseKinds, pgUrl, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
+import { holdWriteLock } from './support/dbFaults';
 import { until } from './support/until';
 
 const worker = join(__dirname, 'support', 'spoolWorker.js');
@@ -582,31 +583,4 @@ async function killWaitingBackends(db: TestDatabase): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-/**
- * Makes the database slow, not down: another connection holds the write lock, so the logger's
- * transaction waits for it (SQLite busy timeout, PostgreSQL lock queue) and then succeeds.
- */
-async function holdWriteLock(db: TestDatabase): Promise<() => Promise<void>> {
-  if (db.kind === 'sqlite') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const sqlite3 = require('sqlite3') as typeof import('sqlite3');
-    const locker = new sqlite3.Database((db.options as { database: string }).database);
-    const exec = (sql: string) => new Promise<void>((resolve, reject) => locker.exec(sql, (error) => (error ? reject(error) : resolve())));
-    await exec('BEGIN IMMEDIATE');
-    return async () => {
-      await exec('COMMIT');
-      await new Promise((resolve) => locker.close(resolve));
-    };
-  }
-  const client = new Client({ connectionString: pgUrl });
-  await client.connect();
-  const schema = (db.options as { schema: string }).schema;
-  await client.query('BEGIN');
-  await client.query(`LOCK TABLE "${schema}".workflow_executions, "${schema}".execution_steps IN EXCLUSIVE MODE`);
-  return async () => {
-    await client.query('COMMIT');
-    await client.end();
-  };
 }

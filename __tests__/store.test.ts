@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -427,6 +428,34 @@ describe.each(databaseKinds)('ExecutionStore on %s', (kind) => {
       .getMany();
     expect(failed).toHaveLength(1);
     expect(failed[0]?.execution?.workflowId).toBe('orm');
+  });
+});
+
+describe.each(databaseKinds.filter((kind) => kind === 'postgres'))('a session the %s server ends', (kind) => {
+  test('while the pool hands a connection to TypeORM: the error has a listener, so it cannot end the process', async () => {
+    const db = makeDatabase(kind);
+    const store = await db.open();
+    try {
+      const pool = (store.dataSource.driver as unknown as { master: EventEmitter }).master;
+      let outcome = 'no connection acquired';
+      // A termination read with the connection's ReadyForQuery is handled after pg-pool removed its
+      // idle listener and before TypeORM adds its own, a microtask later: this microtask runs there.
+      pool.once('acquire', (client: EventEmitter) =>
+        queueMicrotask(() => {
+          try {
+            client.emit('error', new Error('terminating connection due to administrator command (simulated)'));
+            outcome = 'contained';
+          } catch (error) {
+            outcome = `nobody listened: ${(error as Error).message}`;
+          }
+        }),
+      );
+      await store.listExecutions();
+      expect(outcome).toBe('contained');
+    } finally {
+      await store.close();
+      await db.drop();
+    }
   });
 });
 

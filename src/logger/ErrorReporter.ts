@@ -1,3 +1,4 @@
+import { maskCredentials } from '../credentials';
 import type { ErrorContext, ReportError } from '../errors';
 
 export type { ErrorContext, ReportError } from '../errors';
@@ -51,7 +52,8 @@ export class ErrorReporter {
     if (this.warned) return;
     this.warned = true;
     try {
-      const message = error instanceof Error ? error.message : String(error);
+      // Printed, so masked as stored error text is: an option function's error may name a connection URL.
+      const message = maskCredentials(String(error instanceof Error ? error.message : error));
       process.emitWarning(`flowtrail: ${context.operation} failed: ${message} (further failures are counted in logger.stats())`, {
         code: 'FLOWTRAIL_STORAGE',
       });

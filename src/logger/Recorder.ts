@@ -8,7 +8,7 @@ import { executionContext, type ExecutionContext, type ExecutionState } from './
 import { errorDetails, type ErrorTextOptions } from './errorDetails';
 import type { ErrorReporter } from './ErrorReporter';
 import type { ExecutionLogger } from './ExecutionLogger';
-import { invoke, type Method } from './invoke';
+import { invoke, likeSite, type Method, type PromiseSite } from './invoke';
 import { Labels } from './Labels';
 import type { NodeSite, WorkflowSite } from './sites';
 
@@ -176,7 +176,7 @@ export class Recorder {
   runWorkflow(site: WorkflowSite, self: unknown, args: unknown[], method: Method): unknown {
     if (!this.accepting && !this.acceptsExecution()) return method.apply(self, args);
     if (site.returnsPromise && this.writer.mustWait)
-      return this.afterRoom(() => this.runWorkflow(site, self, args, method), self, args, method);
+      return this.afterRoom(site, () => this.runWorkflow(site, self, args, method), self, args, method);
     const parent = executionContext.getStore();
     const execution = this.openExecution(
       {
@@ -191,13 +191,13 @@ export class Recorder {
     const context: ExecutionContext = { logger: this.logger, execution, stepId: null };
     const call = () =>
       invoke(site, context, self, args, method, (status, _value, error, canWait) => this.closeExecution(execution, status, error, canWait));
-    return this.strict && site.returnsPromise ? this.writer.persist().then(call) : this.kickStrict(call);
+    return this.strict && site.returnsPromise ? likeSite(site, this.writer.persist().then(call)) : this.kickStrict(call);
   }
 
   /** Runs a `@LoggedNode` method as one recorded step of the context's execution. */
   runNode(site: NodeSite, context: ExecutionContext, self: unknown, args: unknown[], method: Method): unknown {
     if (site.returnsPromise && this.writer.mustWait)
-      return this.afterRoom(() => this.runNode(site, context, self, args, method), self, args, method);
+      return this.afterRoom(site, () => this.runNode(site, context, self, args, method), self, args, method);
     const input = this.captureInputs ? this.captureInput(this.read(() => site.inputs(self, args), undefined)) : undefined;
     const startedAt = Date.now();
     const stepId = this.recordStep(context.execution, this.nodeParams(site, self), 'running', startedAt, { inputData: input });
@@ -210,7 +210,7 @@ export class Recorder {
             : undefined;
         return this.closeStep(stepId, startedAt, status, output, error, canWait);
       });
-    return this.strict && site.returnsPromise ? this.writer.persist().then(call) : this.kickStrict(call);
+    return this.strict && site.returnsPromise ? likeSite(site, this.writer.persist().then(call)) : this.kickStrict(call);
   }
 
   /**
@@ -218,8 +218,11 @@ export class Recorder {
    * known to be async then waits for room before its start is recorded: the start stays in
    * memory, instead of going to the spool and taking every record after it there too.
    */
-  private afterRoom(run: () => unknown, self: unknown, args: unknown[], method: Method): Promise<unknown> {
-    return this.writer.waitForRoom().then(() => (this.logger.recordsSteps ? run() : method.apply(self, args)));
+  private afterRoom(site: PromiseSite, run: () => unknown, self: unknown, args: unknown[], method: Method): Promise<unknown> {
+    return likeSite(
+      site,
+      this.writer.waitForRoom().then(() => (this.logger.recordsSteps ? run() : method.apply(self, args))),
+    );
   }
 
   /** The node's labels; one try for all three, since option functions rarely throw. */

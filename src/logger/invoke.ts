@@ -23,7 +23,7 @@ export type CloseCall = (status: 'success' | 'error', value: unknown, error: unk
  *   it: the step is recorded as finished when the method returns, with a marker for its output.
  */
 export function invoke(
-  site: { returnsPromise: boolean },
+  site: PromiseSite,
   context: ExecutionContext,
   self: unknown,
   args: unknown[],
@@ -46,6 +46,7 @@ export function invoke(
     return result;
   }
   site.returnsPromise = true;
+  site.promiseClass = promiseClassOf(result);
   return result.then(
     (value) => {
       const wait = close('success', value, undefined, true);
@@ -61,10 +62,45 @@ export function invoke(
   );
 }
 
+/** What invoke learns about a method from its results. */
+export interface PromiseSite {
+  returnsPromise: boolean;
+  /** The class of the promises it returned, when known. */
+  promiseClass?: PromiseConstructor;
+}
+
+/** The class of a promise a method returned: native, or the Promise subclass it is an instance of. */
+function promiseClassOf(promise: Promise<unknown>): PromiseConstructor {
+  try {
+    const constructor: unknown = promise.constructor;
+    return typeof constructor === 'function' && constructor !== Promise && promise instanceof constructor
+      ? (constructor as PromiseConstructor)
+      : Promise;
+  } catch {
+    return Promise;
+  }
+}
+
+/**
+ * A promise the wrapper hands back before the method runs (strict mode persisting the start,
+ * backpressure waiting for room), made an instance of the class the method's promises are, as
+ * learned from an earlier call: a Promise subclass comes back as itself on every call.
+ */
+export function likeSite(site: PromiseSite, promise: Promise<unknown>): Promise<unknown> {
+  const PromiseClass = site.promiseClass;
+  if (PromiseClass === undefined || PromiseClass === Promise) return promise;
+  try {
+    return PromiseClass.resolve(promise);
+  } catch {
+    return promise;
+  }
+}
+
 /** Whether a result is to be awaited: a promise, or any object with a callable `then`. */
 export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
-  if (value instanceof Promise) return true;
+  // Not `instanceof`: it asks a Proxy's getPrototypeOf trap, which may throw; isPromise runs no trap.
+  if (types.isPromise(value)) return true;
   try {
     return typeof (value as { then?: unknown }).then === 'function';
   } catch {

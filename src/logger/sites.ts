@@ -15,6 +15,8 @@ export interface WorkflowSite {
    * first result. Lets strict mode persist the start, and backpressure wait, before the body runs.
    */
   returnsPromise: boolean;
+  /** The class of the promises calls returned (learned), for the promises the wrapper makes itself. */
+  promiseClass?: PromiseConstructor;
 }
 
 /** Static description of a decorated node method. @internal */
@@ -25,4 +27,5 @@ export interface NodeSite {
   inputs(self: unknown, args: unknown[]): unknown;
   outputs(result: unknown, self: unknown): unknown;
   returnsPromise: boolean;
+  promiseClass?: PromiseConstructor;
 }

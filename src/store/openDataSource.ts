@@ -184,6 +184,7 @@ async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSo
   });
   try {
     await initialize(dataSource, target);
+    containClientErrors(dataSource);
     if (migrate) {
       try {
         await dataSource.runMigrations({ transaction: 'all' });
@@ -200,6 +201,26 @@ async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSo
   // The writer thread writes one batch at a time: two connections are plenty.
   const reopen = readOnly ? null : { url: options.url, schema, connectTimeoutMs, poolSize: 2, runMigrations: false };
   return { dataSource, dialect: postgresDialect, owned: true, target, reopen };
+}
+
+/**
+ * pg's Client emits 'error' when the server ends its session. The pool listens while a client is
+ * idle and TypeORM while a query runner holds it, but the pool removes its listener as it hands a
+ * client over and TypeORM adds its own a microtask later: a new client is handed over inside the
+ * socket's data handler (on ReadyForQuery), so a termination in the same read (a restart,
+ * pg_terminate_backend) is an 'error' nobody listens to, which ends the process. Each client gets
+ * a listener of its own the first time the pool hands it out, for its whole life; the error still
+ * fails the query in flight and reaches TypeORM and the pool.
+ */
+function containClientErrors(dataSource: DataSource): void {
+  type Emitter = { on(event: string, listener: (value: Emitter) => void): void };
+  const pool = (dataSource.driver as unknown as { master?: Emitter }).master;
+  const contained = new WeakSet<Emitter>();
+  pool?.on('acquire', (client) => {
+    if (contained.has(client)) return;
+    contained.add(client);
+    client.on('error', () => undefined);
+  });
 }
 
 /** Creates the schema unless it exists. @returns whether this call created it. */

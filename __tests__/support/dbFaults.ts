@@ -1,0 +1,66 @@
+import { Client } from 'pg';
+import { pgUrl, type TestDatabase } from './databases';
+
+/**
+ * Makes the database slow, not down: another connection holds the write lock, so the logger's
+ * transaction waits for it (SQLite busy timeout, PostgreSQL lock queue) and then succeeds. On
+ * SQLite, with a busy timeout shorter than the hold, the logger's writes fail instead: locked.
+ * Resolves once the lock is held, with the function that releases it.
+ */
+export async function holdWriteLock(db: TestDatabase): Promise<() => Promise<void>> {
+  if (db.kind === 'sqlite') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sqlite3 = require('sqlite3') as typeof import('sqlite3');
+    const locker = new sqlite3.Database((db.options as { database: string }).database);
+    const exec = (sql: string) => new Promise<void>((resolve, reject) => locker.exec(sql, (error) => (error ? reject(error) : resolve())));
+    // In WAL mode IMMEDIATE and EXCLUSIVE are the same lock: no other connection may write.
+    await exec('BEGIN IMMEDIATE');
+    return async () => {
+      await exec('COMMIT');
+      await new Promise((resolve) => locker.close(resolve));
+    };
+  }
+  const client = new Client({ connectionString: pgUrl });
+  await client.connect();
+  const schema = (db.options as { schema: string }).schema;
+  // Taken while the logger writes, the lock can deadlock with a transaction holding one of the
+  // tables and waiting for the other: the server then aborts one of the two, and ours tries again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.query('BEGIN');
+      await client.query(`LOCK TABLE "${schema}".workflow_executions, "${schema}".execution_steps IN EXCLUSIVE MODE`);
+      break;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt === 10) {
+        await client.end();
+        throw error;
+      }
+    }
+  }
+  return async () => {
+    await client.query('COMMIT');
+    await client.end();
+  };
+}
+
+const DEADLOCK_DETECTED = '40P01';
+
+/**
+ * Ends every PostgreSQL session whose `application_name` is `applicationName` (give the store's URL
+ * `?application_name=…` to mark its pool's and its writer thread's connections): the server gone
+ * for them, as when it restarts. Returns how many sessions were ended.
+ */
+export async function terminateSessions(applicationName: string): Promise<number> {
+  const client = new Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
+      [applicationName],
+    );
+    return rows.length;
+  } finally {
+    await client.end();
+  }
+}
