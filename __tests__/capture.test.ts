@@ -606,6 +606,17 @@ describe('redaction', () => {
     expect(JSON.parse(captureJson(value, options())!.json)).toStrictEqual(expected);
   });
 
+  test('an Error inside captured data has the credentials in its message and stack masked, as stored error text does', () => {
+    const error = new Error('connect postgres://app:hunter2@db.internal/orders?sslpassword=k3y failed');
+    const out = record(capture({ ok: false, error }));
+    expect(JSON.stringify(out)).not.toMatch(/hunter2|k3y/);
+    expect(record(out.error)).toMatchObject({
+      _type: 'Error',
+      message: 'connect postgres://app:***@db.internal/orders?sslpassword=*** failed',
+    });
+    expect(String(record(out.error).stack)).toContain('postgres://app:***@db.internal');
+  });
+
   test('a URL object is stored with its password and credential parameters masked', () => {
     const value = { target: new URL('postgres://app:hunter2@db.internal:5432/orders?sslpassword=s3cr3t&application_name=x') };
     const expected = { target: 'postgres://app:***@db.internal:5432/orders?sslpassword=***&application_name=x' };

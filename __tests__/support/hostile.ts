@@ -11,7 +11,8 @@ import { inspect } from 'node:util';
 
 /**
  * Secret markers, each placed in one spot. None may reach the database, the spool or anything
- * printed. Only placements the current redaction covers (src/capture/redact.ts, src/credentials.ts).
+ * printed: under sensitive keys (src/capture/redact.ts), in header lists, URL objects, and credential
+ * URLs in error text, thrown or captured (src/credentials.ts).
  */
 export const SECRET = {
   password: 'adv-secret-01-password',
@@ -38,6 +39,15 @@ export const SECRET = {
   skipReason: 'adv-secret-22-skipreason',
   optionError: 'adv-secret-23-optionerror',
   optionData: 'adv-secret-24-optiondata',
+  headerTuple: 'adv-secret-25-headertuple',
+  rawHeader: 'adv-secret-26-rawheader',
+  urlObjectPassword: 'adv-secret-27-urlobject',
+  urlObjectParameter: 'adv-secret-28-urlparam',
+  urlObjectUser: 'adv-secret-29-urluser',
+  sessionId: 'adv-secret-30-session',
+  connectionString: 'adv-secret-31-connection',
+  cardPin: 'adv-secret-32-pin',
+  errorInData: 'adv-secret-33-errorindata',
 } as const;
 
 const SECRET_ENTRIES = Object.entries(SECRET);
@@ -64,6 +74,17 @@ export function secretData(): Record<string, unknown> {
       ['plain', 1],
     ]),
     bare: Object.assign(Object.create(null) as object, { passwd: SECRET.nullProto, n: 1 }),
+    requestHeaders: [
+      ['authorization', `Bearer ${SECRET.headerTuple}`],
+      ['accept', 'application/json'],
+    ],
+    request: { rawHeaders: ['Host', 'shop.test', 'X-Api-Key', SECRET.rawHeader] },
+    endpoint: new URL(`https://svc:${SECRET.urlObjectPassword}@api.test/v1?client_secret=${SECRET.urlObjectParameter}&page=2`),
+    repository: new URL(`https://${SECRET.urlObjectUser}@git.test/org/repo.git`),
+    sessionId: SECRET.sessionId,
+    connectionString: `Server=db;Password=${SECRET.connectionString}`,
+    card: { PIN_CODE: SECRET.cardPin, shipping: 'express' },
+    lastError: new Error(`connect postgres://app:${SECRET.errorInData}@db.test/orders refused`),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { maskCredentials } from '../credentials';
 import { isFiniteNumber, mapEntries, ownEnumerableKeys, setValues } from './builtins';
 import { classify, Kind } from './classify';
 import { unserializable } from './errorMessage';
@@ -47,6 +48,8 @@ const SKIP = Symbol('skip');
 // `errors` carries the members of an AggregateError.
 const ERROR_FIELDS: readonly string[] = ['name', 'message', 'stack', 'code', 'cause', 'errors'];
 const ERROR_RESERVED = new Set(['_type', ...ERROR_FIELDS]);
+// An error's text, where credentials are written into sentences (a connection URL in a message).
+const ERROR_TEXT = new Set(['message', 'stack']);
 
 /** What the walk needs to know about an object key; remembered per key and redact pattern. */
 interface KeyFacts {
@@ -287,7 +290,7 @@ class Walker {
     this.size += ERROR_HEAD.length;
     let emitted = 1;
     for (const key of ERROR_FIELDS) {
-      if (this.property(out, source, key, emitted, depth)) emitted++;
+      if (this.property(out, source, key, emitted, depth, ERROR_TEXT.has(key))) emitted++;
     }
     for (const key of keys) {
       if (this.stopped) {
@@ -359,14 +362,23 @@ class Walker {
 
   /**
    * Emits one `"key":value` member. Sensitive keys are redacted without reading the
-   * value, so their getters never run. Returns false when the member is omitted.
+   * value, so their getters never run; `isText` (an error's message, its stack) has the
+   * credentials written in it masked. Returns false when the member is omitted.
    */
-  private property(out: Record<string, unknown> | null, source: object, key: string, emitted: number, depth: number): boolean {
+  private property(
+    out: Record<string, unknown> | null,
+    source: object,
+    key: string,
+    emitted: number,
+    depth: number,
+    isText = false,
+  ): boolean {
     const facts = this.keyFacts(key);
     let value: unknown = REDACTED;
     if (!facts.redacted) {
       value = applyToJSON(readMember(source, key), key, this.redact);
       if (value === undefined) return false;
+      if (isText && typeof value === 'string') value = maskCredentials(value);
     }
     // The comma before every member but the first, the key, the colon.
     this.size += (emitted > 0 ? 1 : 0) + facts.jsonBytes + 1;
