@@ -1,9 +1,9 @@
-import { Database } from 'sqlite3';
 import { ExecutionLogger, LoggedNode, LoggedWorkflow, WorkflowExecution, ExecutionStep, type ExecutionStore } from '../src';
 import { CapturedJson } from '../src/capture/CapturedJson';
 import { RecordBuffer } from '../src/writer/RecordBuffer';
 import { recordBytes } from '../src/writer/records';
 import { databaseKinds, makeDatabase, pgAvailable, sqliteDatabase, tempDir, type TestDatabase } from './support/databases';
+import { holdWriteLock } from './support/dbFaults';
 import { until } from './support/until';
 
 /**
@@ -39,24 +39,17 @@ class BigWorkflow {
   }
 }
 
-function exec(db: Database, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => db.exec(sql, (error) => (error ? reject(error) : resolve())));
-}
-
 describe('while SQLite is locked by another connection', () => {
   let db: TestDatabase;
   let store: ExecutionStore;
-  let locker: Database;
 
   beforeEach(async () => {
     db = sqliteDatabase();
     store = await db.open({ busyTimeoutMs: 300 });
-    locker = new Database((db.options as { database: string }).database);
   });
 
   afterEach(async () => {
     ExecutionLogger.setDefault(null);
-    await new Promise((resolve) => locker.close(resolve));
     await store.close();
     await db.drop();
   });
@@ -74,7 +67,7 @@ describe('while SQLite is locked by another connection', () => {
     ExecutionLogger.setDefault(logger);
     await logger.ready;
     expect(logger.stats().writerThread).toBe(true);
-    await exec(locker, 'BEGIN EXCLUSIVE');
+    const release = await holdWriteLock(db);
 
     const workflows = 30;
     for (let n = 0; n < workflows; n++) expect(await new BigWorkflow().run(n)).toBe(3 * PAYLOAD);
@@ -86,7 +79,7 @@ describe('while SQLite is locked by another connection', () => {
     // Without the byte bound, memory held every record (maxQueueSize is 10 000).
     expect(locked.peakQueued).toBeLessThanOrEqual(Math.ceil(maxQueueBytes / PAYLOAD) + 1);
 
-    await exec(locker, 'COMMIT');
+    await release();
     await until(
       async () => (await store.getStats()).success === workflows && logger.stats().spoolBacklog === 0,
       'the spool to be replayed',

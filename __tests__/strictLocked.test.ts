@@ -1,6 +1,6 @@
-import { Database } from 'sqlite3';
 import { ExecutionLogger, LoggedNode, LoggedWorkflow, type ExecutionStore } from '../src';
 import { sqliteDatabase, tempDir, type TestDatabase } from './support/databases';
+import { holdWriteLock } from './support/dbFaults';
 import { until } from './support/until';
 
 /**
@@ -29,23 +29,16 @@ class ThreeSteps {
   }
 }
 
-function exec(db: Database, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => db.exec(sql, (error) => (error ? reject(error) : resolve())));
-}
-
 describe('strict mode while SQLite is locked by another connection', () => {
   let db: TestDatabase;
   let store: ExecutionStore;
-  let locker: Database;
 
   beforeEach(async () => {
     db = sqliteDatabase();
     store = await db.open({ busyTimeoutMs: 300 });
-    locker = new Database((db.options as { database: string }).database);
   });
 
   afterEach(async () => {
-    await new Promise((resolve) => locker.close(resolve));
     await store.close();
     await db.drop();
   });
@@ -61,7 +54,7 @@ describe('strict mode while SQLite is locked by another connection', () => {
     });
     ExecutionLogger.setDefault(logger);
     await logger.ready;
-    await exec(locker, 'BEGIN EXCLUSIVE');
+    const release = await holdWriteLock(db);
     const results: number[] = [];
     for (let n = 0; n < 5; n++) results.push(await new ThreeSteps().run(n * 10));
     expect(results).toEqual([3, 13, 23, 33, 43]);
@@ -72,7 +65,7 @@ describe('strict mode while SQLite is locked by another connection', () => {
     expect(whileLocked.failedWrites).toBeLessThanOrEqual(2);
     expect(whileLocked.dropped).toBe(0);
 
-    await exec(locker, 'COMMIT');
+    await release();
     await until(
       async () => (await store.listExecutions()).items.filter((e) => e.status === 'success').length === 5,
       'the spool to be replayed',
