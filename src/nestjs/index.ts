@@ -1,0 +1,1 @@
+export { FLOWTRAIL_OPTIONS, FlowtrailModule, type FlowtrailModuleAsyncOptions, type FlowtrailModuleOptions } from './FlowtrailModule';
