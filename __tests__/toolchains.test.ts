@@ -1,15 +1,17 @@
 import { transformSync as babelTransform } from '@babel/core';
 import { transformSync as swcTransform, type Options as SwcOptions } from '@swc/core';
 import { transformSync as esbuildTransform } from 'esbuild';
+import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { expectConsumerReport, fixtureDir, fixtureRoot, repoRoot, runFixture } from './support/consumerFixture';
 
 /**
  * The consumer project compiled as users compile decorators other than with tsc (tsc is in
  * decorators.test.ts): esbuild (what tsx runs), tsx itself, SWC with each decorator version it
  * offers, Babel with legacy and 2023-11 decorators. Each output runs against the built package
- * and must record the same history.
+ * and must record the same history. And a user's own Vitest test of a decorated workflow.
  */
 
 const entry = join(repoRoot, fixtureDir, 'index.ts');
@@ -68,4 +70,17 @@ test.each([
 ])('tsx runs the TypeScript source with %s and it records the same history', async (_setting, tsconfig) => {
   const tsx = require.resolve('tsx/cli');
   expectConsumerReport(await runFixture(entry, [tsx, '--tsconfig', join(repoRoot, fixtureDir, tsconfig)]));
+});
+
+test("a user's own Vitest test of a decorated workflow passes (__tests__/fixtures/vitest)", async () => {
+  const vitest = join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs');
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [vitest, 'run', '--root', join(repoRoot, '__tests__', 'fixtures', 'vitest')],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    },
+  );
+  expect(stdout).toMatch(/Tests\s+1 passed/);
 });
