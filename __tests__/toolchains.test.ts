@@ -2,7 +2,7 @@ import { transformSync as babelTransform } from '@babel/core';
 import { transformSync as swcTransform, type Options as SwcOptions } from '@swc/core';
 import { transformSync as esbuildTransform } from 'esbuild';
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expectConsumerReport, fixtureDir, fixtureRoot, repoRoot, runFixture } from './support/consumerFixture';
@@ -84,3 +84,41 @@ test("a user's own Vitest test of a decorated workflow passes (__tests__/fixture
   );
   expect(stdout).toMatch(/Tests\s+1 passed/);
 });
+
+/**
+ * TypeScript 7 is installed beside the repository (`.ci/typescript7`, not committed) on first use,
+ * from the npm registry: as a devDependency its `tsc` command would replace TypeScript 5's in
+ * node_modules/.bin, which the build and ts-jest need.
+ */
+const TYPESCRIPT_7 = '7.0.2';
+
+async function typescript7(): Promise<string> {
+  const prefix = join(repoRoot, '.ci', 'typescript7');
+  const tsc = join(prefix, 'node_modules', 'typescript', 'bin', 'tsc');
+  if (!existsSync(tsc)) {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const args = ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `typescript@${TYPESCRIPT_7}`];
+    await promisify(execFile)(npm, args, { cwd: repoRoot });
+  }
+  return tsc;
+}
+
+test.each([
+  ['experimentalDecorators with metadata', 'tsconfig.ts7-legacy.json'],
+  ['standard decorators', 'tsconfig.ts7-standard.json'],
+])(
+  `TypeScript ${TYPESCRIPT_7} compiles the fixture with %s, without a diagnostic, and it records the same history`,
+  async (_setting, tsconfig) => {
+    const tsc = await typescript7();
+    const root = fixtureRoot();
+    roots.push(root);
+    const outDir = join(root, fixtureDir);
+    // TypeScript 7 dropped `moduleResolution: node`: these tsconfigs are the fixture's others with `nodenext`.
+    const { stdout } = await promisify(execFile)(process.execPath, [tsc, '-p', join(repoRoot, fixtureDir, tsconfig), '--outDir', outDir], {
+      cwd: repoRoot,
+    });
+    expect(stdout).toBe('');
+    expectConsumerReport(await runFixture(join(outDir, 'index.js')));
+  },
+  120_000,
+);
