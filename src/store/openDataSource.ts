@@ -53,15 +53,12 @@ async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource
     driver: quietSqlite3(),
   });
   await initialize(dataSource, database);
-  try {
+  await setUp(dataSource, database, async () => {
     await enableIncrementalVacuum(dataSource);
     // WAL with synchronous=NORMAL survives a process crash; only an OS crash can lose the last commits.
     await dataSource.query('PRAGMA synchronous = NORMAL');
     if (options.runMigrations ?? true) await dataSource.runMigrations({ transaction: 'all' });
-  } catch (error) {
-    await dataSource.destroy().catch(() => undefined);
-    throw new StoreOpenError(database, describe(error), error);
-  }
+  });
   return {
     dataSource,
     dialect: sqliteDialect,
@@ -87,12 +84,9 @@ async function openSqliteInMemory(options: SqliteStoreOptions): Promise<OpenedDa
     driver: quietSqlite3(),
   });
   await initialize(dataSource, IN_MEMORY);
-  try {
+  await setUp(dataSource, IN_MEMORY, async () => {
     if (options.runMigrations ?? true) await dataSource.runMigrations({ transaction: 'all' });
-  } catch (error) {
-    await dataSource.destroy().catch(() => undefined);
-    throw new StoreOpenError(IN_MEMORY, describe(error), error);
-  }
+  });
   return { dataSource, dialect: sqliteDialect, owned: true, target: IN_MEMORY, reopen: null };
 }
 
@@ -114,6 +108,16 @@ async function openSqliteReadOnly(database: string, options: SqliteStoreOptions)
   });
   await initialize(dataSource, database);
   return { dataSource, dialect: sqliteDialect, owned: true, target: database, reopen: null };
+}
+
+/** Runs `work` (pragmas, migrations) on an initialized DataSource; a failure closes it and is a StoreOpenError naming `target`. */
+async function setUp(dataSource: DataSource, target: string, work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw new StoreOpenError(target, describe(error), error);
+  }
 }
 
 /**
@@ -185,14 +189,7 @@ async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSo
   try {
     await initialize(dataSource, target);
     containClientErrors(dataSource);
-    if (migrate) {
-      try {
-        await dataSource.runMigrations({ transaction: 'all' });
-      } catch (error) {
-        await dataSource.destroy().catch(() => undefined);
-        throw new StoreOpenError(target, describe(error), error);
-      }
-    }
+    if (migrate) await setUp(dataSource, target, () => dataSource.runMigrations({ transaction: 'all' }));
   } catch (error) {
     // A failed open leaves nothing behind: the schema it made goes (it is empty, the migrations ran in one transaction).
     if (created) await dropSchema(options.url, schema, connectTimeoutMs);
