@@ -2,7 +2,7 @@ import { ExecutionLogger, LoggedNode, LoggedWorkflow, WorkflowExecution, Executi
 import { CapturedJson } from '../src/capture/CapturedJson';
 import { RecordBuffer } from '../src/writer/RecordBuffer';
 import { recordBytes } from '../src/writer/records';
-import { databaseKinds, makeDatabase, pgAvailable, sqliteDatabase, tempDir, type TestDatabase } from './support/databases';
+import { databaseKinds, pgAvailable, sqliteDatabase, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
 import { holdWriteLock } from './support/dbFaults';
 import { until } from './support/until';
 
@@ -106,22 +106,11 @@ describe('while SQLite is locked by another connection', () => {
 });
 
 describe.each(databaseKinds)('the writer thread on %s', (kind) => {
-  let db: TestDatabase;
-  let store: ExecutionStore;
-
-  beforeEach(async () => {
-    db = makeDatabase(kind);
-    store = await db.open();
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
+  const current = useStorePerTest(kind);
 
   test('300 steps of 90 KB in and 90 KB out are all stored, and the thread is still writing afterwards', async () => {
     const errors: unknown[] = [];
-    const logger = new ExecutionLogger(store, { configFile: false, spoolDir: false, onError: (error) => errors.push(error) });
+    const logger = new ExecutionLogger(current.store, { configFile: false, spoolDir: false, onError: (error) => errors.push(error) });
     await logger.ready;
     const payload = (i: number) => `${i}:`.padEnd(PAYLOAD, 'y');
     const id = await logger.startExecution({ workflowId: 'wide', workflowName: 'Wide' });
@@ -135,7 +124,7 @@ describe.each(databaseKinds)('the writer thread on %s', (kind) => {
     await logger.shutdown();
 
     expect(errors).toEqual([]);
-    const steps = await store.getSteps(id);
+    const steps = await current.store.getSteps(id);
     expect(steps).toHaveLength(300);
     for (const [i, step] of steps.entries()) {
       expect(step).toMatchObject({ nodeId: `n${i}`, status: 'success' });
@@ -149,22 +138,11 @@ describe.each(databaseKinds)('the writer thread on %s', (kind) => {
 // holds copies of it in the thread's heap, and a record of this size killed the thread while its
 // heap was fixed whatever maxDataSize allowed.
 (pgAvailable ? describe : describe.skip)('the writer thread on postgres, one record larger than a batch part', () => {
-  let db: TestDatabase;
-  let store: ExecutionStore;
-
-  beforeEach(async () => {
-    db = makeDatabase('postgres');
-    store = await db.open();
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
+  const current = useStorePerTest('postgres');
 
   test('it is written alone, by a thread whose heap is sized for the largest record maxDataSize allows', async () => {
     const size = 30_000_000;
-    const logger = new ExecutionLogger(store, { configFile: false, spoolDir: false, maxDataSize: size + 100 });
+    const logger = new ExecutionLogger(current.store, { configFile: false, spoolDir: false, maxDataSize: size + 100 });
     await logger.ready;
     const id = await logger.startExecution({ workflowId: 'huge', workflowName: 'Huge' });
     // Completed at once, its output folds into its start: one row of twice the size.
@@ -174,7 +152,7 @@ describe.each(databaseKinds)('the writer thread on %s', (kind) => {
     expect(await logger.flush()).toBe(true);
     expect(logger.stats()).toMatchObject({ writerThread: true, failedWrites: 0 });
     await logger.shutdown();
-    const [stored] = await store.getSteps(id);
+    const [stored] = await current.store.getSteps(id);
     expect([(stored!.inputData as string).length, (stored!.outputData as string).length]).toEqual([size, size]);
   });
 });
