@@ -16,7 +16,7 @@ import {
   type LoggerConfig,
   type LoggerStats,
 } from '../src';
-import { databaseKinds, makeDatabase, pgUrl, tempDir, type TestDatabase } from './support/databases';
+import { databaseKinds, makeDatabase, pgUrl, tempDir, type DatabaseKind, type TestDatabase } from './support/databases';
 import { holdWriteLock, terminateSessions } from './support/dbFaults';
 import {
   filesWithContents,
@@ -686,7 +686,7 @@ interface Tally {
 
 // ── One run ──────────────────────────────────────────────────────────────────────────────────────
 
-async function runScenario(kind: 'sqlite' | 'postgres', s: Scenario, tally: Tally): Promise<void> {
+async function runScenario(kind: DatabaseKind, s: Scenario, tally: Tally): Promise<void> {
   const db = makeDatabase(kind);
   const spoolDir = s.spool ? tempDir('flowtrail-adversarial-spool-') : false;
   const applicationName = 'schema' in db.options ? db.options.schema : 'sqlite';
@@ -829,7 +829,8 @@ async function runScenario(kind: 'sqlite' | 'postgres', s: Scenario, tally: Tall
   expect(findings).toEqual([]);
 }
 
-describe.each(databaseKinds)('adversarial runs on %s', (kind) => {
+// MySQL/MariaDB is not here yet: support/dbFaults.ts cannot hold its write lock or end its sessions.
+describe.each(databaseKinds.filter((kind) => kind !== 'mysql'))('adversarial runs on %s', (kind) => {
   test(`${RUNS} random scenarios: workflows get their own results, nothing recorded is lost unaccounted, no secret leaks`, async () => {
     const tally: Tally = {
       runs: 0,

@@ -8,7 +8,7 @@ import { parseDuration, parseTimeBound } from '../src/cli/duration';
 import { colorEnabled, displayWidth, formatDuration, sanitize, timelineBar } from '../src/cli/format';
 import { DAY, HOUR, seedCliFixture, TRICKY, type CliFixture } from './support/cliFixture';
 import { cli, CLI_MAIN, type CliResult } from './support/cli';
-import { databaseKinds, makeDatabase, sqliteDatabase, tempDir, type TestDatabase } from './support/databases';
+import { cliArgs, databaseKinds, makeDatabase, sqliteDatabase, tempDir, type TestDatabase } from './support/databases';
 
 const scratchDirs: string[] = [];
 /** A temporary folder, removed after the file's tests. */
@@ -402,7 +402,7 @@ describe.each(databaseKinds)('flowtrail binary on %s', (kind) => {
     db = makeDatabase(kind);
     store = await db.open();
     fixture = await seedCliFixture(store);
-    dbArgs = 'database' in db.options ? ['--db', db.options.database] : ['--url', db.options.url, '--schema', db.options.schema];
+    dbArgs = cliArgs(db);
   });
 
   afterAll(async () => {
@@ -593,8 +593,7 @@ describe.each(databaseKinds)('flowtrail binary on %s', (kind) => {
     const ownStore = await own.open();
     try {
       const f = await seedCliFixture(ownStore);
-      const ownArgs =
-        'database' in own.options ? ['--db', own.options.database] : ['--url', own.options.url, '--schema', own.options.schema];
+      const ownArgs = cliArgs(own);
       const prune = (...args: string[]) => cli(['prune', ...args, ...ownArgs]);
       const remaining = async () => ids((await ownStore.listExecutions({ limit: 1000 })).items).sort();
       const everything = ids(f.all).sort();

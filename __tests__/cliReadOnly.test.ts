@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { ExecutionStore, executionHistoryEntities } from '../src';
 import { CreateExecutionHistory1764201600000 } from '../src/migrations/1764201600000-CreateExecutionHistory';
 import { cli } from './support/cli';
-import { databaseKinds, makeDatabase, pgUrl, tempDir, type TestDatabase } from './support/databases';
+import { cliArgs, databaseKinds, mysqlType, makeDatabase, pgUrl, tempDir, type TestDatabase } from './support/databases';
 
 /** The CLI's read commands must change nothing; only prune and migrate write, and only a flowtrail history. */
 
@@ -25,13 +25,23 @@ function sqlite<T>(path: string, sql: string): Promise<T[]> {
 }
 
 function where(db: TestDatabase): string[] {
-  return 'database' in db.options ? ['--db', db.options.database] : ['--url', pgUrl, '--schema', db.options.schema];
+  return cliArgs(db);
 }
 
 async function migrationsApplied(db: TestDatabase): Promise<number> {
   if ('database' in db.options) {
     const [row] = await sqlite<{ n: number }>(db.options.database, 'SELECT COUNT(*) AS n FROM flowtrail_migrations');
     return row!.n;
+  }
+  if (!('schema' in db.options)) {
+    const dataSource = new DataSource({ type: mysqlType, url: db.options.url });
+    await dataSource.initialize();
+    try {
+      const [row] = (await dataSource.query('SELECT COUNT(*) AS n FROM flowtrail_migrations')) as { n: number | string }[];
+      return Number(row!.n);
+    } finally {
+      await dataSource.destroy();
+    }
   }
   const client = new Client({ connectionString: pgUrl });
   await client.connect();
@@ -97,7 +107,9 @@ describe.each(databaseKinds)('read commands on a flowtrail history on %s', (kind
     const options =
       'database' in db.options
         ? ({ type: 'sqlite', database: db.options.database } as const)
-        : ({ type: 'postgres', url: pgUrl, schema: db.options.schema } as const);
+        : 'schema' in db.options
+          ? ({ type: 'postgres', url: pgUrl, schema: db.options.schema } as const)
+          : ({ type: mysqlType, url: db.options.url } as const);
     const dataSource = new DataSource({
       ...options,
       entities: executionHistoryEntities,

@@ -484,17 +484,17 @@ describe('FLOWTRAIL_DB', () => {
     else process.env.FLOWTRAIL_DB = saved.db;
   });
 
-  test('a URL that is not postgres:// throws ConfigError naming the variable, password masked, and creates nothing', async () => {
+  test('a URL of a database flowtrail does not write to throws ConfigError naming the variable, password masked, and creates nothing', async () => {
     const project = tempDir('flowtrail-db-env-');
     process.chdir(project);
-    process.env.FLOWTRAIL_DB = 'mysql://app:hunter2@db.internal/history';
+    process.env.FLOWTRAIL_DB = 'mssql://app:hunter2@db.internal/history';
     const error = await ExecutionStore.open().then(
       () => 'opened',
       (thrown: unknown) => thrown,
     );
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).field).toBe('FLOWTRAIL_DB');
-    expect((error as ConfigError).message).toContain('mysql://app:***@db.internal/history');
+    expect((error as ConfigError).message).toContain('mssql://app:***@db.internal/history');
     expect((error as ConfigError).message).not.toContain('hunter2');
     expect(readdirSync(project)).toEqual([]);
   });

@@ -16,9 +16,9 @@ import {
 import { buildRedactPattern, captureData } from '../src/capture';
 import { capText } from '../src/logger/errorDetails';
 import { cli, CLI_MAIN, type CliResult } from './support/cli';
-import { databaseKinds, pgUrl, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
+import { cliArgs, databaseKinds, type DatabaseKind, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
 
-type Kind = 'sqlite' | 'postgres';
+type Kind = DatabaseKind;
 
 /**
  * Pieces of hostile text: SQL injection, LIKE and regex wildcards, escape characters, placeholder
@@ -431,8 +431,7 @@ function shell(command: string, cwd: string): Promise<CliResult> {
 }
 
 function databaseArgs(db: TestDatabase): string[] {
-  if ('database' in db.options) return ['--db', db.options.database];
-  return ['--url', pgUrl, '--schema', db.options.schema];
+  return cliArgs(db);
 }
 
 /** Command-line arguments cannot hold NUL, and lone surrogates do not survive argv: everything else does. */

@@ -128,8 +128,14 @@ describe.each(databaseKinds)('the writer thread on %s', (kind) => {
     expect(steps).toHaveLength(300);
     for (const [i, step] of steps.entries()) {
       expect(step).toMatchObject({ nodeId: `n${i}`, status: 'success' });
-      expect(step.inputData).toBe(payload(i));
-      expect(step.outputData).toBe(payload(i).toUpperCase());
+      if (kind === 'mysql') {
+        // A TEXT column holds 65 535 bytes: the logger caps values to fit, as truncation markers.
+        expect(step.inputData).toMatchObject({ _truncated: true, _originalSize: PAYLOAD + 2 });
+        expect(JSON.stringify(step.outputData).length).toBeLessThanOrEqual(65_535);
+      } else {
+        expect(step.inputData).toBe(payload(i));
+        expect(step.outputData).toBe(payload(i).toUpperCase());
+      }
     }
   });
 });

@@ -228,7 +228,7 @@ describe.each(databaseKinds)('many processes, one history on %s', (kind) => {
         const [counts] = await store.dataSource.query(
           `SELECT (SELECT COUNT(*) FROM workflow_executions) AS executions,
                   (SELECT COUNT(*) FROM execution_steps) AS steps,
-                  (SELECT COUNT(DISTINCT execution_id || ':' || step_index) FROM execution_steps) AS unique_indexes,
+                  (SELECT COUNT(*) FROM (SELECT DISTINCT execution_id, step_index FROM execution_steps) AS pairs) AS unique_indexes,
                   (SELECT COUNT(*) FROM workflow_executions WHERE status <> 'success') AS unfinished`,
         );
         expect(Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)]))).toEqual({

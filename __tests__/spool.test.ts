@@ -15,7 +15,7 @@ import {
 import { CapturedJson } from '../src/capture';
 import { Spool } from '../src/writer/Spool';
 import { databaseKinds, pgUrl, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
-import { holdWriteLock } from './support/dbFaults';
+import { holdWriteLock, killWaitingMysqlSessions } from './support/dbFaults';
 import { until } from './support/until';
 
 const worker = join(__dirname, 'support', 'spoolWorker.js');
@@ -40,7 +40,7 @@ async function counts(store: ExecutionStore): Promise<{ executions: number; step
             (SELECT COUNT(*) FROM execution_steps) AS steps,
             (SELECT COUNT(*) FROM workflow_executions WHERE status <> 'success')
               + (SELECT COUNT(*) FROM execution_steps WHERE status <> 'success') AS not_success,
-            (SELECT COUNT(DISTINCT execution_id || ':' || step_index) FROM execution_steps) AS unique_indexes`,
+            (SELECT COUNT(*) FROM (SELECT DISTINCT execution_id, step_index FROM execution_steps) AS pairs) AS unique_indexes`,
   );
   return {
     executions: Number(row.executions),
@@ -186,7 +186,7 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
   test.each(['commits', 'fails'] as const)(
     'a retry in flight when memory fills goes to the spool with memory; its write %s, and every record is stored once',
     async (outcome) => {
-      // On SQLite the retry fails by waiting out a short busy timeout; on PostgreSQL its connection is killed.
+      // On SQLite the retry fails by waiting out a short busy timeout; on the servers its connection is killed.
       const store = outcome === 'fails' && kind === 'sqlite' ? await current.db.open({ busyTimeoutMs: 1000 }) : loggerStore;
       let up = false;
       let pendingSinceUp = 0;
@@ -224,6 +224,7 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
         expect(lines.filter((line) => line.t === 'S').every((line) => line.r!.executionId === executionId)).toBe(true);
         if (outcome === 'fails') {
           if (kind === 'postgres') await killWaitingBackends(current.db);
+          if (kind === 'mysql') await killWaitingMysqlSessions(current.db);
           await until(() => pendingSinceUp === 0 && !logger.stats().healthy, 'the retry to fail');
           expect(logger.stats().queued).toBe(0); // not put back in memory: the spool has it
         }
@@ -328,7 +329,7 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
     /** Columns as stored, text as the database holds it. */
     async function storedText(table: string, column: string, id: string): Promise<string | null> {
       const [row] = await current.store.dataSource.query(
-        `SELECT ${column} AS value FROM ${table} WHERE id = ${kind === 'sqlite' ? '?' : '$1'}`,
+        `SELECT ${column} AS value FROM ${table} WHERE id = ${kind === 'postgres' ? '$1' : '?'}`,
         [id],
       );
       return row?.value ?? null;

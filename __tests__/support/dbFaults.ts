@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { pgUrl, type TestDatabase } from './databases';
+import { until } from './until';
 
 /**
  * Makes the database slow, not down: another connection holds the write lock, so the logger's
@@ -18,6 +19,15 @@ export async function holdWriteLock(db: TestDatabase): Promise<() => Promise<voi
     return async () => {
       await exec('COMMIT');
       await new Promise((resolve) => locker.close(resolve));
+    };
+  }
+  if (db.kind === 'mysql') {
+    const connection = await mysqlConnection(db);
+    // Other sessions' statements on these tables wait for the metadata lock until it is released.
+    await connection.query('LOCK TABLES workflow_executions WRITE, execution_steps WRITE');
+    return async () => {
+      await connection.query('UNLOCK TABLES');
+      await connection.end();
     };
   }
   const client = new Client({ connectionString: pgUrl });
@@ -62,5 +72,35 @@ export async function terminateSessions(applicationName: string): Promise<number
     return rows.length;
   } finally {
     await client.end();
+  }
+}
+
+interface MysqlConnection {
+  query(sql: string, values?: unknown[]): Promise<[unknown[]]>;
+  end(): Promise<void>;
+}
+
+async function mysqlConnection(db: TestDatabase): Promise<MysqlConnection> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mysql = require('mysql2/promise') as { createConnection(options: { uri: string }): Promise<MysqlConnection> };
+  return mysql.createConnection({ uri: (db.options as { url: string }).url });
+}
+
+/**
+ * Ends the MySQL/MariaDB sessions of this test's database that wait for the lock holdWriteLock
+ * took: a connection lost mid-write. Resolves once at least one was ended.
+ */
+export async function killWaitingMysqlSessions(db: TestDatabase): Promise<void> {
+  const connection = await mysqlConnection(db);
+  try {
+    await until(async () => {
+      const [rows] = (await connection.query(
+        "SELECT id FROM information_schema.processlist WHERE db = DATABASE() AND state LIKE 'Waiting for table metadata lock%' AND id <> CONNECTION_ID()",
+      )) as [{ id: number }[]];
+      for (const { id } of rows) await connection.query(`KILL CONNECTION ${Number(id)}`);
+      return rows.length > 0;
+    }, 'a MySQL session waiting on the lock');
+  } finally {
+    await connection.end();
   }
 }

@@ -29,7 +29,11 @@ decorate(Job, 'run', LoggedWorkflow());
 async function main() {
   const args = JSON.parse(process.argv[2]);
   const store = await ExecutionStore.open(
-    args.target.startsWith('postgres') ? { url: args.target, schema: args.schema, poolSize: 2 } : { database: args.target },
+    args.target.startsWith('postgres')
+      ? { url: args.target, schema: args.schema, poolSize: 2 }
+      : args.target.startsWith('mysql')
+        ? { url: args.target, poolSize: 2 }
+        : { database: args.target },
   );
   const logger = new ExecutionLogger(store, {
     configFile: false,

@@ -1,4 +1,4 @@
-// Decides once per `jest` run whether the PostgreSQL suites run. They are required on CI; locally,
+// Decides once per `jest` run whether the PostgreSQL and MariaDB/MySQL suites run. They are required on CI; locally,
 // without a server, they are skipped and the run says so at the start and at the end.
 const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');
@@ -28,7 +28,29 @@ module.exports = async () => {
   } finally {
     await client.end().catch(() => undefined);
   }
+  await checkMysql();
 };
+
+const mysqlUrl = process.env.FLOWTRAIL_TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306/test';
+
+/** The same for the MariaDB/MySQL suites. */
+async function checkMysql() {
+  const mysql = require('mysql2/promise');
+  let connection;
+  try {
+    connection = await mysql.createConnection({ uri: mysqlUrl, connectTimeout: 3000 });
+    const [[{ version }]] = await connection.query('SELECT VERSION() AS version');
+    process.env.FLOWTRAIL_TEST_MYSQL_TYPE = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+    process.env.FLOWTRAIL_TEST_MYSQL_URL = mysqlUrl;
+    process.env.FLOWTRAIL_TEST_MYSQL = 'on';
+  } catch (error) {
+    if (process.env.CI) throw new Error(`CI is set and MariaDB/MySQL is not reachable at ${mysqlUrl}: ${error.message}`);
+    process.env.FLOWTRAIL_TEST_MYSQL = 'skipped';
+    process.stderr.write(banner(`MariaDB/MySQL not reachable at ${mysqlUrl} (${error.message}): MySQL suites SKIPPED`));
+  } finally {
+    await connection?.end().catch(() => undefined);
+  }
+}
 
 function banner(text) {
   const line = '!'.repeat(Math.min(100, text.length + 8));

@@ -28,7 +28,13 @@ decorate(Job, 'run', LoggedWorkflow());
 
 async function main() {
   const [target, schema, count] = process.argv.slice(2);
-  const store = await ExecutionStore.open(target.startsWith('postgres') ? { url: target, schema, poolSize: 2 } : { database: target });
+  const store = await ExecutionStore.open(
+    target.startsWith('postgres')
+      ? { url: target, schema, poolSize: 2 }
+      : target.startsWith('mysql')
+        ? { url: target, poolSize: 2 }
+        : { database: target },
+  );
   const errors = [];
   const logger = new ExecutionLogger(store, { configFile: false, onError: (error) => errors.push(String(error)) });
   ExecutionLogger.setDefault(logger);

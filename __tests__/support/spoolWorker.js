@@ -46,7 +46,13 @@ const say = (line) => process.stdout.write(`${line}\n`);
 
 async function main() {
   const { target, schema, spoolDir, mode, workflows, killAfter } = JSON.parse(process.argv[2]);
-  const store = await ExecutionStore.open(target.startsWith('postgres') ? { url: target, schema, poolSize: 2 } : { database: target });
+  const store = await ExecutionStore.open(
+    target.startsWith('postgres')
+      ? { url: target, schema, poolSize: 2 }
+      : target.startsWith('mysql')
+        ? { url: target, poolSize: 2 }
+        : { database: target },
+  );
   const logger = new ExecutionLogger(store, {
     configFile: false,
     spoolDir,

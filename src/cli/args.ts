@@ -72,7 +72,7 @@ export class ParsedArgs {
 /** Options every command takes: where the database is, and how to print. */
 export const commonOptions: readonly OptionSpec[] = [
   { name: 'db', type: 'string', value: 'file', description: 'SQLite history file (default: $FLOWTRAIL_DB or ./.flowtrail/history.sqlite)' },
-  { name: 'url', type: 'string', value: 'postgres://…', description: 'PostgreSQL connection URL instead of a file' },
+  { name: 'url', type: 'string', value: 'postgres://…', description: 'PostgreSQL or MySQL/MariaDB (mysql://…) URL instead of a file' },
   { name: 'schema', type: 'string', value: 'name', description: 'PostgreSQL schema holding the tables (default: public)' },
   { name: 'json', type: 'boolean', description: 'print machine-readable JSON' },
   { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },

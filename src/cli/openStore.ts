@@ -2,14 +2,15 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ExecutionStore } from '../store';
 // Not '../store', which loads TypeORM: --help must not wait for it.
-import { DEFAULT_DATABASE, isPostgresUrl } from '../store/target';
+import { DEFAULT_DATABASE, isMysqlUrl, isPostgresUrl, isServerUrl } from '../store/target';
 import { CliError, UsageError, type ParsedArgs } from './args';
 
 /** Where the history lives, decided from the flags and the environment before anything is opened. */
-export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
+export type DatabaseTarget =
+  { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string } | { kind: 'mysql'; url: string };
 
 /**
- * Picks the database: `--url` (PostgreSQL), `--db` (a file, or a postgres:// URL), then
+ * Picks the database: `--url` (PostgreSQL or MySQL/MariaDB), `--db` (a file, or such a URL), then
  * `FLOWTRAIL_DB` (same rule), then the embedded default file.
  * @throws UsageError when the flags contradict each other.
  */
@@ -18,11 +19,15 @@ export function resolveTarget(args: ParsedArgs, env: NodeJS.ProcessEnv, cwd = pr
   const db = args.string('db');
   const schema = args.string('schema');
   if (url !== undefined && db !== undefined) throw new UsageError('--db and --url name two databases; give only one');
-  if (url !== undefined && !isPostgresUrl(url)) {
-    throw new UsageError(`--url must be a postgres:// URL (for a SQLite file use --db)`);
+  if (url !== undefined && !isServerUrl(url)) {
+    throw new UsageError(`--url must be a postgres://, mysql:// or mariadb:// URL (for a SQLite file use --db)`);
   }
   const chosen = url ?? db ?? (env.FLOWTRAIL_DB || undefined);
   if (chosen !== undefined && isPostgresUrl(chosen)) return { kind: 'postgres', url: chosen, schema };
+  if (chosen !== undefined && isMysqlUrl(chosen)) {
+    if (schema !== undefined) throw new UsageError('--schema is for PostgreSQL only (a MySQL URL names its database)');
+    return { kind: 'mysql', url: chosen };
+  }
   if (schema !== undefined) throw new UsageError('--schema is for PostgreSQL only (use it with --url)');
   return { kind: 'sqlite', path: resolve(cwd, chosen ?? DEFAULT_DATABASE) };
 }
@@ -49,15 +54,19 @@ export async function openStore(target: DatabaseTarget, access: Access, warn: (t
   const open = (readOnly: boolean) =>
     target.kind === 'sqlite'
       ? ExecutionStore.open({ database: target.path, runMigrations: false, readOnly })
-      : ExecutionStore.open({ url: target.url, schema: target.schema, runMigrations: false, readOnly, poolSize: 2 });
+      : ExecutionStore.open({
+          url: target.url,
+          ...(target.kind === 'postgres' ? { schema: target.schema } : {}),
+          runMigrations: false,
+          readOnly,
+          poolSize: 2,
+        });
   const reader = await open(true);
   let pending: string[];
   try {
     if (!(await reader.hasHistoryTables())) {
-      const where = target.kind === 'sqlite' ? reader.target : `${reader.target} (schema ${target.schema ?? 'public'})`;
-      throw new CliError(
-        `no flowtrail history in ${where} (run a workflow first, or pass ${target.kind === 'sqlite' ? '--db' : '--url/--schema'})`,
-      );
+      const where = target.kind === 'postgres' ? `${reader.target} (schema ${target.schema ?? 'public'})` : reader.target;
+      throw new CliError(`no flowtrail history in ${where} (run a workflow first, or pass ${flagsFor(target)})`);
     }
     pending = await reader.pendingMigrations();
   } catch (error) {
@@ -100,4 +109,9 @@ export async function withStore<T>(
   } finally {
     await store.close();
   }
+}
+
+function flagsFor(target: DatabaseTarget): string {
+  if (target.kind === 'sqlite') return '--db';
+  return target.kind === 'postgres' ? '--url/--schema' : '--url';
 }

@@ -55,7 +55,7 @@ export class ExecutionLogger {
   /** @throws ConfigError when a setting (in code, the config file or the environment) is invalid. */
   constructor(store: ExecutionStore, config: LoggerConfig = {}) {
     this.store = store;
-    this.config = Object.freeze(resolveLoggerConfig(config));
+    this.config = Object.freeze(fitToColumns(resolveLoggerConfig(config), store.sink.maxTextBytes));
     this.isEnabled = this.config.enabled;
     this.reporter = new ErrorReporter(this.config.onError);
     this.lifecycle = new InstanceLifecycle(store.instances, this.instanceId, this.config, this.reporter);
@@ -216,4 +216,18 @@ export class ExecutionLogger {
     await this.pipeline.ready;
     await this.lifecycle.start();
   }
+}
+
+/**
+ * The caps on captured values and error text, no larger than what one text column holds: past
+ * it (MySQL's TEXT) a value would be refused whole instead of stored as a truncation marker.
+ */
+function fitToColumns(config: ResolvedLoggerConfig, maxTextBytes: number): ResolvedLoggerConfig {
+  if (maxTextBytes === Infinity) return config;
+  return {
+    ...config,
+    maxDataSize: Math.min(config.maxDataSize, maxTextBytes),
+    maxErrorMessageSize: Math.min(config.maxErrorMessageSize, maxTextBytes),
+    maxErrorStackSize: Math.min(config.maxErrorStackSize, maxTextBytes),
+  };
 }

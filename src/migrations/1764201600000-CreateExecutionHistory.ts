@@ -1,14 +1,17 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { tableName } from './tables';
+import { createMysqlSchema } from './mysqlSchema';
+import { isMysql, tableName } from './tables';
 
 /**
  * The CF11-004 schema. Written as SQL that SQLite and PostgreSQL both accept, because TypeORM's
  * index API cannot say DESC and the newest-first indexes are what the history queries use.
+ * MySQL and MariaDB, supported later, get the schema as it is today in one step (mysqlSchema.ts).
  */
 export class CreateExecutionHistory1764201600000 implements MigrationInterface {
   name = 'CreateExecutionHistory1764201600000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    if (isMysql(queryRunner)) return createMysqlSchema(queryRunner);
     const executions = tableName(queryRunner, 'workflow_executions');
     const steps = tableName(queryRunner, 'execution_steps');
     const instances = tableName(queryRunner, 'flowtrail_instances');

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { isPostgres, tableName } from './tables';
+import { isMysql, isPostgres, tableName } from './tables';
 
 /** The name the entity gives the steps → executions foreign key, so that TypeORM finds it as declared. */
 const FOREIGN_KEY = 'fk_steps_execution';
@@ -13,17 +13,19 @@ const POSTGRES_DEFAULT_NAME = 'execution_steps_execution_id_fkey';
  *
  * PostgreSQL renames the constraint in place. SQLite cannot alter a constraint: the table is
  * rebuilt once (copied, as SQLite documents for such changes), which takes time in proportion to
- * the history's size.
+ * the history's size. On MySQL and MariaDB the key has had this name from the first migration.
  */
 export class NameStepsForeignKey1795996800000 implements MigrationInterface {
   name = 'NameStepsForeignKey1795996800000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    if (isMysql(queryRunner)) return;
     if (isPostgres(queryRunner)) await renamePostgres(queryRunner, FOREIGN_KEY);
     else await rebuildSqlite(queryRunner, `CONSTRAINT "${FOREIGN_KEY}" FOREIGN KEY ("execution_id")`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    if (isMysql(queryRunner)) return;
     if (isPostgres(queryRunner)) await renamePostgres(queryRunner, POSTGRES_DEFAULT_NAME);
     else await rebuildSqlite(queryRunner, 'FOREIGN KEY ("execution_id")');
   }

@@ -7,9 +7,16 @@ import type { QueryRunner } from 'typeorm';
  */
 export function tableName(queryRunner: QueryRunner, table: string): string {
   const { type, schema } = queryRunner.connection.options as { type: string; schema?: string };
+  if (isMysql(queryRunner)) return `\`${table}\``;
   return type === 'postgres' && schema ? `"${schema.replace(/"/g, '""')}"."${table}"` : `"${table}"`;
 }
 
 export function isPostgres(queryRunner: QueryRunner): boolean {
   return queryRunner.connection.options.type === 'postgres';
+}
+
+/** MySQL and MariaDB: one dialect, two TypeORM driver types. */
+export function isMysql(queryRunner: QueryRunner): boolean {
+  const { type } = queryRunner.connection.options;
+  return type === 'mysql' || type === 'mariadb';
 }

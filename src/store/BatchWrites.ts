@@ -1,5 +1,6 @@
 import type { Database, Execute } from './Database';
 import { encodeJsonRows } from './jsonBatch';
+import { slices, textChars } from './slices';
 import { patchEncoder, rowEncoder, type PatchEncoder, type PatchSql, type RowEncoder } from './rows';
 import { castsOf, executionsTable, stepsTable, type ColumnDef, type TableDef } from './schema';
 import type { ExecutionPatch, NewExecution, NewStep, StepPatch, WriteBatch } from './types';
@@ -68,8 +69,7 @@ export class BatchWrites {
   }
 
   private async insertRows<Row, P>(execute: Execute, table: TableWrites<Row, P>, rows: readonly Row[]): Promise<void> {
-    for (let start = 0; start < rows.length; start += MAX_ROWS_PER_JSON) {
-      const chunk = rows.slice(start, start + MAX_ROWS_PER_JSON);
+    for (const chunk of this.slices(rows, MAX_ROWS_PER_JSON, (row) => textChars(table.rows.values(row)))) {
       const json = this.jsonBatches ? encodeJsonRows(chunk.map((row) => table.rows.values(row))) : null;
       if (json === null) await this.insertBound(execute, table, chunk);
       else {
@@ -85,8 +85,7 @@ export class BatchWrites {
   private async insertBound<Row, P>(execute: Execute, table: TableWrites<Row, P>, rows: readonly Row[]): Promise<void> {
     const width = table.rows.columns.length;
     const rowsPerStatement = Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS_PER_STATEMENT / width));
-    for (let start = 0; start < rows.length; start += rowsPerStatement) {
-      const chunk = rows.slice(start, start + rowsPerStatement);
+    for (const chunk of this.slices(rows, rowsPerStatement, (row) => textChars(table.rows.values(row)))) {
       const values: unknown[] = [];
       for (const row of chunk) for (const value of table.rows.values(row)) values.push(this.db.dialect.bindable(value));
       await execute(this.insertSql(table, chunk.length), values);
@@ -99,7 +98,7 @@ export class BatchWrites {
       const width = table.rows.columns.length;
       const tuples: string[] = [];
       for (let row = 0; row < rowCount; row++) tuples.push(`(${params.list(new Array(width).fill(null))})`);
-      return `INSERT INTO ${table.name} (${table.rows.columns.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`;
+      return `INSERT INTO ${table.name} (${table.rows.columns.join(', ')}) VALUES ${tuples.join(', ')}${this.db.dialect.ignoreDuplicateIdSql}`;
     });
   }
 
@@ -122,8 +121,7 @@ export class BatchWrites {
       group.rows.push([id, ...values]);
     }
     for (const [shape, { columns, rows }] of groups) {
-      for (let start = 0; start < rows.length; start += MAX_ROWS_PER_JSON) {
-        const chunk = rows.slice(start, start + MAX_ROWS_PER_JSON);
+      for (const chunk of this.slices(rows, MAX_ROWS_PER_JSON, textChars)) {
         const json = this.jsonBatches ? encodeJsonRows(chunk) : null;
         if (json === null) {
           for (const [id, ...values] of chunk) await this.applyUpdate(execute, table.name, String(id), { columns, values });
@@ -143,6 +141,11 @@ export class BatchWrites {
     const set = patch.columns.map((column, i) => `${column} = ${params.add(patch.values[i])}`).join(', ');
     const { affected } = await execute(`UPDATE ${table} SET ${set} WHERE id = ${params.add(id)}`, params.values);
     return affected;
+  }
+
+  /** Rows in statements of at most `maxRows`, and within the dialect's bound on a statement's size. */
+  private slices<T>(rows: readonly T[], maxRows: number, charsOf: (row: T) => number): Generator<T[]> {
+    return slices(rows, maxRows, this.db.dialect.maxStatementChars, charsOf);
   }
 
   private cachedSql(key: string, build: () => string): string {

@@ -84,7 +84,7 @@ export class Database {
       return { rows: Array.isArray(result.records) ? result.records : [], affected: result.affected ?? 0 };
     };
     try {
-      await runner.query(this.dialect.beginSql);
+      for (const sql of this.dialect.beginSql) await runner.query(sql);
       try {
         const value = await work(execute);
         await runner.query('COMMIT');

@@ -82,6 +82,7 @@ export class ExecutionStore {
         defaultDir: opened.dialect.defaultSpoolDir(opened.dataSource),
         databaseKey: createHash('sha256').update(identity).digest('hex').slice(0, 32),
       },
+      maxTextBytes: opened.dialect.maxTextBytes,
       reopenOptions: opened.reopen,
     };
   }

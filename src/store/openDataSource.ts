@@ -5,10 +5,11 @@ import { executionHistoryEntities } from '../entities';
 import { ConfigError, StoreOpenError } from '../errors';
 import { makeFolder, PRIVATE_FILE_MODE } from '../makeFolder';
 import { executionHistoryMigrations } from '../migrations';
-import type { ExecutionStoreOptions, PostgresStoreOptions, SqliteStoreOptions } from './types';
+import type { ExecutionStoreOptions, ServerStoreOptions, SqliteStoreOptions } from './types';
 import { validateStoreOptions } from './validateStoreOptions';
-import { DEFAULT_DATABASE, IN_MEMORY, isPostgresUrl, isUrl, maskPassword } from './target';
+import { DEFAULT_DATABASE, IN_MEMORY, isMysqlUrl, isPostgresUrl, isUrl, maskPassword } from './target';
 import { dialectForType, type SqlDialect } from './dialects';
+import { mysqlDialect } from './dialects/mysqlDialect';
 import { postgresDialect } from './dialects/postgresDialect';
 import { sqliteDialect } from './dialects/sqliteDialect';
 
@@ -22,18 +23,16 @@ export interface OpenedDataSource {
   /** What was opened, for messages: a path or a masked URL. */
   target: string;
   /** How another connection opens the same database (the writer thread's); null for a DataSource handed in. */
-  reopen: SqliteStoreOptions | PostgresStoreOptions | null;
+  reopen: SqliteStoreOptions | ServerStoreOptions | null;
 }
 
 export async function openDataSource(options: ExecutionStoreOptions): Promise<OpenedDataSource> {
   validateStoreOptions(options);
   if ('dataSource' in options) return adoptDataSource(options.dataSource, options.runMigrations ?? true);
-  if ('url' in options) return openPostgres(options);
-  // With no database named, FLOWTRAIL_DB picks one: a postgres:// URL or a SQLite file path.
+  if ('url' in options) return openServer(options, 'url');
+  // With no database named, FLOWTRAIL_DB picks one: a server URL or a SQLite file path.
   const fromEnv = options.database ? undefined : process.env.FLOWTRAIL_DB;
-  if (fromEnv && isPostgresUrl(fromEnv)) return openPostgres({ url: fromEnv, runMigrations: options.runMigrations });
-  // Read as a path, another URL would quietly become a local file in a folder named after its scheme.
-  if (fromEnv && isUrl(fromEnv)) throw new ConfigError('FLOWTRAIL_DB', maskPassword(fromEnv), 'a SQLite file path or a postgres:// URL');
+  if (fromEnv && isUrl(fromEnv)) return openServer({ url: fromEnv, runMigrations: options.runMigrations }, 'FLOWTRAIL_DB');
   return openSqlite({ ...options, database: options.database || fromEnv || DEFAULT_DATABASE });
 }
 
@@ -161,7 +160,16 @@ function ensureWritableFile(path: string): void {
   }
 }
 
-async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSource> {
+/** A server database by its URL's scheme. Read as a path, another URL would quietly become a local file in a folder named after its scheme. */
+function openServer(options: ServerStoreOptions, field: 'url' | 'FLOWTRAIL_DB'): Promise<OpenedDataSource> {
+  if (isPostgresUrl(options.url)) return openPostgres(options);
+  if (isMysqlUrl(options.url)) return openMysql(options);
+  const expected =
+    field === 'url' ? 'a postgres://, mysql:// or mariadb:// URL' : 'a SQLite file path, or a postgres://, mysql:// or mariadb:// URL';
+  throw new ConfigError(field, maskPassword(options.url), expected);
+}
+
+async function openPostgres(options: ServerStoreOptions): Promise<OpenedDataSource> {
   const target = maskPassword(options.url);
   const schema = options.schema ?? 'public';
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
@@ -198,6 +206,89 @@ async function openPostgres(options: PostgresStoreOptions): Promise<OpenedDataSo
   // The writer thread writes one batch at a time: two connections are plenty.
   const reopen = readOnly ? null : { url: options.url, schema, connectTimeoutMs, poolSize: 2, runMigrations: false };
   return { dataSource, dialect: postgresDialect, owned: true, target, reopen };
+}
+
+/**
+ * MySQL 8 or MariaDB 10.6+ through `mysql2`. The database the URL names must exist (a typo must
+ * not create one); the tables are created in it by the migrations.
+ */
+async function openMysql(options: ServerStoreOptions): Promise<OpenedDataSource> {
+  const target = maskPassword(options.url);
+  if (options.schema !== undefined)
+    throw new ConfigError('schema', options.schema, 'absent for MySQL/MariaDB (the URL names the database)');
+  requirePackage('mysql2', target);
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const type = await mysqlServerType(options.url, connectTimeoutMs, target);
+  const readOnly = options.readOnly ?? false;
+  const migrate = options.runMigrations ?? !readOnly;
+  const dataSource = new DataSource({
+    type,
+    connectorPackage: 'mysql2',
+    url: options.url,
+    // Every character a captured value may hold; the tables are utf8mb4 too.
+    charset: 'utf8mb4_bin',
+    entities: executionHistoryEntities,
+    migrations: executionHistoryMigrations,
+    migrationsTableName: MIGRATIONS_TABLE,
+    poolSize: options.poolSize ?? 10,
+    connectTimeout: connectTimeoutMs,
+  });
+  await initialize(dataSource, target);
+  letIdleConnectionsExit(dataSource);
+  if (migrate) await setUp(dataSource, target, () => dataSource.runMigrations({ transaction: 'all' }));
+  // The writer thread writes one batch at a time: two connections are plenty.
+  const reopen = readOnly ? null : { url: options.url, connectTimeoutMs, poolSize: 2, runMigrations: false };
+  return { dataSource, dialect: mysqlDialect, owned: true, target, reopen };
+}
+
+/**
+ * Idle connections must not keep a finished program running, as an idle SQLite file does not
+ * (pg's `allowExitOnIdle`): a mysql2 pool's sockets are unreferenced while they sit in the pool,
+ * and referenced again while a query runner holds them.
+ */
+function letIdleConnectionsExit(dataSource: DataSource): void {
+  type Connection = { stream?: { ref?(): void; unref?(): void } };
+  type Pool = { on(event: string, listener: (connection: Connection) => void): void; _freeConnections?: { toArray?(): Connection[] } };
+  const pool = (dataSource.driver as unknown as { pool?: Pool }).pool;
+  if (!pool) return;
+  pool.on('acquire', (connection) => connection.stream?.ref?.());
+  pool.on('release', (connection) => connection.stream?.unref?.());
+  // The connection TypeORM tried at initialize() is in the pool already.
+  for (const connection of pool._freeConnections?.toArray?.() ?? []) connection.stream?.unref?.();
+}
+
+/**
+ * Whether the server is MariaDB or MySQL, whatever the URL's scheme says: TypeORM reads a
+ * MariaDB schema (column defaults) wrongly through its `mysql` type, and sees changes to make.
+ */
+async function mysqlServerType(url: string, connectTimeoutMs: number, target: string): Promise<'mysql' | 'mariadb'> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when MySQL is used
+  const mysql = require('mysql2/promise') as {
+    createConnection(options: { uri: string; connectTimeout: number }): Promise<{
+      query(sql: string): Promise<[{ version: string }[]]>;
+      end(): Promise<void>;
+    }>;
+  };
+  try {
+    const connection = await mysql.createConnection({ uri: url.replace(/^mariadb:/i, 'mysql:'), connectTimeout: connectTimeoutMs });
+    try {
+      const [[row]] = await connection.query('SELECT VERSION() AS version');
+      return /mariadb/i.test(row?.version ?? '') ? 'mariadb' : 'mysql';
+    } finally {
+      await connection.end().catch(() => undefined);
+    }
+  } catch (error) {
+    throw new StoreOpenError(target, describe(error), error);
+  }
+}
+
+/** A driver flowtrail loads only for its database: missing, it is a StoreOpenError saying what to install. */
+function requirePackage(name: string, target: string): void {
+  try {
+    require.resolve(name);
+  } catch (error) {
+    throw new StoreOpenError(target, `the "${name}" package is not installed (npm install ${name})`, error);
+  }
 }
 
 /**

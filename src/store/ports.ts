@@ -27,6 +27,8 @@ export interface HistorySink {
    */
   isDataError(error: unknown): boolean;
   readonly spoolLocation: SpoolLocation;
+  /** UTF-8 bytes one text value may have here (MySQL's TEXT holds 65 535); Infinity where no column bounds it. */
+  readonly maxTextBytes: number;
   /** Null when the store cannot be reopened elsewhere (a DataSource handed in). */
   readonly reopenOptions: ReopenOptions | null;
 }

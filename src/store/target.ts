@@ -11,10 +11,21 @@ export const IN_MEMORY = ':memory:';
 
 /** URL schemes are case-insensitive: `POSTGRES://…` is PostgreSQL too. */
 const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
+const MYSQL_URL = /^(?:mysql|mariadb):\/\//i;
 const ANY_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 export function isPostgresUrl(text: string): boolean {
   return POSTGRES_URL.test(text);
+}
+
+/** `mysql://` or `mariadb://`: the same protocol and the same driver (`mysql2`). */
+export function isMysqlUrl(text: string): boolean {
+  return MYSQL_URL.test(text);
+}
+
+/** A URL of a server database flowtrail writes to. */
+export function isServerUrl(text: string): boolean {
+  return isPostgresUrl(text) || isMysqlUrl(text);
 }
 
 /** Any `scheme://`: read as a path it would quietly become a file in a folder named after the scheme. */

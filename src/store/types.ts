@@ -17,11 +17,11 @@ export interface SqliteStoreOptions {
   readOnly?: boolean;
 }
 
-/** A PostgreSQL server shared by many processes or machines. */
-export interface PostgresStoreOptions {
-  /** `postgres://user:password@host:port/database` */
+/** A server database shared by many processes or machines: PostgreSQL, or MySQL/MariaDB. */
+export interface ServerStoreOptions {
+  /** `postgres://user:password@host:port/database`, or `mysql://…` / `mariadb://…` (the database must exist). */
   url: string;
-  /** Schema to keep the tables in; created if missing. @default 'public' */
+  /** PostgreSQL only: schema to keep the tables in; created if missing. @default 'public' */
   schema?: string;
   /** Give up connecting after this long, with a StoreOpenError. @default 10000 */
   connectTimeoutMs?: number;
@@ -40,9 +40,12 @@ export interface DataSourceStoreOptions {
   runMigrations?: boolean;
 }
 
-export type ExecutionStoreOptions = SqliteStoreOptions | PostgresStoreOptions | DataSourceStoreOptions;
+/** The options of a server database; the name from when PostgreSQL was the only one. */
+export type PostgresStoreOptions = ServerStoreOptions;
 
-export type Dialect = 'sqlite' | 'postgres';
+export type ExecutionStoreOptions = SqliteStoreOptions | ServerStoreOptions | DataSourceStoreOptions;
+
+export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
 /** A new `workflow_executions` row. `id` is made by the caller (UUIDv7) when given; else by the store. */
 export type NewExecution = NewRow<typeof executionColumns>;

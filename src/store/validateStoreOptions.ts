@@ -23,7 +23,9 @@ export function validateStoreOptions(options: ExecutionStoreOptions): void {
       throw new ConfigError('dataSource', record.dataSource, 'a TypeORM DataSource');
     }
   } else if ('url' in record) {
-    if (typeof record.url !== 'string' || record.url.trim() === '') throw new ConfigError('url', record.url, 'a postgres:// URL');
+    if (typeof record.url !== 'string' || record.url.trim() === '') {
+      throw new ConfigError('url', record.url, 'a postgres://, mysql:// or mariadb:// URL');
+    }
     if (record.schema !== undefined) {
       const schema = record.schema;
       if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {

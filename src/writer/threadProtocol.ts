@@ -29,6 +29,8 @@ export interface DescribedError {
   code?: string;
   errno?: number;
   driverCode?: string;
+  /** MySQL's class of the error, which tells refused data from an unavailable server. */
+  sqlState?: string;
 }
 
 /** On the thread: an error of the store, as plain data (structured clone drops an Error's own fields). */
@@ -39,7 +41,8 @@ export function describeError(error: unknown): DescribedError {
     stack?: unknown;
     code?: unknown;
     errno?: unknown;
-    driverError?: { code?: unknown; errno?: unknown };
+    sqlState?: unknown;
+    driverError?: { code?: unknown; errno?: unknown; sqlState?: unknown };
   };
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   return {
@@ -49,6 +52,7 @@ export function describeError(error: unknown): DescribedError {
     code: text(source.code),
     errno: typeof source.errno === 'number' ? source.errno : undefined,
     driverCode: text(source.driverError?.code),
+    sqlState: text(source.driverError?.sqlState ?? source.sqlState),
   };
 }
 
@@ -58,6 +62,7 @@ export function reviveError(described: DescribedError): Error {
     name: described.name,
     code: described.code,
     errno: described.errno,
+    sqlState: described.sqlState,
     driverError: described.driverCode === undefined ? undefined : { code: described.driverCode },
   });
   if (described.stack !== undefined) error.stack = described.stack;

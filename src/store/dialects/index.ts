@@ -1,4 +1,5 @@
 import { StoreOpenError } from '../../errors';
+import { mysqlDialect } from './mysqlDialect';
 import { postgresDialect } from './postgresDialect';
 import { sqliteDialect } from './sqliteDialect';
 import type { SqlDialect } from './SqlDialect';
@@ -9,5 +10,9 @@ export type { SqlDialect } from './SqlDialect';
 export function dialectForType(type: string): SqlDialect {
   if (type === 'sqlite' || type === 'better-sqlite3') return sqliteDialect;
   if (type === 'postgres') return postgresDialect;
-  throw new StoreOpenError(`${type} DataSource`, `unsupported database type "${type}" (use sqlite, better-sqlite3 or postgres)`);
+  if (type === 'mysql' || type === 'mariadb') return mysqlDialect;
+  throw new StoreOpenError(
+    `${type} DataSource`,
+    `unsupported database type "${type}" (use sqlite, better-sqlite3, postgres, mysql or mariadb)`,
+  );
 }

@@ -12,10 +12,13 @@ export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   placeholder: () => '?',
   bindable: (value) => value,
+  ignoreDuplicateIdSql: ' ON CONFLICT (id) DO NOTHING',
+  maxStatementChars: Infinity,
+  maxTextBytes: Infinity,
   serialTransactions: true,
   // IMMEDIATE takes the write lock up front: a second process makes us wait (busy timeout)
   // instead of failing on a read-to-write upgrade.
-  beginSql: 'BEGIN IMMEDIATE',
+  beginSql: ['BEGIN IMMEDIATE'],
   jsonInsertSql(table, columns) {
     const values = columns.map((_, i) => element('value', i)).join(', ');
     // The WHERE tells the upsert's ON CONFLICT from a join constraint.
