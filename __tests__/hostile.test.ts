@@ -16,9 +16,9 @@ import {
 import { buildRedactPattern, captureData } from '../src/capture';
 import { capText } from '../src/logger/errorDetails';
 import { cli, CLI_MAIN, type CliResult } from './support/cli';
-import { databaseKinds, pgUrl, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
+import { databaseKinds, pgUrl, tempDir, useStorePerTest, type DatabaseKind, type TestDatabase } from './support/databases';
 
-type Kind = 'sqlite' | 'postgres';
+type Kind = DatabaseKind;
 
 /**
  * Pieces of hostile text: SQL injection, LIKE and regex wildcards, escape characters, placeholder

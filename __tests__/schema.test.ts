@@ -6,7 +6,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ExecutionStore, executionHistoryEntities, executionHistoryMigrations, uuidv7 } from '../src';
 import { CreateExecutionHistory1764201600000 } from '../src/migrations/1764201600000-CreateExecutionHistory';
 import { executionsTable, instancesTable, stepsTable, type ColumnDef, type ColumnKind, type TableDef } from '../src/store/schema';
-import { databaseKinds, pgUrl, tempDir } from './support/databases';
+import { databaseKinds, isSqlite, pgUrl, tempDir, userSqliteOptions, type DatabaseKind } from './support/databases';
 
 /**
  * The schema is written four ways — `src/store/schema.ts`, the entities, the migrations and what
@@ -33,11 +33,11 @@ interface UserDatabase {
 }
 
 /** A database as a user's project would give one: its own DataSource options, a PostgreSQL schema that is not on the search path. */
-function userDatabase(kind: 'sqlite' | 'postgres'): UserDatabase {
-  if (kind === 'sqlite') {
+function userDatabase(kind: DatabaseKind): UserDatabase {
+  if (isSqlite(kind)) {
     const dir = tempDir();
     return {
-      options: { type: 'sqlite', database: join(dir, 'app.sqlite') },
+      options: userSqliteOptions(kind, join(dir, 'app.sqlite')),
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
@@ -90,7 +90,7 @@ async function indexes(dataSource: DataSource): Promise<Map<string, { partial: b
 }
 
 describe('the schema definition and the entities', () => {
-  const dataSource = new DataSource({ type: 'sqlite', database: ':memory:', entities: executionHistoryEntities });
+  const dataSource = new DataSource({ ...userSqliteOptions('sqlite', ':memory:'), entities: executionHistoryEntities });
   beforeAll(() => dataSource.initialize());
   afterAll(() => dataSource.destroy());
 

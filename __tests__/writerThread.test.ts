@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as src from '../src';
-import { databaseKinds, makeDatabase, type TestDatabase } from './support/databases';
+import { databaseKinds, isSqlite, makeDatabase, type TestDatabase } from './support/databases';
 
 // The writer thread runs compiled code (dist/writer/writerThreadMain.js, built by globalSetup):
 // these tests use the built package, as an application would.
@@ -108,7 +108,7 @@ describe.each(databaseKinds)('writer thread on %s', (kind) => {
       const refused = await thread!.writeBatch({ steps: [step(0)] }).catch((error: unknown) => error);
       // What BatchWriter reads to tell a refused record from a database that is away.
       const code = (refused as { driverError?: { code?: string }; code?: string }).driverError?.code ?? (refused as { code?: string }).code;
-      expect(code).toMatch(kind === 'sqlite' ? /^SQLITE_CONSTRAINT/ : /^23505$/);
+      expect(code).toMatch(isSqlite(kind) ? /^SQLITE_CONSTRAINT/ : /^23505$/);
       expect((refused as Error).message).toMatch(/unique|UNIQUE/);
     } finally {
       await thread!.close();

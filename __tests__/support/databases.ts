@@ -3,18 +3,50 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import type { DataSourceOptions } from 'typeorm';
 import { ExecutionStore } from '../../src';
+import { chooseSqliteDriver, type SqliteDriverName } from '../../src/store/sqliteDriver';
 
 export const pgAvailable = process.env.FLOWTRAIL_TEST_PG === 'on';
 export const pgUrl = process.env.FLOWTRAIL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** Whether better-sqlite3 loads in this run (globalSetup decides; see checkBetterSqlite3 there). */
+export const betterSqliteAvailable = process.env.FLOWTRAIL_TEST_BETTER_SQLITE3 === 'on';
+
+/**
+ * Where the store-level suites run: `sqlite` is the embedded default with its automatic driver
+ * choice, `better-sqlite3` the embedded store with that driver named (run where the automatic
+ * choice is sqlite3, i.e. on TypeORM 0.3; on 1.x the default already is better-sqlite3).
+ */
+export type DatabaseKind = 'sqlite' | 'better-sqlite3' | 'postgres';
+
+/** The driver the embedded store chooses by itself in this install: sqlite3 on TypeORM 0.3, better-sqlite3 on 1.x. */
+export const defaultSqliteDriver: SqliteDriverName = chooseSqliteDriver(undefined, 'the test suite');
+
+export function isSqlite(kind: DatabaseKind): boolean {
+  return kind !== 'postgres';
+}
+
+/** The SQLite driver a kind runs on. */
+export function sqliteDriverOf(kind: DatabaseKind): SqliteDriverName {
+  return kind === 'better-sqlite3' ? 'better-sqlite3' : defaultSqliteDriver;
+}
+
+/**
+ * A user's own SQLite DataSource on the kind's driver. Typed loosely: TypeORM 1.x's types have no
+ * `sqlite` type, and the suites compile against either major.
+ */
+export function userSqliteOptions(kind: DatabaseKind, database: string): DataSourceOptions {
+  const type = sqliteDriverOf(kind) === 'better-sqlite3' ? 'better-sqlite3' : 'sqlite';
+  return { type, database } as unknown as DataSourceOptions;
+}
 
 /** A place where a test's store lives, and how to make more stores on the same database. */
 export interface TestDatabase {
-  kind: 'sqlite' | 'postgres';
+  kind: DatabaseKind;
   /** Options for ExecutionStore.open() on this database (a second call: a second store, same data). */
   options: { database: string } | { url: string; schema: string };
   /** Env/args for child processes to reach the same database. */
-  describe: { FLOWTRAIL_DB?: string; FLOWTRAIL_TEST_SCHEMA?: string };
+  describe: { FLOWTRAIL_DB?: string; FLOWTRAIL_TEST_SCHEMA?: string; FLOWTRAIL_SQLITE_DRIVER?: string };
   open(extra?: object): Promise<ExecutionStore>;
   drop(): Promise<void>;
 }
@@ -23,14 +55,16 @@ export function tempDir(prefix = 'flowtrail-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function sqliteDatabase(): TestDatabase {
+/** A SQLite file; `kind` 'better-sqlite3' names that driver to the store and to child processes. */
+export function sqliteDatabase(kind: 'sqlite' | 'better-sqlite3' = 'sqlite'): TestDatabase {
   const dir = tempDir();
   const database = join(dir, 'history.sqlite');
+  const driver = kind === 'better-sqlite3' ? ({ sqliteDriver: 'better-sqlite3' } as const) : {};
   return {
-    kind: 'sqlite',
-    options: { database },
-    describe: { FLOWTRAIL_DB: database },
-    open: (extra = {}) => ExecutionStore.open({ database, ...extra }),
+    kind,
+    options: { database, ...driver },
+    describe: { FLOWTRAIL_DB: database, ...(kind === 'better-sqlite3' ? { FLOWTRAIL_SQLITE_DRIVER: kind } : {}) },
+    open: (extra = {}) => ExecutionStore.open({ database, ...driver, ...extra }),
     drop: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -55,18 +89,25 @@ export function postgresDatabase(): TestDatabase {
   };
 }
 
-/** The databases every store-level suite runs against: SQLite always, PostgreSQL when reachable. */
-export const databaseKinds: ('sqlite' | 'postgres')[] = pgAvailable ? ['sqlite', 'postgres'] : ['sqlite'];
+/**
+ * The databases every store-level suite runs against: SQLite always (on each driver this TypeORM
+ * has), PostgreSQL when reachable.
+ */
+export const databaseKinds: DatabaseKind[] = [
+  'sqlite',
+  ...(defaultSqliteDriver === 'sqlite3' && betterSqliteAvailable ? (['better-sqlite3'] as const) : []),
+  ...(pgAvailable ? (['postgres'] as const) : []),
+];
 
-export function makeDatabase(kind: 'sqlite' | 'postgres'): TestDatabase {
-  return kind === 'sqlite' ? sqliteDatabase() : postgresDatabase();
+export function makeDatabase(kind: DatabaseKind): TestDatabase {
+  return kind === 'postgres' ? postgresDatabase() : sqliteDatabase(kind);
 }
 
 /**
  * A fresh database and an open store for each test of the calling `describe`, closed and dropped
  * after it. Read `current.store` inside tests (it changes per test).
  */
-export function useStorePerTest(kind: 'sqlite' | 'postgres'): { readonly store: ExecutionStore; readonly db: TestDatabase } {
+export function useStorePerTest(kind: DatabaseKind): { readonly store: ExecutionStore; readonly db: TestDatabase } {
   const current = {} as { store: ExecutionStore; db: TestDatabase };
   beforeEach(async () => {
     current.db = makeDatabase(kind);

@@ -8,7 +8,7 @@ import { pgUrl, type TestDatabase } from './databases';
  * Resolves once the lock is held, with the function that releases it.
  */
 export async function holdWriteLock(db: TestDatabase): Promise<() => Promise<void>> {
-  if (db.kind === 'sqlite') {
+  if (db.kind !== 'postgres') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const sqlite3 = require('sqlite3') as typeof import('sqlite3');
     const locker = new sqlite3.Database((db.options as { database: string }).database);
