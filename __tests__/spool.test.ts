@@ -14,7 +14,7 @@ import {
 } from '../src';
 import { CapturedJson } from '../src/capture';
 import { Spool } from '../src/writer/Spool';
-import { databaseKinds, isSqlite, pgUrl, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
+import { databaseKinds, isSqlite, pgUrl, sqliteDriverOf, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
 import { holdWriteLock } from './support/dbFaults';
 import { until } from './support/until';
 
@@ -185,7 +185,7 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
 
   // better-sqlite3 waits for a lock inside the call, blocking its thread: on the workflows' thread
   // (no writer thread, as here) no record can arrive while a retry waits, so this case cannot occur.
-  const asyncDriver = kind !== 'better-sqlite3';
+  const asyncDriver = !isSqlite(kind) || sqliteDriverOf(kind) === 'sqlite3';
   (asyncDriver ? test : test.skip).each(['commits', 'fails'] as const)(
     `a retry in flight when memory fills goes to the spool with memory; its write %s, and every record is stored once${
       asyncDriver ? '' : ' (cannot happen on better-sqlite3: a write waiting for a lock blocks its thread)'

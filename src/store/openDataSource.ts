@@ -57,7 +57,8 @@ async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource
     dialect: sqliteDialect,
     owned: true,
     target: database,
-    // The writer thread opens the file with the same driver.
+    // The writer thread opens the file with the same driver: two copies of SQLite in one process do
+    // not see each other's locks (POSIX locks are per process, each copy tracks its own).
     reopen: { database, busyTimeoutMs: options.busyTimeoutMs, runMigrations: false, sqliteDriver: driver },
   };
 }
