@@ -16,7 +16,7 @@ import {
   type LoggerConfig,
   type LoggerStats,
 } from '../src';
-import { databaseKinds, makeDatabase, pgUrl, tempDir, type DatabaseKind, type TestDatabase } from './support/databases';
+import { databaseKinds, isSqlite, makeDatabase, pgUrl, tempDir, type DatabaseKind, type TestDatabase } from './support/databases';
 import { holdWriteLock, terminateSessions } from './support/dbFaults';
 import {
   filesWithContents,
@@ -707,7 +707,7 @@ async function runScenario(kind: DatabaseKind, s: Scenario, tally: Tally): Promi
       durability: s.durability,
       spoolDir,
       // The SQLite connection closed under the logger is the store's own: the thread's would not see it.
-      writerThread: s.writerThread && !(kind === 'sqlite' && s.fault.kind === 'gone'),
+      writerThread: s.writerThread && !(isSqlite(kind) && s.fault.kind === 'gone'),
       maxQueueSize: s.maxQueueSize,
       maxBatchSize: s.maxBatchSize,
       flushIntervalMs: s.flushIntervalMs,
@@ -787,7 +787,7 @@ async function runScenario(kind: DatabaseKind, s: Scenario, tally: Tally): Promi
     // No secret anywhere: database, spool, reports, warnings, output. SQLite: the bytes of every file
     // beside the database, while it is open (its -wal) and once it is closed.
     const databaseFiles = () =>
-      kind === 'sqlite'
+      isSqlite(kind)
         ? filesWithContents(dirname((db.options as { database: string }).database))
             .map((file) => file.text)
             .join('\n')

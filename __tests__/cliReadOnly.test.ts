@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { ExecutionStore, executionHistoryEntities } from '../src';
 import { CreateExecutionHistory1764201600000 } from '../src/migrations/1764201600000-CreateExecutionHistory';
 import { cli } from './support/cli';
-import { cliArgs, databaseKinds, mysqlType, makeDatabase, pgUrl, tempDir, type TestDatabase } from './support/databases';
+import { cliArgs, databaseKinds, makeDatabase, mysqlType, pgUrl, tempDir, userSqliteOptions, type TestDatabase } from './support/databases';
 
 /** The CLI's read commands must change nothing; only prune and migrate write, and only a flowtrail history. */
 
@@ -22,6 +22,11 @@ function sqlite<T>(path: string, sql: string): Promise<T[]> {
       db.all(sql, (queryError, rows) => db.close(() => (queryError ? reject(queryError) : resolve(rows as T[]))));
     });
   });
+}
+
+/** The SQLite driver a kind names, for the CLI too. */
+function driverEnv(db: TestDatabase): Record<string, string | undefined> {
+  return { FLOWTRAIL_SQLITE_DRIVER: db.describe.FLOWTRAIL_SQLITE_DRIVER };
 }
 
 function where(db: TestDatabase): string[] {
@@ -106,7 +111,7 @@ describe.each(databaseKinds)('read commands on a flowtrail history on %s', (kind
     }
     const options =
       'database' in db.options
-        ? ({ type: 'sqlite', database: db.options.database } as const)
+        ? userSqliteOptions(kind, db.options.database)
         : 'schema' in db.options
           ? ({ type: 'postgres', url: pgUrl, schema: db.options.schema } as const)
           : ({ type: mysqlType, url: db.options.url } as const);
@@ -139,7 +144,7 @@ describe.each(databaseKinds)('read commands on a flowtrail history on %s', (kind
     const file = 'database' in db.options ? db.options.database : undefined;
     const before = file === undefined ? undefined : sha256(file);
     for (const args of READS(id)) {
-      const result = await cli([...args, ...where(db)]);
+      const result = await cli([...args, ...where(db)], { env: driverEnv(db) });
       expect({ args, code: result.code }).toEqual({ args, code: 0 });
       expect(result.stderr).toContain('NameStepsForeignKey1795996800000');
       expect(result.stderr).toContain('flowtrail migrate');
@@ -148,25 +153,29 @@ describe.each(databaseKinds)('read commands on a flowtrail history on %s', (kind
     expect(await migrationsApplied(db)).toBe(1);
     if (file !== undefined) expect(sha256(file)).toBe(before);
 
-    const migrated = await cli(['migrate', ...where(db)]);
+    const migrated = await cli(['migrate', ...where(db)], { env: driverEnv(db) });
     expect(migrated).toMatchObject({ code: 0, stderr: '' });
     expect(migrated.stdout).toBe('Applied 1 migration: NameStepsForeignKey1795996800000\n');
     expect(await migrationsApplied(db)).toBe(2);
-    expect(await cli(['migrate', '--json', ...where(db)])).toMatchObject({ code: 0, stdout: '{"applied":[]}\n', stderr: '' });
-    const shown = await cli(['show', id, '--json', ...where(db)]);
+    expect(await cli(['migrate', '--json', ...where(db)], { env: driverEnv(db) })).toMatchObject({
+      code: 0,
+      stdout: '{"applied":[]}\n',
+      stderr: '',
+    });
+    const shown = await cli(['show', id, '--json', ...where(db)], { env: driverEnv(db) });
     expect(shown.stderr).toBe('');
     expect(JSON.parse(shown.stdout)).toMatchObject({ id, steps: [{ outputData: { ok: 1 } }] });
   });
 
   test('prune migrates and removes; the dry run before it removed nothing', async () => {
     const id = await olderHistory();
-    expect(JSON.parse((await cli(['prune', '--keep', '0', '--dry-run', '--json', ...where(db)])).stdout)).toEqual({
+    expect(JSON.parse((await cli(['prune', '--keep', '0', '--dry-run', '--json', ...where(db)], { env: driverEnv(db) })).stdout)).toEqual({
       removed: 0,
       wouldRemove: 1,
       dryRun: true,
     });
-    expect(JSON.parse((await cli(['show', id, '--json', ...where(db)])).stdout)).toMatchObject({ id });
-    const pruned = await cli(['prune', '--keep', '0', '--json', ...where(db)]);
+    expect(JSON.parse((await cli(['show', id, '--json', ...where(db)], { env: driverEnv(db) })).stdout)).toMatchObject({ id });
+    const pruned = await cli(['prune', '--keep', '0', '--json', ...where(db)], { env: driverEnv(db) });
     expect(pruned).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(pruned.stdout)).toEqual({ removed: 1 });
     expect(await migrationsApplied(db)).toBe(2);

@@ -16,7 +16,7 @@ import {
 import { buildRedactPattern, captureData } from '../src/capture';
 import { capText } from '../src/logger/errorDetails';
 import { cli, CLI_MAIN, type CliResult } from './support/cli';
-import { cliArgs, databaseKinds, type DatabaseKind, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
+import { cliArgs, databaseKinds, tempDir, useStorePerTest, type DatabaseKind, type TestDatabase } from './support/databases';
 
 type Kind = DatabaseKind;
 

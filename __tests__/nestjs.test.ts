@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { ExecutionLogger, ExecutionStore, executionHistoryEntities, executionHistoryMigrations, LoggedNode, LoggedWorkflow } from '../src';
 import { FlowtrailModule } from '../src/nestjs';
 import { repoRoot } from './support/consumerFixture';
-import { tempDir } from './support/databases';
+import { tempDir, userSqliteOptions } from './support/databases';
 
 /**
  * A real NestJS application (an application context: no HTTP server is needed to inject and run
@@ -88,8 +88,7 @@ describe('FlowtrailModule in a NestJS application', () => {
 
   test("forRootAsync: the store writes through the application's own DataSource, which the module leaves open", async () => {
     const dataSource = new DataSource({
-      type: 'sqlite',
-      database: join(tempDir('flowtrail-nest-'), 'app.sqlite'),
+      ...userSqliteOptions('sqlite', join(tempDir('flowtrail-nest-'), 'app.sqlite')),
       entities: [...executionHistoryEntities],
       migrations: [...executionHistoryMigrations],
     });

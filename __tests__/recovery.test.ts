@@ -211,6 +211,7 @@ describe.each(databaseKinds)('many processes, one history on %s', (kind) => {
             new Promise<string>((resolve, reject) => {
               const proc = spawn(process.execPath, [join(__dirname, 'support', 'multiWorker.js'), target, schema, '500'], {
                 stdio: ['ignore', 'pipe', 'inherit'],
+                env: { ...process.env, ...db.describe },
               });
               let out = '';
               proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

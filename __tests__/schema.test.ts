@@ -6,7 +6,17 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ExecutionStore, executionHistoryEntities, executionHistoryMigrations, uuidv7 } from '../src';
 import { CreateExecutionHistory1764201600000 } from '../src/migrations/1764201600000-CreateExecutionHistory';
 import { executionsTable, instancesTable, stepsTable, type ColumnDef, type ColumnKind, type TableDef } from '../src/store/schema';
-import { databaseKinds, mysqlAdmin, mysqlType, mysqlUrlOf, pgUrl, tempDir, type DatabaseKind } from './support/databases';
+import {
+  databaseKinds,
+  isSqlite,
+  mysqlAdmin,
+  mysqlType,
+  mysqlUrlOf,
+  pgUrl,
+  tempDir,
+  userSqliteOptions,
+  type DatabaseKind,
+} from './support/databases';
 
 /**
  * The schema is written four ways — `src/store/schema.ts`, the entities, the migrations and what
@@ -40,10 +50,10 @@ function userDatabase(kind: DatabaseKind): UserDatabase {
     mysqlAdmin(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
     return { options: { type: mysqlType, url: mysqlUrlOf(name) }, drop: async () => mysqlAdmin(`DROP DATABASE IF EXISTS ${name}`) };
   }
-  if (kind === 'sqlite') {
+  if (isSqlite(kind)) {
     const dir = tempDir();
     return {
-      options: { type: 'sqlite', database: join(dir, 'app.sqlite') },
+      options: userSqliteOptions(kind, join(dir, 'app.sqlite')),
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
@@ -104,7 +114,7 @@ async function indexes(dataSource: DataSource): Promise<Map<string, { partial: b
 }
 
 describe('the schema definition and the entities', () => {
-  const dataSource = new DataSource({ type: 'sqlite', database: ':memory:', entities: executionHistoryEntities });
+  const dataSource = new DataSource({ ...userSqliteOptions('sqlite', ':memory:'), entities: executionHistoryEntities });
   beforeAll(() => dataSource.initialize());
   afterAll(() => dataSource.destroy());
 

@@ -141,7 +141,7 @@ describe.each(databaseKinds)('the process ends without shutdown() on %s', (kind)
           ...args,
         }),
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...db.describe } },
     );
     const lines: string[] = [];
     let pending = '';

@@ -14,7 +14,7 @@ import {
 } from '../src';
 import { CapturedJson } from '../src/capture';
 import { Spool } from '../src/writer/Spool';
-import { databaseKinds, pgUrl, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
+import { databaseKinds, isSqlite, pgUrl, sqliteDriverOf, tempDir, useStorePerTest, type TestDatabase } from './support/databases';
 import { holdWriteLock, killWaitingMysqlSessions } from './support/dbFaults';
 import { until } from './support/until';
 
@@ -104,7 +104,7 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
     spoolDir = tempDir('flowtrail-spool-');
     // The logger's own connection to the test's database, so that it can go down and come back.
     // On SQLite it waits long for a lock another connection holds: slow, not down.
-    loggerStore = await current.db.open(kind === 'sqlite' ? { busyTimeoutMs: 60_000 } : {});
+    loggerStore = await current.db.open(isSqlite(kind) ? { busyTimeoutMs: 60_000 } : {});
   });
 
   afterEach(async () => {
@@ -183,11 +183,16 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
     expect(await counts(current.store)).toEqual({ executions: 41, steps: 120, notSuccess: 0, uniqueIndexes: 120 });
   });
 
-  test.each(['commits', 'fails'] as const)(
-    'a retry in flight when memory fills goes to the spool with memory; its write %s, and every record is stored once',
+  // better-sqlite3 waits for a lock inside the call, blocking its thread: on the workflows' thread
+  // (no writer thread, as here) no record can arrive while a retry waits, so this case cannot occur.
+  const asyncDriver = !isSqlite(kind) || sqliteDriverOf(kind) === 'sqlite3';
+  (asyncDriver ? test : test.skip).each(['commits', 'fails'] as const)(
+    `a retry in flight when memory fills goes to the spool with memory; its write %s, and every record is stored once${
+      asyncDriver ? '' : ' (cannot happen on better-sqlite3: a write waiting for a lock blocks its thread)'
+    }`,
     async (outcome) => {
       // On SQLite the retry fails by waiting out a short busy timeout; on the servers its connection is killed.
-      const store = outcome === 'fails' && kind === 'sqlite' ? await current.db.open({ busyTimeoutMs: 1000 }) : loggerStore;
+      const store = outcome === 'fails' && isSqlite(kind) ? await current.db.open({ busyTimeoutMs: 1000 }) : loggerStore;
       let up = false;
       let pendingSinceUp = 0;
       const write = store.writeBatch.bind(store);
@@ -305,7 +310,14 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
     const blocker = join(spoolDir, 'not-a-folder');
     writeFileSync(blocker, '');
     // The outage is loggerStore's connection destroyed: a writer thread (its own connection) would not see it.
-    const { logger, reports } = startLogger({ spoolDir: join(blocker, 'spool'), maxQueueSize: 10, writerThread: false });
+    // No timed retry during the loop: one that took the queue's records out would change what is dropped.
+    const { logger, reports } = startLogger({
+      spoolDir: join(blocker, 'spool'),
+      maxQueueSize: 10,
+      writerThread: false,
+      retryDelayMs: 60_000,
+      maxRetryDelayMs: 60_000,
+    });
     await logger.ready;
     await loggerStore.dataSource.destroy();
     await knowItIsDown(logger);

@@ -585,6 +585,8 @@ describe('opening', () => {
     [{ busyTimeoutMs: 1.5 }, 'busyTimeoutMs'],
     [{ busyTimeoutMs: '5000' }, 'busyTimeoutMs'],
     [{ runMigrations: 'yes' }, 'runMigrations'],
+    [{ sqliteDriver: 'sqlite' }, 'sqliteDriver'],
+    [{ sqliteDriver: 'better_sqlite3' }, 'sqliteDriver'],
     [{ url: '' }, 'url'],
     [{ url: 42 }, 'url'],
     [{ url: 'postgres://x@127.0.0.1/db', schema: '' }, 'schema'],

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as src from '../src';
-import { databaseKinds, makeDatabase, type TestDatabase } from './support/databases';
+import { databaseKinds, isSqlite, makeDatabase, type TestDatabase } from './support/databases';
 
 // The writer thread runs compiled code (dist/writer/writerThreadMain.js, built by globalSetup):
 // these tests use the built package, as an application would.
@@ -112,7 +112,7 @@ describe.each(databaseKinds)('writer thread on %s', (kind) => {
         // The taken step index makes the insert set the id to NULL (see mysqlDialect): refused as data, class 23.
         expect(refused).toMatchObject({ code: 'ER_BAD_NULL_ERROR', sqlState: '23000' });
       } else {
-        expect(code).toMatch(kind === 'sqlite' ? /^SQLITE_CONSTRAINT/ : /^23505$/);
+        expect(code).toMatch(isSqlite(kind) ? /^SQLITE_CONSTRAINT/ : /^23505$/);
         expect((refused as Error).message).toMatch(/unique|UNIQUE/);
       }
     } finally {

@@ -2,12 +2,9 @@ import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DataSource } from 'typeorm';
 import {
   ExecutionLogger,
   ExecutionStore,
-  executionHistoryEntities,
-  executionHistoryMigrations,
   LoggedNode,
   LoggedWorkflow,
   uuidv7,
@@ -313,33 +310,8 @@ export async function openDatabase(backend: BackendName, label: string): Promise
   const dir = tempDir(label);
   const file = join(dir, 'history.sqlite');
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
-  if (backend === 'sqlite3') {
-    const store = await ExecutionStore.open({ database: file });
-    return {
-      backend,
-      store,
-      location: file,
-      sizeBytes: async () => sqliteFileSize(file),
-      dispose: async () => {
-        await store.close();
-        removeDir();
-      },
-    };
-  }
-  // better-sqlite3 through the application's own DataSource, with the pragmas the embedded store sets.
-  const dataSource = new DataSource({
-    type: 'better-sqlite3',
-    database: file,
-    entities: executionHistoryEntities,
-    migrations: executionHistoryMigrations,
-    migrationsTableName: 'flowtrail_migrations',
-    enableWAL: true,
-  });
-  await dataSource.initialize();
-  await dataSource.query('PRAGMA auto_vacuum = INCREMENTAL');
-  await dataSource.query('VACUUM');
-  await dataSource.query('PRAGMA synchronous = NORMAL');
-  const store = await ExecutionStore.open({ dataSource });
+  // The embedded store on the backend's driver: its pragmas, and its writer thread on the same driver.
+  const store = await ExecutionStore.open({ database: file, sqliteDriver: backend });
   return {
     backend,
     store,
@@ -347,7 +319,6 @@ export async function openDatabase(backend: BackendName, label: string): Promise
     sizeBytes: async () => sqliteFileSize(file),
     dispose: async () => {
       await store.close();
-      await dataSource.destroy();
       removeDir();
     },
   };

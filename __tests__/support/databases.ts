@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import type { DataSourceOptions } from 'typeorm';
 import { ExecutionStore } from '../../src';
+import { chooseSqliteDriver, type SqliteDriverName } from '../../src/store/sqliteDriver';
 
 export const pgAvailable = process.env.FLOWTRAIL_TEST_PG === 'on';
 export const pgUrl = process.env.FLOWTRAIL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -15,7 +17,37 @@ export const mysqlServer = new URL(process.env.FLOWTRAIL_TEST_MYSQL_URL ?? 'mysq
 /** What the test server is, for a DataSource of its own: TypeORM reads each one's schema its own way. */
 export const mysqlType: 'mysql' | 'mariadb' = process.env.FLOWTRAIL_TEST_MYSQL_TYPE === 'mysql' ? 'mysql' : 'mariadb';
 
-export type DatabaseKind = 'sqlite' | 'postgres' | 'mysql';
+/** Whether better-sqlite3 loads in this run (globalSetup decides; see checkBetterSqlite3 there). */
+export const betterSqliteAvailable = process.env.FLOWTRAIL_TEST_BETTER_SQLITE3 === 'on';
+
+/**
+ * Where the store-level suites run: `sqlite` is the embedded default with its automatic driver
+ * choice, `better-sqlite3` the embedded store with that driver named (run where the automatic
+ * choice is sqlite3, i.e. on TypeORM 0.3; on 1.x the default already is better-sqlite3); `postgres`
+ * and `mysql` the servers.
+ */
+export type DatabaseKind = 'sqlite' | 'better-sqlite3' | 'postgres' | 'mysql';
+
+/** The driver the embedded store chooses by itself in this install: sqlite3 on TypeORM 0.3, better-sqlite3 on 1.x. */
+export const defaultSqliteDriver: SqliteDriverName = chooseSqliteDriver(undefined, 'the test suite');
+
+export function isSqlite(kind: DatabaseKind): boolean {
+  return kind === 'sqlite' || kind === 'better-sqlite3';
+}
+
+/** The SQLite driver a kind runs on. */
+export function sqliteDriverOf(kind: DatabaseKind): SqliteDriverName {
+  return kind === 'better-sqlite3' ? 'better-sqlite3' : defaultSqliteDriver;
+}
+
+/**
+ * A user's own SQLite DataSource on the kind's driver. Typed loosely: TypeORM 1.x's types have no
+ * `sqlite` type, and the suites compile against either major.
+ */
+export function userSqliteOptions(kind: DatabaseKind, database: string): DataSourceOptions {
+  const type = sqliteDriverOf(kind) === 'better-sqlite3' ? 'better-sqlite3' : 'sqlite';
+  return { type, database } as unknown as DataSourceOptions;
+}
 
 /** A place where a test's store lives, and how to make more stores on the same database. */
 export interface TestDatabase {
@@ -23,7 +55,7 @@ export interface TestDatabase {
   /** Options for ExecutionStore.open() on this database (a second call: a second store, same data). */
   options: { database: string } | { url: string; schema: string } | { url: string };
   /** Env/args for child processes to reach the same database. */
-  describe: { FLOWTRAIL_DB?: string; FLOWTRAIL_TEST_SCHEMA?: string };
+  describe: { FLOWTRAIL_DB?: string; FLOWTRAIL_TEST_SCHEMA?: string; FLOWTRAIL_SQLITE_DRIVER?: string };
   open(extra?: object): Promise<ExecutionStore>;
   drop(): Promise<void>;
 }
@@ -32,14 +64,16 @@ export function tempDir(prefix = 'flowtrail-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function sqliteDatabase(): TestDatabase {
+/** A SQLite file; `kind` 'better-sqlite3' names that driver to the store and to child processes. */
+export function sqliteDatabase(kind: 'sqlite' | 'better-sqlite3' = 'sqlite'): TestDatabase {
   const dir = tempDir();
   const database = join(dir, 'history.sqlite');
+  const driver = kind === 'better-sqlite3' ? ({ sqliteDriver: 'better-sqlite3' } as const) : {};
   return {
-    kind: 'sqlite',
-    options: { database },
-    describe: { FLOWTRAIL_DB: database },
-    open: (extra = {}) => ExecutionStore.open({ database, ...extra }),
+    kind,
+    options: { database, ...driver },
+    describe: { FLOWTRAIL_DB: database, ...(kind === 'better-sqlite3' ? { FLOWTRAIL_SQLITE_DRIVER: kind } : {}) },
+    open: (extra = {}) => ExecutionStore.open({ database, ...driver, ...extra }),
     drop: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -94,9 +128,13 @@ export function mysqlAdmin(sql: string): void {
   execFileSync('mysql', [...args, '-e', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-/** The databases every store-level suite runs against: SQLite always, the servers when reachable (CI requires them). */
+/**
+ * The databases every store-level suite runs against: SQLite always (on each driver this TypeORM
+ * has), the servers when reachable (CI requires them).
+ */
 export const databaseKinds: DatabaseKind[] = [
   'sqlite',
+  ...(defaultSqliteDriver === 'sqlite3' && betterSqliteAvailable ? (['better-sqlite3'] as const) : []),
   ...(pgAvailable ? (['postgres'] as const) : []),
   ...(mysqlAvailable ? (['mysql'] as const) : []),
 ];
@@ -104,7 +142,7 @@ export const databaseKinds: DatabaseKind[] = [
 export function makeDatabase(kind: DatabaseKind): TestDatabase {
   if (kind === 'postgres') return postgresDatabase();
   if (kind === 'mysql') return mysqlDatabase();
-  return sqliteDatabase();
+  return sqliteDatabase(kind);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { pgUrl, type TestDatabase } from './databases';
+import { isSqlite, pgUrl, sqliteDriverOf, type TestDatabase } from './databases';
 import { until } from './until';
 
 /**
@@ -9,7 +9,19 @@ import { until } from './until';
  * Resolves once the lock is held, with the function that releases it.
  */
 export async function holdWriteLock(db: TestDatabase): Promise<() => Promise<void>> {
-  if (db.kind === 'sqlite') {
+  if (isSqlite(db.kind) && sqliteDriverOf(db.kind) === 'better-sqlite3') {
+    // The lock is taken through the store's own SQLite library: two copies of SQLite in one process
+    // do not see each other's locks (POSIX locks are per process; each copy keeps its own table).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const BetterSqlite3 = require('better-sqlite3') as new (file: string) => { exec(sql: string): void; close(): void };
+    const locker = new BetterSqlite3((db.options as { database: string }).database);
+    locker.exec('BEGIN IMMEDIATE');
+    return async () => {
+      locker.exec('COMMIT');
+      locker.close();
+    };
+  }
+  if (isSqlite(db.kind)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const sqlite3 = require('sqlite3') as typeof import('sqlite3');
     const locker = new sqlite3.Database((db.options as { database: string }).database);

@@ -12,6 +12,7 @@ module.exports = async () => {
     cwd: join(__dirname, '..', '..'),
     stdio: 'inherit',
   });
+  checkBetterSqlite3();
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   client.on('error', () => undefined);
   try {
@@ -49,6 +50,22 @@ async function checkMysql() {
     process.stderr.write(banner(`MariaDB/MySQL not reachable at ${mysqlUrl} (${error.message}): MySQL suites SKIPPED`));
   } finally {
     await connection?.end().catch(() => undefined);
+  }
+}
+
+// better-sqlite3 is built for one Node ABI (it is not Node-API): on another Node major its suites
+// cannot run. Required unless FLOWTRAIL_TEST_BETTER_SQLITE3=optional (.ci/node-versions); else the
+// run says it skipped them, as it does for PostgreSQL.
+function checkBetterSqlite3() {
+  try {
+    new (require('better-sqlite3'))(':memory:').close();
+    process.env.FLOWTRAIL_TEST_BETTER_SQLITE3 = 'on';
+  } catch (error) {
+    const reason = `better-sqlite3 does not load on Node ${process.version} (${error.message.split('\n')[0]})`;
+    if (process.env.FLOWTRAIL_TEST_BETTER_SQLITE3 !== 'optional')
+      throw new Error(`${reason}; set FLOWTRAIL_TEST_BETTER_SQLITE3=optional to run without it`);
+    process.env.FLOWTRAIL_TEST_BETTER_SQLITE3 = 'skipped';
+    process.stderr.write(banner(`${reason}: the better-sqlite3 suites SKIPPED`));
   }
 }
 

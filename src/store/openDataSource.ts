@@ -1,6 +1,6 @@
 import { accessSync, closeSync, constants, existsSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { executionHistoryEntities } from '../entities';
 import { ConfigError, StoreOpenError } from '../errors';
 import { makeFolder, PRIVATE_FILE_MODE } from '../makeFolder';
@@ -12,6 +12,7 @@ import { dialectForType, type SqlDialect } from './dialects';
 import { mysqlDialect } from './dialects/mysqlDialect';
 import { postgresDialect } from './dialects/postgresDialect';
 import { sqliteDialect } from './dialects/sqliteDialect';
+import { chooseSqliteDriver, sqliteDataSourceOptions, type SqliteConnection, type SqliteDriverName } from './sqliteDriver';
 
 const MIGRATIONS_TABLE = 'flowtrail_migrations';
 
@@ -40,17 +41,9 @@ async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource
   if (options.database === IN_MEMORY) return openSqliteInMemory(options);
   const database = resolve(options.database ?? DEFAULT_DATABASE);
   if (options.readOnly) return openSqliteReadOnly(database, options);
+  const driver = chooseSqliteDriver(options.sqliteDriver, database);
   ensureWritableFile(database);
-  const dataSource = new DataSource({
-    type: 'sqlite',
-    database,
-    entities: executionHistoryEntities,
-    migrations: executionHistoryMigrations,
-    migrationsTableName: MIGRATIONS_TABLE,
-    enableWAL: true,
-    busyTimeout: options.busyTimeoutMs ?? 5000,
-    driver: quietSqlite3(),
-  });
+  const dataSource = sqliteDataSource(driver, { database, busyTimeoutMs: options.busyTimeoutMs });
   await initialize(dataSource, database);
   await setUp(dataSource, database, async () => {
     await enableIncrementalVacuum(dataSource);
@@ -63,7 +56,9 @@ async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource
     dialect: sqliteDialect,
     owned: true,
     target: database,
-    reopen: { database, busyTimeoutMs: options.busyTimeoutMs, runMigrations: false },
+    // The writer thread opens the file with the same driver: two copies of SQLite in one process do
+    // not see each other's locks (POSIX locks are per process, each copy tracks its own).
+    reopen: { database, busyTimeoutMs: options.busyTimeoutMs, runMigrations: false, sqliteDriver: driver },
   };
 }
 
@@ -74,14 +69,7 @@ async function openSqlite(options: SqliteStoreOptions): Promise<OpenedDataSource
  */
 async function openSqliteInMemory(options: SqliteStoreOptions): Promise<OpenedDataSource> {
   if (options.readOnly) throw new ConfigError('readOnly', true, 'false for an in-memory database: a new one is empty');
-  const dataSource = new DataSource({
-    type: 'sqlite',
-    database: IN_MEMORY,
-    entities: executionHistoryEntities,
-    migrations: executionHistoryMigrations,
-    migrationsTableName: MIGRATIONS_TABLE,
-    driver: quietSqlite3(),
-  });
+  const dataSource = sqliteDataSource(chooseSqliteDriver(options.sqliteDriver, IN_MEMORY), { database: IN_MEMORY });
   await initialize(dataSource, IN_MEMORY);
   await setUp(dataSource, IN_MEMORY, async () => {
     if (options.runMigrations ?? true) await dataSource.runMigrations({ transaction: 'all' });
@@ -94,19 +82,19 @@ async function openSqliteInMemory(options: SqliteStoreOptions): Promise<OpenedDa
  * WAL mode gets its -wal and -shm files if they are missing: that is how SQLite reads one.
  */
 async function openSqliteReadOnly(database: string, options: SqliteStoreOptions): Promise<OpenedDataSource> {
-  const driver = quietSqlite3() as { OPEN_READONLY: number };
-  const dataSource = new DataSource({
-    type: 'sqlite',
-    database,
-    flags: driver.OPEN_READONLY,
+  const driver = chooseSqliteDriver(options.sqliteDriver, database);
+  const dataSource = sqliteDataSource(driver, { database, busyTimeoutMs: options.busyTimeoutMs, readOnly: true });
+  await initialize(dataSource, database);
+  return { dataSource, dialect: sqliteDialect, owned: true, target: database, reopen: null };
+}
+
+function sqliteDataSource(driver: SqliteDriverName, connection: SqliteConnection): DataSource {
+  return new DataSource({
+    ...sqliteDataSourceOptions(driver, connection),
     entities: executionHistoryEntities,
     migrations: executionHistoryMigrations,
     migrationsTableName: MIGRATIONS_TABLE,
-    busyTimeout: options.busyTimeoutMs ?? 5000,
-    driver,
-  });
-  await initialize(dataSource, database);
-  return { dataSource, dialect: sqliteDialect, owned: true, target: database, reopen: null };
+  } as unknown as DataSourceOptions);
 }
 
 /** Runs `work` (pragmas, migrations) on an initialized DataSource; a failure closes it and is a StoreOpenError naming `target`. */
@@ -117,19 +105,6 @@ async function setUp(dataSource: DataSource, target: string, work: () => Promise
     await dataSource.destroy().catch(() => undefined);
     throw new StoreOpenError(target, describe(error), error);
   }
-}
-
-/**
- * TypeORM calls the driver's verbose(), which wraps every sqlite3 call so that it builds an Error
- * and util.inspect()s its SQL and parameters, for longer stack traces. On our batched writes that
- * debugging aid cost more main-thread time than the writes themselves (docs/performance.md), so
- * TypeORM gets a view of the module whose verbose() changes nothing. If something else in the
- * process already turned verbose mode on, it stays on: the patch is global to the module.
- */
-function quietSqlite3(): unknown {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when SQLite is used, like TypeORM does
-  const sqlite3 = require('sqlite3') as object;
-  return Object.assign(Object.create(sqlite3) as object, { verbose: () => sqlite3 });
 }
 
 /**

@@ -1,6 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { ExecutionStatus } from '../entities';
 import type { executionColumns, NewRow, Patch, stepColumns } from './schema';
+import type { SqliteDriverName } from './sqliteDriver';
+
+export type { SqliteDriverName } from './sqliteDriver';
 
 /** The embedded default: one SQLite file, created with its folder. */
 export interface SqliteStoreOptions {
@@ -15,6 +18,13 @@ export interface SqliteStoreOptions {
    * (no WAL, no pragma that writes); writes fail. What the CLI's read commands use. @default false
    */
   readOnly?: boolean;
+  /**
+   * The SQLite driver: `sqlite3` (TypeORM 0.3 only) or `better-sqlite3` (TypeORM 0.3 and 1.x),
+   * each installed by you or by flowtrail's optional dependency. Left out, FLOWTRAIL_SQLITE_DRIVER
+   * names it; else `sqlite3` when it loads and TypeORM has its driver, else `better-sqlite3`.
+   * @default automatic
+   */
+  sqliteDriver?: SqliteDriverName;
 }
 
 /** A server database shared by many processes or machines: PostgreSQL, or MySQL/MariaDB. */

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { SQLITE_DRIVERS } from './sqliteDriver';
 import type { ExecutionStoreOptions } from './types';
 
 // Node timers and the drivers' own timeouts overflow past a 32-bit signed integer.
@@ -39,6 +40,9 @@ export function validateStoreOptions(options: ExecutionStoreOptions): void {
       throw new ConfigError('database', record.database, 'a file path');
     }
     integer(record, 'busyTimeoutMs', 0);
+    if (record.sqliteDriver !== undefined && !(SQLITE_DRIVERS as readonly unknown[]).includes(record.sqliteDriver)) {
+      throw new ConfigError('sqliteDriver', record.sqliteDriver, `one of ${SQLITE_DRIVERS.join(', ')}, or absent (automatic)`);
+    }
   }
   if (record.runMigrations !== undefined && typeof record.runMigrations !== 'boolean') {
     throw new ConfigError('runMigrations', record.runMigrations, 'true or false');

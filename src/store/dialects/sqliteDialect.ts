@@ -4,6 +4,17 @@ import type { DataSource } from 'typeorm';
 import type { Database } from '../Database';
 import { errorCode, type SqlDialect } from './SqlDialect';
 
+/** ES2024 string methods (Node 20 has them; the compiler's lib is ES2022). */
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+function wellFormed(text: string): string {
+  const view = text as unknown as WellFormed;
+  return view.isWellFormed() ? text : view.toWellFormed();
+}
+
 /** Pages handed back per incremental_vacuum call: each call holds the write lock while it runs. */
 const VACUUM_PAGES = 500;
 
@@ -11,7 +22,9 @@ const VACUUM_PAGES = 500;
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   placeholder: () => '?',
-  bindable: (value) => value,
+  // A lone surrogate is stored as U+FFFD: sqlite3 does that itself, better-sqlite3 would write the
+  // surrogate's own three bytes, which read back as three U+FFFD.
+  bindable: (value) => (typeof value === 'string' ? wellFormed(value) : value),
   ignoreDuplicateIdSql: ' ON CONFLICT (id) DO NOTHING',
   maxStatementChars: Infinity,
   maxTextBytes: Infinity,
