@@ -198,7 +198,8 @@ async function openMysql(options: ServerStoreOptions): Promise<OpenedDataSource>
   const migrate = options.runMigrations ?? !readOnly;
   const dataSource = new DataSource({
     type,
-    connectorPackage: 'mysql2',
+    // TypeORM 0.3 would load the older `mysql` package first when a project has it; 1.x knows only mysql2.
+    ...({ connectorPackage: 'mysql2' } as object),
     url: options.url,
     // Every character a captured value may hold; the tables are utf8mb4 too.
     charset: 'utf8mb4_bin',
