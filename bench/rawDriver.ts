@@ -1,4 +1,13 @@
-import { EXECUTION_COLUMNS, finishedExecution, optionalRequire, PG_URL, rawValues, STEP_COLUMNS, type BackendName } from './support';
+import {
+  EXECUTION_COLUMNS,
+  finishedExecution,
+  mysqlConnection,
+  optionalRequire,
+  PG_URL,
+  rawValues,
+  STEP_COLUMNS,
+  type BackendName,
+} from './support';
 
 /**
  * A connection of the backend's own driver, without TypeORM: what a hand-written writer would use.
@@ -10,7 +19,7 @@ export interface RawConnection {
   close(): Promise<void>;
 }
 
-/** Opens a raw connection to a history database (SQLite file or PostgreSQL schema), with the store's pragmas. */
+/** Opens a raw connection to a history database (SQLite file, PostgreSQL schema or MySQL database), with the store's pragmas. */
 export async function openRawConnection(backend: BackendName, location: string): Promise<RawConnection> {
   switch (backend) {
     case 'sqlite3':
@@ -19,6 +28,8 @@ export async function openRawConnection(backend: BackendName, location: string):
       return openBetterSqlite(location);
     case 'postgres':
       return openPg(location);
+    case 'mysql':
+      return openMysql(location);
   }
 }
 
@@ -45,7 +56,7 @@ export async function insertFinishedExecutions(
       executionRows.push(values.execution);
       stepRows.push(...values.steps);
     }
-    await connection.exec(backend === 'postgres' ? 'BEGIN' : 'BEGIN IMMEDIATE');
+    await connection.exec(backend === 'postgres' || backend === 'mysql' ? 'BEGIN' : 'BEGIN IMMEDIATE');
     for (let i = 0; i < executionRows.length; i += ROWS_PER_STATEMENT) {
       await connection.insert('workflow_executions', EXECUTION_COLUMNS, executionRows.slice(i, i + ROWS_PER_STATEMENT));
     }
@@ -146,5 +157,19 @@ async function openPg(schema: string): Promise<RawConnection> {
       await client.query(sql(table, columns, rows.length), rows.flat());
     },
     close: () => client.end(),
+  };
+}
+
+async function openMysql(url: string): Promise<RawConnection> {
+  const connection = await mysqlConnection(url);
+  const sql = sqlCache(() => '?');
+  return {
+    exec: async (statement) => {
+      await connection.query(statement);
+    },
+    insert: async (table, columns, rows) => {
+      await connection.query(sql(table, columns, rows.length), rows.flat());
+    },
+    close: () => connection.end(),
   };
 }

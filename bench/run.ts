@@ -8,6 +8,7 @@ import { runOutage } from './outage';
 import { runRetention } from './retention';
 import { machine, markdownTable, summarize, type BenchOutput, type ResultRow } from './stats';
 import { isolateFromEnvironment, log, loggerErrors, QUICK } from './support';
+import { runStorage } from './storage';
 import { runThroughput } from './throughput';
 
 const BENCHES: Record<string, () => Promise<BenchOutput>> = {
@@ -17,11 +18,12 @@ const BENCHES: Record<string, () => Promise<BenchOutput>> = {
   memory: runMemory,
   retention: runRetention,
   outage: runOutage,
+  storage: runStorage,
 };
 const ALIASES: Record<string, string> = { endToEnd: 'e2e', 'end-to-end': 'e2e' };
 
 /**
- * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage]` — all when none is named.
+ * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage]` — all when none is named.
  * `BENCH_QUICK=1` shrinks every size for a smoke run. Prints a markdown table of the figures,
  * their baselines, ratios and targets, and writes the results to bench/results/latest.json.
  */

@@ -199,14 +199,16 @@ export async function startLogger(store: ExecutionStore, overrides: LoggerConfig
 // ── Databases ──────────────────────────────────────────────────────────────────────────────────
 
 export const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The MariaDB/MySQL server: each bench database is made on it and dropped. */
+export const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
-export type BackendName = 'sqlite3' | 'better-sqlite3' | 'postgres';
+export type BackendName = 'sqlite3' | 'better-sqlite3' | 'postgres' | 'mysql';
 
 /** A fresh, empty history database on one backend, and how to reach it without the ORM. */
 export interface Database {
   backend: BackendName;
   store: ExecutionStore;
-  /** SQLite file path, or the PostgreSQL schema. */
+  /** SQLite file path, the PostgreSQL schema, or the MySQL database's URL. */
   location: string;
   /** Bytes on disk (SQLite: file + WAL; PostgreSQL: both tables with their indexes and TOAST). */
   sizeBytes(): Promise<number>;
@@ -281,6 +283,43 @@ export function postgresUnavailable(): Promise<string | null> {
   return pgChecked;
 }
 
+let mysqlChecked: Promise<string | null> | null = null;
+
+/** null when MariaDB/MySQL answers at MYSQL_URL; else why it cannot be used. */
+export function mysqlUnavailable(): Promise<string | null> {
+  mysqlChecked ??= (async () => {
+    try {
+      await mysqlAdmin('SELECT 1');
+      return null;
+    } catch (error) {
+      return `MariaDB/MySQL at ${MYSQL_URL} is unreachable (${error instanceof Error ? error.message : String(error)})`;
+    }
+  })();
+  return mysqlChecked;
+}
+
+interface MysqlConnection {
+  query(sql: string, values?: unknown[]): Promise<[unknown]>;
+  end(): Promise<void>;
+}
+
+/** A mysql2 connection to `url` (the server's by default). */
+export async function mysqlConnection(url = MYSQL_URL): Promise<MysqlConnection> {
+  const mysql = optionalRequire<{ createConnection(options: { uri: string }): Promise<MysqlConnection> }>('mysql2/promise');
+  if (!mysql) throw new Error('the mysql2 package is not installed');
+  return mysql.createConnection({ uri: url });
+}
+
+async function mysqlAdmin(sql: string): Promise<unknown> {
+  const connection = await mysqlConnection();
+  try {
+    const [rows] = await connection.query(sql);
+    return rows;
+  } finally {
+    await connection.end();
+  }
+}
+
 /** null when better-sqlite3 loads and opens a database; else why not. */
 export function betterSqliteUnavailable(): string | null {
   const BetterSqlite = optionalRequire<new (file: string) => { close(): void }>('better-sqlite3');
@@ -302,11 +341,13 @@ export function selectedBackends(all: readonly BackendName[]): BackendName[] {
 export async function unavailable(backend: BackendName): Promise<string | null> {
   if (backend === 'postgres') return postgresUnavailable();
   if (backend === 'better-sqlite3') return betterSqliteUnavailable();
+  if (backend === 'mysql') return mysqlUnavailable();
   return null;
 }
 
 export async function openDatabase(backend: BackendName, label: string): Promise<Database> {
   if (backend === 'postgres') return openPostgres(label);
+  if (backend === 'mysql') return openMysql(label);
   const dir = tempDir(label);
   const file = join(dir, 'history.sqlite');
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
@@ -340,6 +381,32 @@ async function openPostgres(label: string): Promise<Database> {
     dispose: async () => {
       await store.close();
       await dropSchema(schema);
+    },
+  };
+}
+
+async function openMysql(label: string): Promise<Database> {
+  const name = `bench_${label.replace(/\W/g, '_')}_${process.pid}_${Date.now().toString(36)}`;
+  await mysqlAdmin(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
+  const url = new URL(MYSQL_URL);
+  url.pathname = `/${name}`;
+  const store = await ExecutionStore.open({ url: url.href });
+  return {
+    backend: 'mysql',
+    store,
+    location: url.href,
+    sizeBytes: async () => {
+      // The statistics InnoDB keeps are estimates until the tables are analyzed.
+      await store.dataSource.query('ANALYZE TABLE workflow_executions, execution_steps');
+      const [row] = await store.dataSource.query(
+        `SELECT SUM(data_length + index_length) AS bytes FROM information_schema.tables
+          WHERE table_schema = DATABASE() AND table_name IN ('workflow_executions', 'execution_steps')`,
+      );
+      return Number(row.bytes);
+    },
+    dispose: async () => {
+      await store.close();
+      await mysqlAdmin(`DROP DATABASE IF EXISTS ${name}`);
     },
   };
 }

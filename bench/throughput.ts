@@ -158,7 +158,7 @@ export async function runThroughput(): Promise<BenchOutput> {
   // For profiling: BENCH_BACKENDS=sqlite3 and BENCH_THROUGHPUT_ONLY=flowtrail run just those parts.
   const only = process.env.BENCH_THROUGHPUT_ONLY?.split(',');
   const wanted = (part: string) => !only || only.includes(part);
-  for (const backend of selectedBackends(['sqlite3', 'better-sqlite3', 'postgres'])) {
+  for (const backend of selectedBackends(['sqlite3', 'better-sqlite3', 'postgres', 'mysql'])) {
     const missing = await unavailable(backend);
     if (missing) {
       log(`throughput: ${backend} skipped (${missing})`);
