@@ -131,7 +131,7 @@ describe.each(databaseKinds)('the writer thread on %s', (kind) => {
       if (kind === 'mysql') {
         // A TEXT column holds 65 535 bytes: the logger caps values to fit, as truncation markers.
         expect(step.inputData).toMatchObject({ _truncated: true, _originalSize: PAYLOAD + 2 });
-        expect(JSON.stringify(step.outputData).length).toBeLessThanOrEqual(65_535);
+        expect(step.outputData).toMatchObject({ _truncated: true, _originalSize: PAYLOAD + 2 });
       } else {
         expect(step.inputData).toBe(payload(i));
         expect(step.outputData).toBe(payload(i).toUpperCase());

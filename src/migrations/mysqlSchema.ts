@@ -14,6 +14,10 @@ const TEXT_KEY_CHARS = 255;
  * names exactly, as SQLite and PostgreSQL do (`utf8mb4_bin` would find 'a' by 'a '). Neither server has partial indexes: the running-rows
  * indexes hold every row. Data columns are TEXT (65 535 bytes), which is what TypeORM maps the
  * entities' `simple-json` to; the logger caps each value to fit (see `maxDataSize`).
+ *
+ * MySQL commits each CREATE TABLE at once, whatever transaction the migration runs in: a run
+ * that fails half-way (two processes opening a new database together) leaves some tables, so
+ * each is created only if missing, and the next run completes the schema.
  */
 export async function createMysqlSchema(queryRunner: QueryRunner): Promise<void> {
   const executions = tableName(queryRunner, 'workflow_executions');
@@ -21,7 +25,7 @@ export async function createMysqlSchema(queryRunner: QueryRunner): Promise<void>
   const instances = tableName(queryRunner, 'flowtrail_instances');
   const collation = queryRunner.connection.options.type === 'mariadb' ? 'utf8mb4_nopad_bin' : 'utf8mb4_0900_bin';
   const table = `ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation}`;
-  await queryRunner.query(`CREATE TABLE ${executions} (
+  await queryRunner.query(`CREATE TABLE IF NOT EXISTS ${executions} (
       id varchar(36) NOT NULL,
       workflow_id text NOT NULL,
       workflow_name text NOT NULL,
@@ -45,7 +49,7 @@ export async function createMysqlSchema(queryRunner: QueryRunner): Promise<void>
       INDEX idx_executions_parent (parent_execution_id),
       INDEX idx_executions_running (instance_id)
     ) ${table}`);
-  await queryRunner.query(`CREATE TABLE ${steps} (
+  await queryRunner.query(`CREATE TABLE IF NOT EXISTS ${steps} (
       id varchar(36) NOT NULL,
       execution_id varchar(36) NOT NULL,
       node_id text NOT NULL,
@@ -67,7 +71,7 @@ export async function createMysqlSchema(queryRunner: QueryRunner): Promise<void>
       INDEX idx_steps_running (instance_id),
       CONSTRAINT fk_steps_execution FOREIGN KEY (execution_id) REFERENCES ${executions} (id) ON DELETE CASCADE ON UPDATE NO ACTION
     ) ${table}`);
-  await queryRunner.query(`CREATE TABLE ${instances} (
+  await queryRunner.query(`CREATE TABLE IF NOT EXISTS ${instances} (
       id varchar(36) NOT NULL,
       hostname text NOT NULL,
       pid int NOT NULL,

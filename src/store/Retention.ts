@@ -75,7 +75,9 @@ export class Retention {
       if (!boundary) continue;
       const startedAt = Number(boundary.started_at);
       selections.push(
-        (chunk) => `workflow_id = ${chunk.add(workflowId)} AND (started_at, id) <= (${chunk.add(startedAt)}, ${chunk.add(boundary.id)})`,
+        // A range on started_at, as listExecutions' cursor (MariaDB scans the whole index for a row comparison).
+        (chunk) =>
+          `workflow_id = ${chunk.add(workflowId)} AND started_at <= ${chunk.add(startedAt)} AND (started_at < ${chunk.add(startedAt)} OR id <= ${chunk.add(boundary.id)})`,
       );
     }
     return selections;

@@ -10,6 +10,7 @@ import { validateStoreOptions } from './validateStoreOptions';
 import { DEFAULT_DATABASE, IN_MEMORY, isMysqlUrl, isPostgresUrl, isUrl, maskPassword } from './target';
 import { dialectForType, type SqlDialect } from './dialects';
 import { mysqlDialect } from './dialects/mysqlDialect';
+import { checkMysqlSession } from './mysqlSession';
 import { postgresDialect } from './dialects/postgresDialect';
 import { sqliteDialect } from './dialects/sqliteDialect';
 import { chooseSqliteDriver, sqliteDataSourceOptions, type SqliteConnection, type SqliteDriverName } from './sqliteDriver';
@@ -103,7 +104,7 @@ async function setUp(dataSource: DataSource, target: string, work: () => Promise
     await work();
   } catch (error) {
     await dataSource.destroy().catch(() => undefined);
-    throw new StoreOpenError(target, describe(error), error);
+    throw error instanceof StoreOpenError ? error : new StoreOpenError(target, describe(error), error);
   }
 }
 
@@ -189,8 +190,17 @@ async function openPostgres(options: ServerStoreOptions): Promise<OpenedDataSour
  */
 async function openMysql(options: ServerStoreOptions): Promise<OpenedDataSource> {
   const target = maskPassword(options.url);
-  if (options.schema !== undefined)
+  if (options.schema !== undefined) {
     throw new ConfigError('schema', options.schema, 'absent for MySQL/MariaDB (the URL names the database)');
+  }
+  // TypeORM drops a MySQL URL's query string (ssl=…, among others): refused rather than ignored.
+  if (options.url.includes('?')) {
+    throw new ConfigError(
+      'url',
+      target,
+      'a mysql:// URL without query parameters (TypeORM ignores them: TLS options are not supported yet)',
+    );
+  }
   requirePackage('mysql2', target);
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const type = await mysqlServerType(options.url, connectTimeoutMs, target);
@@ -201,8 +211,9 @@ async function openMysql(options: ServerStoreOptions): Promise<OpenedDataSource>
     // TypeORM 0.3 would load the older `mysql` package first when a project has it; 1.x knows only mysql2.
     ...({ connectorPackage: 'mysql2' } as object),
     url: options.url,
-    // Every character a captured value may hold; the tables are utf8mb4 too.
-    charset: 'utf8mb4_bin',
+    // Every character a captured value may hold. The connection's collation does not decide
+    // comparisons: the columns' own (binary, in tables the migrations make) wins over it.
+    charset: 'utf8mb4_general_ci',
     entities: executionHistoryEntities,
     migrations: executionHistoryMigrations,
     migrationsTableName: MIGRATIONS_TABLE,
@@ -211,6 +222,7 @@ async function openMysql(options: ServerStoreOptions): Promise<OpenedDataSource>
   });
   await initialize(dataSource, target);
   letIdleConnectionsExit(dataSource);
+  await setUp(dataSource, target, () => checkMysqlSession(dataSource, true, target));
   if (migrate) await setUp(dataSource, target, () => dataSource.runMigrations({ transaction: 'all' }));
   // The writer thread writes one batch at a time: two connections are plenty.
   const reopen = readOnly ? null : { url: options.url, connectTimeoutMs, poolSize: 2, runMigrations: false };
@@ -344,6 +356,7 @@ async function adoptDataSource(dataSource: DataSource, runMigrations: boolean): 
   const dialect = dialectForType(dataSource.options.type);
   const target = `${dataSource.options.type} DataSource`;
   if (!dataSource.isInitialized) await initialize(dataSource, target);
+  if (dialect === mysqlDialect) await checkMysqlSession(dataSource, false, target);
   if (runMigrations) {
     const listed = new Set(dataSource.migrations.map((migration) => migration.constructor));
     const missing = executionHistoryMigrations.filter((migration) => !listed.has(migration));

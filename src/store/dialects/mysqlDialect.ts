@@ -24,19 +24,20 @@ export const mysqlDialect: SqlDialect = {
   ignoreDuplicateIdSql: ' ON DUPLICATE KEY UPDATE id = IF(id = VALUES(id), id, NULL)',
   // TEXT, what TypeORM makes of the entities' text and simple-json columns.
   maxTextBytes: 65_535,
-  // MariaDB's default max_allowed_packet is 16 MiB, and a character may take four bytes.
+  // Under MariaDB's default max_allowed_packet, 16 MiB: a character takes up to four bytes in
+  // UTF-8, and a control character up to seven once JSON- and SQL-escaped.
   maxStatementChars: 2 * 1024 * 1024,
   serialTransactions: false,
-  // READ COMMITTED, as on PostgreSQL: under InnoDB's default REPEATABLE READ, recovery's and
-  // retention's scans lock every row and gap they read, and deadlock with concurrent inserts.
+  // READ COMMITTED, as on PostgreSQL: under InnoDB's default REPEATABLE READ, recovery's UPDATE
+  // locks every row and gap it scans, and deadlocked with concurrent inserts (a spool replay).
   beginSql: ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', 'START TRANSACTION'],
   jsonInsertSql(table, columns, casts) {
     const names = columns.map((_, i) => `c${i}`);
-    return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${names.join(', ')} FROM ${jsonTable(columns, casts)} AS r ON DUPLICATE KEY UPDATE id = IF(${table}.id = r.c0, ${table}.id, NULL)`;
+    return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${names.join(', ')} FROM ${jsonTable(columns, casts, false)} AS r ON DUPLICATE KEY UPDATE id = IF(CAST(${table}.id AS BINARY) = CAST(r.c0 AS BINARY), ${table}.id, NULL)`;
   },
   jsonUpdateSql(table, columns, casts) {
     const set = columns.map((column, i) => `${table}.${column} = u.c${i + 1}`).join(', ');
-    return `UPDATE ${table} JOIN ${jsonTable(['id', ...columns], casts)} AS u ON ${table}.id = u.c0 SET ${set}`;
+    return `UPDATE ${table} JOIN ${jsonTable(['id', ...columns], casts, true)} AS u ON ${table}.id = u.c0 SET ${set}`;
   },
   isDataError(error) {
     const source = error as { sqlState?: unknown; errno?: unknown; driverError?: { sqlState?: unknown; errno?: unknown } } | null;
@@ -60,14 +61,17 @@ export const mysqlDialect: SqlDialect = {
 
 /**
  * `JSON_TABLE` over the one JSON parameter: element i of each row becomes column `c{i}`. Numbers
- * keep their type; the first column, an id, is an ASCII varchar, which compares in the table
- * column's collation whatever that is, so that a join on the primary key uses it; any other value
- * fits a longtext and is converted on assignment.
+ * keep their type; any other value is a longtext, converted on assignment (where strict mode
+ * refuses what does not fit, as a bound value would be). For a join on the primary key the first
+ * column is an ASCII varchar instead, which compares in the table column's collation whatever
+ * that is, so that the index is used; 37 characters, so that an id longer than any stored one
+ * (JSON_TABLE cuts it with a warning only) cannot be cut into one that matches.
  */
-function jsonTable(columns: readonly string[], casts: Readonly<Record<string, string>>): string {
-  const definitions = columns.map(
-    (column, i) => `c${i} ${i === 0 ? 'varchar(36) CHARACTER SET ascii' : sqlType(casts[column])} PATH '$[${i}]'`,
-  );
+function jsonTable(columns: readonly string[], casts: Readonly<Record<string, string>>, joinOnId: boolean): string {
+  const definitions = columns.map((column, i) => {
+    const type = i === 0 && joinOnId ? 'varchar(37) CHARACTER SET ascii' : sqlType(casts[column]);
+    return `c${i} ${type} PATH '$[${i}]'`;
+  });
   return `JSON_TABLE(?, '$[*]' COLUMNS (${definitions.join(', ')}))`;
 }
 
