@@ -47,12 +47,19 @@ export class HistoryReader {
     if (startedBefore !== undefined) qb.andWhere('e.started_at < :startedBefore', { startedBefore });
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
-      // Not the row comparison `(started_at, id) < (…)`: MariaDB scans the whole index for it.
-      // This form is a range on the leading column on every database.
-      qb.andWhere('e.started_at <= :cursorAt AND (e.started_at < :cursorAt OR e.id < :cursorId)', {
-        cursorAt: after.startedAt,
-        cursorId: this.bind(after.id),
-      });
+      qb.andWhere(
+        this.db.dialect.rowBefore(
+          'e.started_at',
+          'e.id',
+          () => ':cursorAt',
+          () => ':cursorId',
+          false,
+        ),
+        {
+          cursorAt: after.startedAt,
+          cursorId: this.bind(after.id),
+        },
+      );
     }
     const rows = await qb
       .orderBy('e.started_at', 'DESC')

@@ -75,9 +75,14 @@ export class Retention {
       if (!boundary) continue;
       const startedAt = Number(boundary.started_at);
       selections.push(
-        // A range on started_at, as listExecutions' cursor (MariaDB scans the whole index for a row comparison).
         (chunk) =>
-          `workflow_id = ${chunk.add(workflowId)} AND started_at <= ${chunk.add(startedAt)} AND (started_at < ${chunk.add(startedAt)} OR id <= ${chunk.add(boundary.id)})`,
+          `workflow_id = ${chunk.add(workflowId)} AND ${this.db.dialect.rowBefore(
+            'started_at',
+            'id',
+            () => chunk.add(startedAt),
+            () => chunk.add(boundary.id),
+            true,
+          )}`,
       );
     }
     return selections;

@@ -15,6 +15,12 @@ export interface SqlDialect {
   bindable(value: unknown): unknown;
   /** One shared connection (SQLite): transactions must run one at a time. */
   readonly serialTransactions: boolean;
+  /**
+   * `(a, b) < (x, y)` (or `<=`), for keyset paging newest first, in the form this database walks
+   * an index on `(a, b)` for: a row comparison where it is an index range, else a range on `a`.
+   * `x` and `y` give a placeholder each time they are called (a positional one binds once per use).
+   */
+  rowBefore(a: string, b: string, x: () => string, y: () => string, orEqual: boolean): string;
   /** What starts a transaction, in order. */
   readonly beginSql: readonly string[];
   /** UTF-8 bytes a text column holds; Infinity where it is bounded only by memory. */

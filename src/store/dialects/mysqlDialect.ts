@@ -27,6 +27,9 @@ export const mysqlDialect: SqlDialect = {
   // Under MariaDB's default max_allowed_packet, 16 MiB: a character takes up to four bytes in
   // UTF-8, and a control character up to seven once JSON- and SQL-escaped.
   maxStatementChars: 2 * 1024 * 1024,
+  // MariaDB scans the whole index for a row comparison (2 052 index reads for a page of 50, in
+  // mysql.test.ts); a range on the leading column reads about the page.
+  rowBefore: (a, b, x, y, orEqual) => `${a} <= ${x()} AND (${a} < ${x()} OR ${b} ${orEqual ? '<=' : '<'} ${y()})`,
   serialTransactions: false,
   // READ COMMITTED, as on PostgreSQL: under InnoDB's default REPEATABLE READ, recovery's UPDATE
   // locks every row and gap it scans, and deadlocked with concurrent inserts (a spool replay).

@@ -12,6 +12,7 @@ export const postgresDialect: SqlDialect = {
   ignoreDuplicateIdSql: ' ON CONFLICT (id) DO NOTHING',
   maxStatementChars: Infinity,
   maxTextBytes: Infinity,
+  rowBefore: (a, b, x, y, orEqual) => `(${a}, ${b}) ${orEqual ? '<=' : '<'} (${x()}, ${y()})`,
   serialTransactions: false,
   beginSql: ['BEGIN'],
   jsonInsertSql(table, columns, casts) {

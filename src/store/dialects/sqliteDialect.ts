@@ -28,6 +28,7 @@ export const sqliteDialect: SqlDialect = {
   ignoreDuplicateIdSql: ' ON CONFLICT (id) DO NOTHING',
   maxStatementChars: Infinity,
   maxTextBytes: Infinity,
+  rowBefore: (a, b, x, y, orEqual) => `(${a}, ${b}) ${orEqual ? '<=' : '<'} (${x()}, ${y()})`,
   serialTransactions: true,
   // IMMEDIATE takes the write lock up front: a second process makes us wait (busy timeout)
   // instead of failing on a read-to-write upgrade.
