@@ -2,6 +2,7 @@
 // without calling logger.shutdown() (except where its own signal listener does).
 // argv: JSON { target, schema, spoolDir, mode, workflows, flushOnExit }
 const { ExecutionLogger, ExecutionStore, LoggedNode, LoggedWorkflow } = require('../../dist');
+const { storeOptionsFor } = require('./storeOptions');
 const { decorate } = require('./decorate');
 
 class Step {
@@ -28,13 +29,7 @@ decorate(Job, 'run', LoggedWorkflow());
 
 async function main() {
   const args = JSON.parse(process.argv[2]);
-  const store = await ExecutionStore.open(
-    args.target.startsWith('postgres')
-      ? { url: args.target, schema: args.schema, poolSize: 2 }
-      : args.target.startsWith('mysql')
-        ? { url: args.target, poolSize: 2 }
-        : { database: args.target },
-  );
+  const store = await ExecutionStore.open(storeOptionsFor(args.target, args.schema));
   const logger = new ExecutionLogger(store, {
     configFile: false,
     spoolDir: args.spoolDir ?? false,

@@ -1,6 +1,7 @@
 // Child process for the many-processes test: runs N workflows of 3 nodes (two in parallel)
 // against the database named by its arguments, then shuts its logger down and prints its stats.
 const { ExecutionLogger, ExecutionStore, LoggedNode, LoggedWorkflow } = require('../../dist');
+const { storeOptionsFor } = require('./storeOptions');
 const { decorate } = require('./decorate');
 
 class Work {
@@ -28,13 +29,7 @@ decorate(Job, 'run', LoggedWorkflow());
 
 async function main() {
   const [target, schema, count] = process.argv.slice(2);
-  const store = await ExecutionStore.open(
-    target.startsWith('postgres')
-      ? { url: target, schema, poolSize: 2 }
-      : target.startsWith('mysql')
-        ? { url: target, poolSize: 2 }
-        : { database: target },
-  );
+  const store = await ExecutionStore.open(storeOptionsFor(target, schema));
   const errors = [];
   const logger = new ExecutionLogger(store, { configFile: false, onError: (error) => errors.push(String(error)) });
   ExecutionLogger.setDefault(logger);

@@ -5,6 +5,7 @@
 // "STATS <json>". Mode "kill": after `killAfter` workflows prints "KILLME" and keeps running
 // workflows until the test kills it with SIGKILL.
 const { ExecutionLogger, ExecutionStore, LoggedNode, LoggedWorkflow, currentExecution } = require('../../dist');
+const { storeOptionsFor } = require('./storeOptions');
 const { decorate } = require('./decorate');
 
 let releaseGate;
@@ -46,13 +47,7 @@ const say = (line) => process.stdout.write(`${line}\n`);
 
 async function main() {
   const { target, schema, spoolDir, mode, workflows, killAfter } = JSON.parse(process.argv[2]);
-  const store = await ExecutionStore.open(
-    target.startsWith('postgres')
-      ? { url: target, schema, poolSize: 2 }
-      : target.startsWith('mysql')
-        ? { url: target, poolSize: 2 }
-        : { database: target },
-  );
+  const store = await ExecutionStore.open(storeOptionsFor(target, schema));
   const logger = new ExecutionLogger(store, {
     configFile: false,
     spoolDir,
