@@ -413,6 +413,23 @@ describe.each(databaseKinds)('flowtrail binary on %s', (kind) => {
   const run = (...args: string[]) => cli([...args, ...dbArgs]);
   const ids = (rows: readonly { id: string }[]) => rows.map((row) => row.id);
 
+  test('list --status running gives each running execution the step it is in now and how long it has run', async () => {
+    const f = fixture;
+    const [text, json] = await Promise.all([run('list', '--status', 'running'), run('list', '--status', 'running', '--json')]);
+    expect(text.stderr).toBe('');
+    expect(text.stdout).toMatch(/^ID {36}WORKFLOW +TRIGGER +STARTED +ELAPSED {2}NOW\n/);
+    expect(idsIn(text.stdout)).toEqual([f.ordersRunning.id]);
+    expect(text.stdout).toMatch(new RegExp(`^${f.ordersRunning.id}  orders .* fetch \\(http, step 0\\) for \\d`, 'm'));
+    const parsed = JSON.parse(json.stdout) as { items: { id: string }[]; running: Record<string, { elapsedMs: number }> };
+    expect(ids(parsed.items)).toEqual([f.ordersRunning.id]);
+    // The fixture's run started ten minutes before it was written.
+    expect(parsed.running[f.ordersRunning.id]).toMatchObject({
+      currentStep: { nodeId: 'fetch', nodeType: 'http', stepIndex: 0 },
+      lastNodeId: 'fetch',
+    });
+    expect(parsed.running[f.ordersRunning.id]!.elapsedMs).toBeGreaterThanOrEqual(10 * 60_000);
+  });
+
   test('list shows executions newest first with their columns, and the filters narrow it', async () => {
     const f = fixture;
     const iso = (ms: number) => new Date(ms).toISOString();

@@ -14,6 +14,7 @@ import {
 import { parseTimeBound } from '../duration';
 import { colorStatus, formatDuration, formatTime, makePalette, renderTable, sanitize, shellQuote, type Palette } from '../format';
 import { withStore } from '../openStore';
+import { runningNow, type RunningNow } from '../runningNow';
 
 export const executionStatuses: readonly ExecutionStatus[] = ['running', 'success', 'error', 'interrupted'];
 
@@ -55,7 +56,8 @@ const spec: CommandSpec = {
   summary: 'List executions, newest first.',
   description:
     'Pages with a cursor: when there are more rows than --limit, the last lines give the cursor and\n' +
-    'the command that prints the next page. Pages do not shift while new executions arrive.',
+    'the command that prints the next page. Pages do not shift while new executions arrive.\n' +
+    'With --status running, each row also gives the step it is in now and how long it has run.',
   options: [
     ...filterOptions,
     { name: 'limit', short: 'n', type: 'string', value: 'n', description: 'rows per page, 1 to 1000 (default 20)' },
@@ -67,6 +69,7 @@ const spec: CommandSpec = {
     'flowtrail list --workflow order-sync --status error --since 24h',
     'flowtrail list --trigger webhook --since 2025-01-01 --until 2025-02-01 --json',
     'flowtrail list --limit 50 --cursor <cursor printed by the previous page>',
+    'flowtrail list --status running',
   ],
 };
 
@@ -78,9 +81,14 @@ export const listCommand: Command = {
     const filters = readFilters(args);
     const limit = parseInteger(args.string('limit') ?? '20', '--limit', 1, 1000);
     const cursor = args.string('cursor');
-    const page = await withStore(args, context, 'read', (store) => store.listExecutions({ ...filters, limit, cursor }));
+    const { page, running } = await withStore(args, context, 'read', async (store) => {
+      const listed = await store.listExecutions({ ...filters, limit, cursor });
+      if (filters.status !== 'running') return { page: listed, running: undefined };
+      const stepsOf = await store.getStepsOf(listed.items.map((execution) => execution.id));
+      return { page: listed, running: runningNow(listed.items, stepsOf, Date.now()) };
+    });
     if (args.flag('json')) {
-      context.print(`${JSON.stringify(page, null, 2)}\n`);
+      context.print(`${JSON.stringify(running ? { ...page, running } : page, null, 2)}\n`);
       return;
     }
     const palette = makePalette(context.color);
@@ -88,7 +96,7 @@ export const listCommand: Command = {
       context.print(cursor ? 'No more executions.\n' : 'No executions match.\n');
       return;
     }
-    let text = renderExecutions(page.items, palette);
+    let text = running ? renderRunning(page.items, running, palette) : renderExecutions(page.items, palette);
     if (page.nextCursor) {
       text += `\nNext cursor: ${page.nextCursor}\n`;
       text += `Next page:   ${nextPageCommand(args, page.nextCursor)}\n`;
@@ -118,6 +126,39 @@ export function renderExecutions(items: readonly WorkflowExecution[], palette: P
     ]),
     palette,
   );
+}
+
+/** The table of `list --status running`: where each execution is now, instead of a duration it does not have yet. */
+function renderRunning(items: readonly WorkflowExecution[], running: Record<string, RunningNow>, palette: Palette): string {
+  return renderTable(
+    [
+      { header: 'ID' },
+      { header: 'WORKFLOW', maxWidth: 32 },
+      { header: 'TRIGGER', maxWidth: 16 },
+      { header: 'STARTED' },
+      { header: 'ELAPSED', align: 'right' },
+      { header: 'NOW', maxWidth: 48 },
+    ],
+    items.map((execution) => {
+      const now = running[execution.id];
+      return [
+        execution.id,
+        sanitize(execution.workflowId),
+        sanitize(execution.triggerType),
+        formatTime(execution.startedAt),
+        formatDuration(now?.elapsedMs),
+        sanitize(describeNow(now)),
+      ];
+    }),
+    palette,
+  );
+}
+
+function describeNow(now: RunningNow | undefined): string {
+  if (!now) return '';
+  const step = now.currentStep;
+  if (step) return `${step.nodeId} (${step.nodeType}, step ${step.stepIndex}) for ${formatDuration(step.elapsedMs).trim()}`;
+  return now.lastNodeId === null ? 'before its first step' : `between steps, after ${now.lastNodeId}`;
 }
 
 /** The same command with the new cursor: every flag as given (database ones too), ready to paste. */
