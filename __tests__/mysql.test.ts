@@ -72,6 +72,39 @@ import { makeDatabase, mysqlAvailable, mysqlType, type TestDatabase } from './su
     }
   });
 
+  test('a value longer than its TEXT column is refused as data through the JSON batch path, never stored cut', async () => {
+    const store = await db.open();
+    try {
+      expect(store.jsonBatches).toBe(true);
+      const executionId = await store.createExecution({
+        workflowId: 'w',
+        workflowName: 'W',
+        triggerType: 'manual',
+        status: 'running',
+        startedAt: 1,
+      });
+      const stepId = uuidv7();
+      const big = 'x'.repeat(70_000);
+      const step = {
+        id: stepId,
+        executionId,
+        nodeId: 'n',
+        nodeType: 't',
+        stepIndex: 0,
+        startedAt: 1,
+        status: 'success' as const,
+        outputData: big,
+      };
+      await expect(store.writeBatch({ steps: [step] })).rejects.toThrow(/Data too long/);
+      expect(await store.getSteps(executionId)).toEqual([]);
+      await store.addStep({ ...step, outputData: null });
+      await expect(store.writeBatch({ stepUpdates: [{ id: stepId, patch: { outputData: big } }] })).rejects.toThrow(/Data too long/);
+      expect((await store.getSteps(executionId))[0]?.outputData).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a migration that stopped half-way (each CREATE TABLE commits at once) is completed by the next open', async () => {
     const first = await db.open();
     await first.dataSource.query('DROP TABLE execution_steps');

@@ -70,7 +70,12 @@ export class BatchWrites {
 
   private async insertRows<Row, P>(execute: Execute, table: TableWrites<Row, P>, rows: readonly Row[]): Promise<void> {
     for (const chunk of this.slices(rows, MAX_ROWS_PER_JSON, (row) => textChars(table.rows.values(row)))) {
-      const json = this.jsonBatches ? encodeJsonRows(chunk.map((row) => table.rows.values(row))) : null;
+      const json = this.jsonBatches
+        ? encodeJsonRows(
+            chunk.map((row) => table.rows.values(row)),
+            this.db.dialect.maxTextBytes,
+          )
+        : null;
       if (json === null) await this.insertBound(execute, table, chunk);
       else {
         const sql = this.cachedSql(`insert:${table.name}`, () =>
@@ -122,7 +127,7 @@ export class BatchWrites {
     }
     for (const [shape, { columns, rows }] of groups) {
       for (const chunk of this.slices(rows, MAX_ROWS_PER_JSON, textChars)) {
-        const json = this.jsonBatches ? encodeJsonRows(chunk) : null;
+        const json = this.jsonBatches ? encodeJsonRows(chunk, this.db.dialect.maxTextBytes) : null;
         if (json === null) {
           for (const [id, ...values] of chunk) await this.applyUpdate(execute, table.name, String(id), { columns, values });
         } else {

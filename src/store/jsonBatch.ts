@@ -15,11 +15,19 @@ const ALTERED_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u(?:0000|d[89a-f])/i;
  * The JSON of `rows`, or null when a string in them holds a character the database's JSON
  * functions would not store as the bound-parameter path does: SQLite cuts a text at U+0000 and
  * PostgreSQL refuses U+0000 and lone surrogates in json. Such (rare) chunks are written with
- * bound parameters instead, which keep the documented behaviour.
+ * bound parameters instead, which keep the documented behaviour. So are chunks with a text longer
+ * than its column holds (`maxTextBytes`, MySQL's TEXT): MariaDB stores such a value from
+ * JSON_TABLE cut to its length modulo 65 536, without an error; bound, it is refused as data.
  */
-export function encodeJsonRows(rows: readonly (readonly unknown[])[]): string | null {
+export function encodeJsonRows(rows: readonly (readonly unknown[])[], maxTextBytes = Infinity): string | null {
+  if (maxTextBytes !== Infinity && rows.some((row) => row.some((value) => tooLong(value, maxTextBytes)))) return null;
   const json = JSON.stringify(rows);
   // Cheap native scan first; the exact test runs only when an escape is there at all.
   if (json.includes('\\u') && ALTERED_ESCAPE.test(json)) return null;
   return json;
+}
+
+function tooLong(value: unknown, maxBytes: number): boolean {
+  // A UTF-8 character takes at most three bytes per UTF-16 unit: most strings pass on their length.
+  return typeof value === 'string' && value.length * 3 > maxBytes && Buffer.byteLength(value) > maxBytes;
 }
