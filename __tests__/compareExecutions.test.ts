@@ -134,6 +134,10 @@ describe.each(databaseKinds)('store.compareExecutions on %s', (kind) => {
     expect(fetch.output?.omitted).toBe(3);
     const note = JSON.stringify(HOSTILE);
     expect(fetch.output?.changes[0]?.a).toEqual({ json: note.slice(0, 16), omittedBytes: Buffer.byteLength(note) - 16 });
+    // Changes only counted are changes still.
+    const counted = await current.store.compareExecutions(f.a.id, f.b.id, { maxPaths: 0 });
+    expect(counted.counts).toEqual({ matched: 3, changed: 2, onlyInA: 2, onlyInB: 1 });
+    expect(stepOf(counted, 'fetch')).toMatchObject({ changed: true, input: { changes: [], omitted: 1 } });
   });
 
   test('an unknown id is a NotFoundError naming it; a non-string id or a bad option is a QueryError', async () => {

@@ -167,7 +167,7 @@ function compareStep(
     durationChangeMs: change(a.durationMs, b.durationMs),
     input,
     output,
-    changed: statusChanged || input.changes.length > 0 || output.changes.length > 0,
+    changed: statusChanged || differs(input) || differs(output),
   };
 }
 
@@ -280,6 +280,11 @@ function pairByOccurrence<T>(
 function isSorted<T>(items: readonly T[], order: (item: T) => number): boolean {
   for (let i = 1; i < items.length; i++) if (order(items[i - 1] as T) > order(items[i] as T)) return false;
   return true;
+}
+
+/** Any change, listed or only counted (`maxPaths` 0 lists none). */
+function differs(diff: JsonDiff): boolean {
+  return diff.changes.length > 0 || diff.omitted > 0;
 }
 
 function change(a: number | null, b: number | null): number | null {
