@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { runCompare } from './compare';
 import { runEndToEnd } from './endToEnd';
 import { runHotpath } from './hotpath';
 import { runMemory } from './memory';
@@ -19,11 +20,12 @@ const BENCHES: Record<string, () => Promise<BenchOutput>> = {
   retention: runRetention,
   outage: runOutage,
   storage: runStorage,
+  compare: runCompare,
 };
 const ALIASES: Record<string, string> = { endToEnd: 'e2e', 'end-to-end': 'e2e' };
 
 /**
- * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage]` — all when none is named.
+ * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage] [compare]` — all when none is named.
  * `BENCH_QUICK=1` shrinks every size for a smoke run. Prints a markdown table of the figures,
  * their baselines, ratios and targets, and writes the results to bench/results/latest.json.
  */

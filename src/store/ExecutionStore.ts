@@ -5,6 +5,8 @@ import type { ExecutionStep, LoggerInstance, WorkflowExecution } from '../entiti
 import { isUnstorableRecord, NotFoundError } from '../errors';
 import { uuidv7 } from '../ids';
 import { BatchWrites } from './BatchWrites';
+import type { CompareExecutionsOptions, ExecutionComparison } from './compareExecutions';
+import { compareStoredExecutions } from './compareStoredExecutions';
 import { Database } from './Database';
 import { HistoryReader } from './HistoryReader';
 import { openDataSource, type OpenedDataSource } from './openDataSource';
@@ -166,6 +168,19 @@ export class ExecutionStore {
   /** The steps of several executions in one query, by execution id, each list in `stepIndex` order. */
   async getStepsOf(executionIds: readonly string[]): Promise<Map<string, ExecutionStep[]>> {
     return this.reader.getStepsOf(executionIds);
+  }
+
+  /**
+   * Compares run `a` with run `b` node by node: the k-th step of a node in one pairs with its k-th
+   * step in the other. Per pair: status and duration on each side, and the JSON paths of input and
+   * output added, removed and changed (values capped); steps present in one run only; child
+   * executions paired and compared in turn down to `maxDepth`. Runs of different workflows may be
+   * compared (`sameWorkflow` is then false). Reads only, in a few queries (see docs/querying.md).
+   * @throws NotFoundError when either id names no execution.
+   * @throws QueryError when an id is not a string or an option is out of range.
+   */
+  async compareExecutions(a: string, b: string, options: CompareExecutionsOptions = {}): Promise<ExecutionComparison> {
+    return compareStoredExecutions(this.reader, a, b, options);
   }
 
   /** The distinct workflow ids that have history, sorted. */

@@ -9,6 +9,8 @@ import type { ExecutionStats, ListExecutionsQuery, Page, StatsQuery } from './ty
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 const FINISHED = "('success', 'error')";
+/** Ids bound in one IN list: far below every database's limit on parameters (SQLite's was 999). */
+export const IDS_PER_QUERY = 500;
 
 /** The queries users, the CLI and the viewer inspect history with. Reads only. */
 export class HistoryReader {
@@ -104,6 +106,44 @@ export class HistoryReader {
       else grouped.set(step.executionId, [step]);
     }
     return grouped;
+  }
+
+  /**
+   * Executions by id, in one query per {@link IDS_PER_QUERY} ids, keyed by the id as asked (which
+   * may differ from the stored text where the dialect rewrites what it binds); ids that name none are absent.
+   */
+  async getExecutions(ids: readonly string[]): Promise<Map<string, WorkflowExecution>> {
+    this.db.assertOpen();
+    const found = new Map<string, WorkflowExecution>();
+    for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
+      const asked = new Map(ids.slice(start, start + IDS_PER_QUERY).map((id) => [this.bind(requireId(id, 'ids')), id]));
+      const rows = await this.executions
+        .createQueryBuilder('e')
+        .where('e.id IN (:...ids)', { ids: [...asked.keys()] })
+        .getMany();
+      for (const row of rows) {
+        const id = asked.get(row.id);
+        if (id !== undefined) found.set(id, row);
+      }
+    }
+    return found;
+  }
+
+  /** The executions started from inside any of these executions, oldest first (by `startedAt`, then id). */
+  async getChildrenOf(parentIds: readonly string[]): Promise<WorkflowExecution[]> {
+    this.db.assertOpen();
+    const found: WorkflowExecution[] = [];
+    for (let start = 0; start < parentIds.length; start += IDS_PER_QUERY) {
+      const chunk = parentIds.slice(start, start + IDS_PER_QUERY).map((id) => this.bind(requireId(id, 'parentIds')));
+      const rows = await this.executions
+        .createQueryBuilder('e')
+        .where('e.parent_execution_id IN (:...ids)', { ids: chunk })
+        .orderBy('e.started_at')
+        .addOrderBy('e.id')
+        .getMany();
+      found.push(...rows);
+    }
+    return found;
   }
 
   async listWorkflowIds(): Promise<string[]> {

@@ -1,3 +1,13 @@
 export { ExecutionStore } from './ExecutionStore';
 export { DEFAULT_DATABASE } from './target';
 export type * from './types';
+export type {
+  ChildComparison,
+  CompareExecutionsOptions,
+  ComparisonCounts,
+  ExecutionComparison,
+  ExecutionSummary,
+  StepComparison,
+  StepSummary,
+} from './compareExecutions';
+export type { CappedJson, JsonDiff, PathChange } from './jsonDiff';
