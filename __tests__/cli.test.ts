@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ExecutionStore, uuidv7, type ExecutionStep, type WorkflowExecution } from '../src';
+import { ExecutionStore, QueryError, uuidv7, type ExecutionStep, type WorkflowExecution } from '../src';
 import { csvRow, csvValue } from '../src/cli/commands/export';
 import { parseDuration, parseTimeBound } from '../src/cli/duration';
 import { colorEnabled, displayWidth, formatDuration, sanitize, timelineBar } from '../src/cli/format';
@@ -603,6 +603,45 @@ describe.each(databaseKinds)('flowtrail binary on %s', (kind) => {
     expect(stepFields).toEqual(expect.arrayContaining(['executionId', 'stepIndex', 'inputData', 'outputData', 'errorStack']));
     const storedSteps: ExecutionStep[] = withSteps.filter((e) => e.startedAt > fixture.now - DAY).flatMap((e) => e.steps);
     expect(steps).toEqual(storedSteps.map((step) => pick(step, stepFields)));
+  });
+
+  test('prune --status narrows either rule to executions that ended so, and the store refuses a status they cannot have', async () => {
+    const own = makeDatabase(kind);
+    const ownStore = await own.open();
+    try {
+      const f = await seedCliFixture(ownStore);
+      const prune = (...args: string[]) => cli(['prune', ...args, ...cliArgs(own)]);
+      const remaining = async () => ids((await ownStore.listExecutions({ limit: 1000 })).items).sort();
+      const everything = ids(f.all).sort();
+
+      const [errorsDry, successKeepDry, running] = await Promise.all([
+        // Of the two errors only billing's is older than a day (orders' failed an hour ago).
+        prune('--status', 'error', '--older-than', '1d', '--dry-run', '--json'),
+        // Counted among successes only: billing's two old ones keep one; --keep 1 without a status counts 4.
+        prune('--status', 'success', '--keep', '1', '--dry-run'),
+        prune('--status', 'running', '--older-than', '1d'),
+      ]);
+      expect(JSON.parse(errorsDry.stdout)).toEqual({ removed: 0, wouldRemove: 1, dryRun: true });
+      expect(successKeepDry.stdout).toBe(
+        'Would remove 1 success execution beyond the newest 1 finished per workflow (dry run: nothing was deleted).\n',
+      );
+      expect(running.code).toBe(2);
+      expect(running.stderr).toMatch(/invalid --status "running" \(expected one of success, error, interrupted\)/);
+      expect(await remaining()).toEqual(everything);
+
+      const interrupted = await prune('--status', 'interrupted', '--older-than', '1h');
+      expect(interrupted).toEqual({ code: 0, stdout: 'Removed 1 interrupted execution started more than 1h ago.\n', stderr: '' });
+      expect(await remaining()).toEqual(everything.filter((id) => id !== f.ordersInterrupted.id));
+      const removed = await ownStore.cleanupExcessExecutions(1, { status: 'success' });
+      expect(removed).toBe(1);
+      expect(await remaining()).toEqual(everything.filter((id) => id !== f.ordersInterrupted.id && id !== f.billingOlder.id));
+
+      await expect(ownStore.cleanupOldExecutions(0, { status: 'running' as never })).rejects.toThrow(QueryError);
+      await expect(ownStore.countExcessExecutions(0, { status: "x' OR 1=1 --" as never })).rejects.toThrow(/status/);
+    } finally {
+      await ownStore.close();
+      await own.drop();
+    }
   });
 
   test('prune removes exactly the old executions (with their steps), and --dry-run removes nothing', async () => {

@@ -24,6 +24,7 @@ import type {
   Page,
   RecoveryOptions,
   RecoveryResult,
+  RetentionOptions,
   StatsQuery,
   StepPatch,
   WriteBatch,
@@ -227,26 +228,26 @@ export class ExecutionStore {
    * freed pages to the file system and truncates the WAL.
    * @returns how many executions were removed.
    */
-  async cleanupOldExecutions(maxAgeMs: number): Promise<number> {
-    return this.retention.remove({ maxAgeMs });
+  async cleanupOldExecutions(maxAgeMs: number, options: RetentionOptions = {}): Promise<number> {
+    return this.retention.remove({ maxAgeMs, status: options.status });
   }
 
   /**
    * Keeps the newest `keepPerWorkflow` finished executions of each workflow and deletes the rest.
    * @returns how many executions were removed.
    */
-  async cleanupExcessExecutions(keepPerWorkflow: number): Promise<number> {
-    return this.retention.remove({ keepPerWorkflow });
+  async cleanupExcessExecutions(keepPerWorkflow: number, options: RetentionOptions = {}): Promise<number> {
+    return this.retention.remove({ keepPerWorkflow, status: options.status });
   }
 
   /** How many executions `cleanupOldExecutions(maxAgeMs)` would remove now. */
-  async countOldExecutions(maxAgeMs: number): Promise<number> {
-    return this.retention.count({ maxAgeMs });
+  async countOldExecutions(maxAgeMs: number, options: RetentionOptions = {}): Promise<number> {
+    return this.retention.count({ maxAgeMs, status: options.status });
   }
 
   /** How many executions `cleanupExcessExecutions(keepPerWorkflow)` would remove now. */
-  async countExcessExecutions(keepPerWorkflow: number): Promise<number> {
-    return this.retention.count({ keepPerWorkflow });
+  async countExcessExecutions(keepPerWorkflow: number, options: RetentionOptions = {}): Promise<number> {
+    return this.retention.count({ keepPerWorkflow, status: options.status });
   }
 
   // ── Crash recovery and instances ─────────────────────────────────────────────────────────────

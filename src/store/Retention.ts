@@ -11,8 +11,15 @@ const RETENTION_CHUNK = 50;
 const RETENTION_CHUNK_LIMITS = { min: 1, max: 1000 };
 const RETENTION_TRANSACTION_MS = 20;
 
-/** What retention removes: executions older than an age, or those past the newest N of each workflow. Running ones never. */
-export type RetentionRule = { maxAgeMs: number } | { keepPerWorkflow: number };
+/**
+ * What retention removes: executions older than an age, or those past the newest N of each
+ * workflow; with `status`, only executions that ended so (the newest N counted among them).
+ * Running ones never.
+ */
+export type RetentionRule = ({ maxAgeMs: number } | { keepPerWorkflow: number }) & { status?: FinishedStatus };
+
+export type FinishedStatus = 'success' | 'error' | 'interrupted';
+const FINISHED_STATUSES: readonly string[] = ['success', 'error', 'interrupted'];
 
 /** A set of executions to remove, as a WHERE condition (the `status <> 'running'` guard is added to every one). */
 type Selection = (params: SqlParams) => string;
@@ -30,7 +37,7 @@ export class Retention {
     const cutoff = 'maxAgeMs' in rule ? Date.now() - checkAge(rule.maxAgeMs) : undefined;
     let removed = 0;
     for (const selection of await this.selections(rule, cutoff)) removed += await this.deleteInChunks(selection);
-    if (cutoff !== undefined) {
+    if (cutoff !== undefined && rule.status === undefined) {
       // Instances silent for as long are long dead; rows they left running stay recoverable as unowned.
       await this.db.transaction(async (execute) => {
         const params = this.db.params();
@@ -58,7 +65,13 @@ export class Retention {
 
   private async selections(rule: RetentionRule, cutoff: number | undefined): Promise<Selection[]> {
     this.db.assertOpen();
-    if (cutoff !== undefined) return [(params) => `started_at < ${params.add(cutoff)}`];
+    const status = rule.status;
+    if (status !== undefined && !FINISHED_STATUSES.includes(status)) {
+      throw new QueryError('status', `${String(status)} is not one of ${FINISHED_STATUSES.join(', ')}`);
+    }
+    // Every selection is narrowed to the status, so that deletion, count and boundary agree.
+    const ofStatus = (params: SqlParams) => (status === undefined ? '' : ` AND status = ${params.add(status)}`);
+    if (cutoff !== undefined) return [(params) => `started_at < ${params.add(cutoff)}${ofStatus(params)}`];
     const keep = (rule as { keepPerWorkflow: number }).keepPerWorkflow;
     if (!Number.isInteger(keep) || keep < 0) throw new QueryError('keepPerWorkflow', `${keep} is not a non-negative integer`);
     const table = this.db.tables.executions;
@@ -68,7 +81,7 @@ export class Retention {
       // The newest finished run past the ones kept: it and everything older (not running) goes.
       const params = this.db.params();
       const [boundary] = await this.db.query<{ started_at: number | string; id: string }>(
-        `SELECT started_at, id FROM ${table} WHERE workflow_id = ${params.add(workflowId)} AND status <> 'running'
+        `SELECT started_at, id FROM ${table} WHERE workflow_id = ${params.add(workflowId)} AND status <> 'running'${ofStatus(params)}
          ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET ${keep}`,
         params.values,
       );
@@ -82,7 +95,7 @@ export class Retention {
             () => chunk.add(startedAt),
             () => chunk.add(boundary.id),
             true,
-          )}`,
+          )}${ofStatus(chunk)}`,
       );
     }
     return selections;

@@ -125,6 +125,12 @@ export interface ExecutionStats {
   maxDurationMs: number | null;
 }
 
+/** Narrows a retention rule (`cleanupOldExecutions`, `cleanupExcessExecutions` and their counts). */
+export interface RetentionOptions {
+  /** Only executions that ended so; the newest `keepPerWorkflow` are counted among them. Running ones are never removed. */
+  status?: 'success' | 'error' | 'interrupted';
+}
+
 export interface RecoveryOptions {
   /** Rows of an instance whose heartbeat is older than this are orphans. @default 30000 */
   leaseMs?: number;
