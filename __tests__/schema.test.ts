@@ -9,6 +9,7 @@ import { executionsTable, instancesTable, stepsTable, type ColumnDef, type Colum
 import {
   databaseKinds,
   isSqlite,
+  dropMysqlDatabase,
   mysqlAdmin,
   mysqlType,
   mysqlUrlOf,
@@ -48,7 +49,7 @@ function userDatabase(kind: DatabaseKind): UserDatabase {
     const name = `ft_user_${randomBytes(6).toString('hex')}`;
     // As a user's DBA would make it; synchronize takes the database's default character set.
     mysqlAdmin(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
-    return { options: { type: mysqlType, url: mysqlUrlOf(name) }, drop: async () => mysqlAdmin(`DROP DATABASE IF EXISTS ${name}`) };
+    return { options: { type: mysqlType, url: mysqlUrlOf(name) }, drop: async () => dropMysqlDatabase(name) };
   }
   if (isSqlite(kind)) {
     const dir = tempDir();

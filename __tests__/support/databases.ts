@@ -111,8 +111,25 @@ export function mysqlDatabase(): TestDatabase {
     options: { url },
     describe: { FLOWTRAIL_DB: url },
     open: (extra = {}) => ExecutionStore.open({ url, poolSize: 4, ...extra }),
-    drop: async () => mysqlAdmin(`DROP DATABASE IF EXISTS ${name}`),
+    drop: async () => dropMysqlDatabase(name),
   };
+}
+
+/**
+ * Drops a test's database. Sessions still in it (a store a failed test left open, a transaction
+ * its connection never ended) would make DROP wait for their metadata lock for ever, inside a
+ * synchronous call no test timeout can end: they are killed first, and the wait is bounded.
+ */
+export function dropMysqlDatabase(name: string): void {
+  const sessions = mysqlAdmin(`SELECT id FROM information_schema.processlist WHERE db = '${name}' AND id <> CONNECTION_ID()`);
+  for (const id of sessions.split('\n').filter((line) => /^\d+$/.test(line))) {
+    try {
+      mysqlAdmin(`KILL ${id}`);
+    } catch {
+      // Gone already.
+    }
+  }
+  mysqlAdmin(`SET SESSION lock_wait_timeout = 30; DROP DATABASE IF EXISTS ${name}`);
 }
 
 export function mysqlUrlOf(database: string): string {
@@ -121,11 +138,18 @@ export function mysqlUrlOf(database: string): string {
   return url.href;
 }
 
-/** Runs one statement as the server's administrator, through the `mysql` client. */
-export function mysqlAdmin(sql: string): void {
+/**
+ * Runs SQL as the server's administrator, through the `mysql` client; returns what it printed
+ * (rows tab-separated, no header). Bounded in time: a synchronous call no test timeout could end.
+ */
+export function mysqlAdmin(sql: string): string {
   const args = ['-h', mysqlServer.hostname, '-P', mysqlServer.port || '3306', '-u', decodeURIComponent(mysqlServer.username)];
   if (mysqlServer.password) args.push(`-p${decodeURIComponent(mysqlServer.password)}`);
-  execFileSync('mysql', [...args, '-e', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return execFileSync('mysql', [...args, '-N', '-B', '-e', sql], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 /**
