@@ -193,17 +193,17 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
     async (outcome) => {
       // On SQLite the retry fails by waiting out a short busy timeout; on the servers its connection is killed.
       const store = outcome === 'fails' && isSqlite(kind) ? await current.db.open({ busyTimeoutMs: 1000 }) : loggerStore;
-      let up = false;
-      let pendingSinceUp = 0;
+      let pending = 0;
       const write = store.writeBatch.bind(store);
-      // Observes the real write, so the test knows when the retry is waiting on the lock.
+      // Observes the real write, so the test knows when the retry is waiting on the lock. Every
+      // write is counted: a retry that starts while the connection is being reopened can already
+      // reach the database (the pool exists before initialize() resolves) and wait on the lock.
       store.writeBatch = async (batch) => {
-        const counted = up;
-        if (counted) pendingSinceUp++;
+        pending++;
         try {
           return await write(batch);
         } finally {
-          if (counted) pendingSinceUp--;
+          pending--;
         }
       };
       // The outage and the observed writes are those of `store`'s own connection, which a writer thread does not use.
@@ -216,8 +216,7 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
       const release = await holdWriteLock(current.db);
       try {
         await store.dataSource.initialize();
-        up = true;
-        await until(() => pendingSinceUp === 1, 'a retry waiting on the lock');
+        await until(() => pending === 1, 'a retry waiting on the lock');
         // Sync records while the retry holds the execution's start: memory fills and spilling begins.
         for (let i = 0; i < 30; i++) logger.skipNode({ executionId, nodeId: `n${i}`, nodeType: 'skip' });
         const down = logger.stats();
@@ -230,7 +229,7 @@ describe.each(databaseKinds)('spool on %s', (kind) => {
         if (outcome === 'fails') {
           if (kind === 'postgres') await killWaitingBackends(current.db);
           if (kind === 'mysql') await killWaitingMysqlSessions(current.db);
-          await until(() => pendingSinceUp === 0 && !logger.stats().healthy, 'the retry to fail');
+          await until(() => pending === 0 && !logger.stats().healthy, 'the retry to fail');
           expect(logger.stats().queued).toBe(0); // not put back in memory: the spool has it
         }
       } finally {
