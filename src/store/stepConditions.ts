@@ -26,7 +26,9 @@ export function readStepConditions(query: ListExecutionsQuery): StepConditions |
 }
 
 /**
- * The conditions as SQL on the steps table under `alias`, values bound through `bind`. Each data
+ * The conditions as SQL on the steps table under `alias`, values bound through `bind`: a filter on
+ * the steps of one execution, reached by its index (node, type and status are never the way in).
+ * Each data
  * test is preceded by a plain substring search of the stored text for what it needs, which rules
  * out most rows before any JSON is parsed.
  */
@@ -37,9 +39,10 @@ export function stepConditionsSql(
   bind: (value: unknown) => string,
 ): string {
   const terms: string[] = [];
-  if (conditions.nodeId !== undefined) terms.push(`${alias}.node_id = ${bind(conditions.nodeId)}`);
-  if (conditions.nodeType !== undefined) terms.push(`${alias}.node_type = ${bind(conditions.nodeType)}`);
-  if (conditions.status !== undefined) terms.push(`${alias}.status = ${bind(conditions.status)}`);
+  const column = (name: string) => dialect.unindexed(`${alias}.${name}`);
+  if (conditions.nodeId !== undefined) terms.push(`${column('node_id')} = ${bind(conditions.nodeId)}`);
+  if (conditions.nodeType !== undefined) terms.push(`${column('node_type')} = ${bind(conditions.nodeType)}`);
+  if (conditions.status !== undefined) terms.push(`${column('status')} = ${bind(conditions.status)}`);
   for (const condition of conditions.data) {
     const column = `${alias}.${condition.column}`;
     const needle = requiredText(condition);

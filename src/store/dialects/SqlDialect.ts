@@ -42,6 +42,12 @@ export interface SqlDialect {
    * test. Every value, constants too, is bound through `bind`, once per use.
    */
   jsonTest(column: string, condition: DataCondition, bind: (value: unknown) => string): string;
+  /**
+   * A column compared only as a value, never looked up in its own index: a step's node id inside a
+   * search, which must reach the steps through their execution (where SQLite without statistics
+   * would rather scan every step of that node).
+   */
+  unindexed(column: string): string;
   /** SQL true where the text `haystack` holds the text bound at `needle` (exactly, or where the column's collation folds case, as it folds). */
   textContains(haystack: string, needle: string): string;
   /** Whether the database refused the data itself (retrying cannot help) rather than being unavailable. */

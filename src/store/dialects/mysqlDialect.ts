@@ -45,6 +45,8 @@ export const mysqlDialect: SqlDialect = {
     return `UPDATE ${table} JOIN ${jsonTable(['id', ...columns], casts, true)} AS u ON ${table}.id = u.c0 SET ${set}`;
   },
   jsonTest,
+  // InnoDB's persistent statistics weigh both indexes.
+  unindexed: (column) => column,
   textContains: (haystack, needle) => `INSTR(${haystack}, ${needle}) > 0`,
   isDataError(error) {
     const source = error as { sqlState?: unknown; errno?: unknown; driverError?: { sqlState?: unknown; errno?: unknown } } | null;

@@ -45,6 +45,8 @@ export const sqliteDialect: SqlDialect = {
     return `UPDATE ${table} SET ${set} FROM json_each(?) AS u WHERE ${table}.id = ${element('u.value', 0)}`;
   },
   jsonTest,
+  // A unary plus is SQLite's way to keep a term from choosing an index.
+  unindexed: (column) => `+${column}`,
   textContains: (haystack, needle) => `instr(${haystack}, ${needle}) > 0`,
   isDataError: (error) => /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(errorCode(error) ?? ''),
   tableExistsSql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
