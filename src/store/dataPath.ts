@@ -4,11 +4,11 @@ import type { PathSegment } from './jsonPath';
 /** Which captured value a path starts in, and the column holding it. */
 export const DATA_SOURCES = { input: 'input_data', output: 'output_data' } as const;
 
-export type DataSource = keyof typeof DATA_SOURCES;
+export type CapturedSide = keyof typeof DATA_SOURCES;
 
 /** A parsed path into a step's captured input or output. */
 export interface DataPath {
-  source: DataSource;
+  source: CapturedSide;
   segments: PathSegment[];
 }
 
@@ -33,7 +33,7 @@ export function readDataPath(text: string, field: string): { path: DataPath; end
   };
   const root = /^(input|output)\b/.exec(text);
   if (!root) fail(0, 'a path starts with "input" or "output"');
-  const source = root![1] as DataSource;
+  const source = root![1] as CapturedSide;
   const segments: PathSegment[] = [];
   let at = source.length;
   while (at < text.length && (text[at] === '.' || text[at] === '[')) {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { DataCondition } from '../dataPredicate';
-import type { PathSegment } from '../jsonPath';
+import { sqlJsonPath } from '../jsonPath';
 import { maskPassword } from '../target';
 import type { SqlDialect } from './SqlDialect';
 
@@ -104,7 +104,7 @@ const NUMBER_TYPES = "('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL')";
 /** Strings compare as bytes, whatever the collations of the column and the connection. */
 function jsonTest(column: string, { segments, test }: DataCondition, bind: (value: unknown) => string): string {
   const value = () =>
-    `JSON_EXTRACT(CASE WHEN INSTR(${column}, ${bind('\\u')}) > 0 THEN REGEXP_REPLACE(${column}, ${bind(LONE_SURROGATE_ESCAPE)}, ${bind(REPLACEMENT_ESCAPE)}) ELSE ${column} END, ${bind(mysqlPath(segments))})`;
+    `JSON_EXTRACT(CASE WHEN INSTR(${column}, ${bind('\\u')}) > 0 THEN REGEXP_REPLACE(${column}, ${bind(LONE_SURROGATE_ESCAPE)}, ${bind(REPLACEMENT_ESCAPE)}) ELSE ${column} END, ${bind(sqlJsonPath(segments))})`;
   const bytes = () => `CAST(JSON_UNQUOTE(${value()}) AS BINARY)`;
   const number = () => `CASE WHEN JSON_TYPE(${value()}) IN ${NUMBER_TYPES} THEN CAST(JSON_UNQUOTE(${value()}) AS DOUBLE) END`;
   switch (test.kind) {
@@ -126,9 +126,4 @@ function jsonTest(column: string, { segments, test }: DataCondition, bind: (valu
       return bounds.join(' AND ');
     }
   }
-}
-
-/** `$."key"[2]`: keys quoted, so that any key the path syntax accepts is one member name. */
-function mysqlPath(segments: readonly PathSegment[]): string {
-  return `$${segments.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `."${segment}"`)).join('')}`;
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { Database } from '../Database';
 import type { DataCondition } from '../dataPredicate';
-import type { PathSegment } from '../jsonPath';
+import { sqlJsonPath } from '../jsonPath';
 import { errorCode, type SqlDialect } from './SqlDialect';
 
 /** ES2024 string methods (Node 20 has them; the compiler's lib is ES2022). */
@@ -65,9 +65,9 @@ export const sqliteDialect: SqlDialect = {
  * is one comparison with the JSON text of what is looked for, type included: "5" is not 5.
  */
 function jsonTest(column: string, { segments, test }: DataCondition, bind: (value: unknown) => string): string {
-  const value = () => `(${column} -> ${bind(sqlitePath(segments))})`;
-  const type = () => `json_type(${column}, ${bind(sqlitePath(segments))})`;
-  const scalar = () => `(${column} ->> ${bind(sqlitePath(segments))})`;
+  const value = () => `(${column} -> ${bind(sqlJsonPath(segments))})`;
+  const type = () => `json_type(${column}, ${bind(sqlJsonPath(segments))})`;
+  const scalar = () => `(${column} ->> ${bind(sqlJsonPath(segments))})`;
   switch (test.kind) {
     case 'equals':
       return `${value()} = ${bind(JSON.stringify(test.value))}`;
@@ -82,11 +82,6 @@ function jsonTest(column: string, { segments, test }: DataCondition, bind: (valu
       return `${type()} IN ('integer', 'real') AND ${bounds.join(' AND ')}`;
     }
   }
-}
-
-/** `$."key"[2]`: keys quoted, so that any key the path syntax accepts is one label. */
-function sqlitePath(segments: readonly PathSegment[]): string {
-  return `$${segments.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `."${segment}"`)).join('')}`;
 }
 
 function element(value: string, index: number): string {
