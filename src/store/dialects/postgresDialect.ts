@@ -73,7 +73,6 @@ function readableJson(json: string): string {
 /**
  * `#>` gives the value as JSON, whose text is the text stored (a string keeps its quotes and
  * escapes): equality is one comparison with the JSON text of what is looked for, type included.
- * A CASE keeps a number's cast from ever seeing a string.
  */
 function jsonTest(column: string, { segments, test }: DataCondition, bind: (value: unknown) => string): string {
   const documentOf = () =>
@@ -85,13 +84,15 @@ function jsonTest(column: string, { segments, test }: DataCondition, bind: (valu
     case 'exists':
       return `${value()} IS ${test.present ? 'NOT ' : ''}NULL`;
     case 'contains':
-      return `(CASE WHEN json_typeof(${value()}) = 'string' THEN strpos(${value()} #>> '{}', ${bind(test.text)}) > 0 END)`;
+      // Subqueries with OFFSET 0 stay whole: the document is parsed once, not once per use of the value.
+      return `EXISTS (SELECT 1 FROM (SELECT ${value()} AS v OFFSET 0) q WHERE json_typeof(q.v) = 'string' AND strpos(q.v #>> '{}', ${bind(test.text)}) > 0)`;
     case 'range': {
-      const number = `(CASE WHEN json_typeof(${value()}) = 'number' THEN (${value()}::text)::numeric END)`;
+      // A JSON number's text starts with a digit or a minus sign; the CASE keeps any other value from the cast.
+      const number = `(SELECT CASE WHEN q.t ~ '^-?[0-9]' THEN q.t::numeric END AS n FROM (SELECT ${value()}::text AS t OFFSET 0) q)`;
       const bounds = [];
-      if (test.gt !== undefined) bounds.push(`${number} > ${bind(test.gt)}::numeric`);
-      if (test.lt !== undefined) bounds.push(`${number} < ${bind(test.lt)}::numeric`);
-      return bounds.join(' AND ');
+      if (test.gt !== undefined) bounds.push(`r.n > ${bind(test.gt)}::numeric`);
+      if (test.lt !== undefined) bounds.push(`r.n < ${bind(test.lt)}::numeric`);
+      return `EXISTS (SELECT 1 FROM ${number} r WHERE ${bounds.join(' AND ')})`;
     }
   }
 }
