@@ -162,6 +162,27 @@ describe.each(databaseKinds)('retention rules on %s', (kind) => {
     expect(instances).toContain('quiet');
   });
 
+  test('the largest ages and counts accepted remove nothing; a fraction of a day is a whole number of ms', async () => {
+    await write(row('success-2', 'success', 2), row('error-2', 'error', 2), row('interrupted-2', 'interrupted', 2));
+    await makeLogger({ retention: { success: '100000d', error: '14285w', interrupted: false, maxPerWorkflow: Number.MAX_SAFE_INTEGER } });
+    expect(await logger!.runRetentionCleanup()).toBe(0);
+    await logger!.shutdown();
+    // 1.0000001 days is 86 400 008.64 ms: the cut-off must reach the database as an integer.
+    await makeLogger({ retentionDays: 1.0000001 });
+    expect(await logger!.runRetentionCleanup()).toBe(3);
+    expect(await remaining()).toEqual([]);
+  });
+
+  test('the store takes any finite age in ms, fractions and absurd sizes included', async () => {
+    await write(row('success-2', 'success', 2), row('error-2', 'error', 2));
+    for (const maxAgeMs of [1e300, Number.MAX_VALUE, 3 * DAY + 0.5]) {
+      expect(await store.countOldExecutions(maxAgeMs)).toBe(0);
+      expect(await store.cleanupOldExecutions(maxAgeMs, { status: 'error' })).toBe(0);
+    }
+    expect(await store.countOldExecutions(DAY + 0.36)).toBe(2);
+    expect(await store.cleanupOldExecutions(DAY + 0.36)).toBe(2);
+  });
+
   test('rules come from the config file and the environment, key by key', async () => {
     const dir = tempDir('flowtrail-retention-');
     const file = join(dir, 'flowtrail.config.json');
