@@ -93,10 +93,12 @@ describe('retention: what it resolves to', () => {
     });
   });
 
-  test('the options object given is not changed', () => {
+  test('the options object given is not changed; the rules resolved are frozen', () => {
     const retention = Object.freeze({ success: '7d' });
     expect(resolved({ retention }).maxAgeMs.success).toBe(7 * DAY);
     expect(retention).toEqual({ success: '7d' });
+    const resolvedRetention = resolved({});
+    expect(Object.isFrozen(resolvedRetention) && Object.isFrozen(resolvedRetention.maxAgeMs)).toBe(true);
   });
 });
 

@@ -448,5 +448,5 @@ function resolveRetention(retention: RetentionConfig, retentionDays: number): Re
       return [status, rule === undefined ? shorthand : retentionAgeMs(rule, `retention.${status}`, rule)];
     }),
   ) as Record<RetentionStatus, number | false>;
-  return { maxAgeMs: Object.freeze(maxAgeMs), maxPerWorkflow: retention.maxPerWorkflow ?? false };
+  return Object.freeze({ maxAgeMs: Object.freeze(maxAgeMs), maxPerWorkflow: retention.maxPerWorkflow ?? false });
 }
