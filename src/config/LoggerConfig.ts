@@ -311,7 +311,7 @@ function parseRetentionEnv(key: keyof RetentionConfig, name: string, raw: string
     if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new ConfigError(name, raw, EXPECTED_COUNT);
     return Number(raw);
   }
-  retentionAgeMs(raw, name, raw);
+  retentionAgeMs(raw, name);
   return raw;
 }
 
@@ -419,7 +419,7 @@ function validateRetention(value: unknown, label: (key: string) => string): Rete
     if (key === 'maxPerWorkflow') {
       if (rule !== false && !(Number.isSafeInteger(rule) && (rule as number) >= 0)) throw new ConfigError(field, rule, EXPECTED_COUNT);
     } else {
-      retentionAgeMs(rule, field, rule);
+      retentionAgeMs(rule, field);
     }
     output[key] = rule;
   }
@@ -431,11 +431,11 @@ function validateRetention(value: unknown, label: (key: string) => string): Rete
  * could mean 30 days (as `retentionDays`) or 30 ms (as every other `…Ms` setting), and reading it
  * the wrong way deletes the history.
  */
-function retentionAgeMs(rule: unknown, field: string, shown: unknown): number | false {
+function retentionAgeMs(rule: unknown, field: string): number | false {
   if (rule === false) return false;
   const ms = typeof rule === 'string' ? readDuration(rule) : undefined;
   // Bounded as retentionDays is, so that the cut-off stays an exact integer.
-  if (ms === undefined || !(ms <= MAX_DAYS * DAY_MS)) throw new ConfigError(field, shown, EXPECTED_AGE);
+  if (ms === undefined || !(ms <= MAX_DAYS * DAY_MS)) throw new ConfigError(field, rule, EXPECTED_AGE);
   return ms;
 }
 
@@ -445,7 +445,7 @@ function resolveRetention(retention: RetentionConfig, retentionDays: number): Re
   const maxAgeMs = Object.fromEntries(
     RETENTION_STATUSES.map((status) => {
       const rule = retention[status];
-      return [status, rule === undefined ? shorthand : retentionAgeMs(rule, `retention.${status}`, rule)];
+      return [status, rule === undefined ? shorthand : retentionAgeMs(rule, `retention.${status}`)];
     }),
   ) as Record<RetentionStatus, number | false>;
   return Object.freeze({ maxAgeMs: Object.freeze(maxAgeMs), maxPerWorkflow: retention.maxPerWorkflow ?? false });
