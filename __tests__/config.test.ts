@@ -104,8 +104,9 @@ describe('precedence: defaults → flowtrail.config.json → code → environmen
     ['flushOnExit', 'FLOWTRAIL_FLUSH_ON_EXIT', false, true, 'off', false],
   ];
 
-  test('every variable the logger reads has a row above', () => {
-    expect(rows.map(([field, envVar]) => [field, envVar]).sort()).toEqual(Object.entries(CONFIG_ENV_VARS).sort());
+  test('every variable the logger reads has a row above (those of retention.<key>: retentionConfig.test.ts)', () => {
+    const topLevel = Object.entries(CONFIG_ENV_VARS).filter(([setting]) => !setting.startsWith('retention.'));
+    expect(rows.map(([field, envVar]) => [field, envVar]).sort()).toEqual(topLevel.sort());
   });
 
   test.each(rows)('%s / %s', (field, envVar, fileValue, codeValue, envValue, parsed) => {
@@ -177,6 +178,7 @@ describe('invalid values in code', () => {
     maxErrorMessageSize: [0, 255, 1.5, '4096'],
     maxErrorStackSize: [-1, 100, '16384'],
     retentionDays: [-1, '30', null, 1e308, 100_001],
+    retention: ['7d', null, [], 30], // its keys: retentionConfig.test.ts
     redactKeys: ['password', [''], ['ok', 3], ['  ']],
     flushIntervalMs: [0, -10, 2.5],
     maxBatchSize: [0, '10'],
@@ -204,6 +206,7 @@ describe('invalid values in code', () => {
     maxErrorMessageSize: 256,
     maxErrorStackSize: 1_000_000,
     retentionDays: 0,
+    retention: { success: '7d' },
     redactKeys: ['ssn'],
     flushIntervalMs: 5,
     maxBatchSize: 10,
@@ -235,7 +238,8 @@ describe('invalid values in code', () => {
 
   test.each(Object.entries(valid))('%s accepts %p (so the rows above fail for their value, not for the field)', (field, value) => {
     const config = resolveLoggerConfig({ configFile: false, [field]: value } as LoggerConfig, noEnv);
-    if (field !== 'configFile') expect(config[field as keyof typeof config]).toEqual(value);
+    // retention resolves to milliseconds per status: retentionConfig.test.ts
+    if (field !== 'configFile' && field !== 'retention') expect(config[field as keyof typeof config]).toEqual(value);
   });
 
   // The file goes through the same checks; its errors name the file as well as the key.
@@ -371,6 +375,10 @@ describe('invalid environment', () => {
     ['FLOWTRAIL_FLUSH_ON_EXIT', 'sometimes'],
     ['FLOWTRAIL_FLUSH_INTERVAL_MS', '1.5'],
     ['FLOWTRAIL_RETENTION_DAYS', '1e3'],
+    ['FLOWTRAIL_RETENTION_SUCCESS', '7'],
+    ['FLOWTRAIL_RETENTION_ERROR', '7x'],
+    ['FLOWTRAIL_RETENTION_INTERRUPTED', '-1d'],
+    ['FLOWTRAIL_RETENTION_MAX_PER_WORKFLOW', '-1'],
   ];
 
   test('every variable the logger reads has a bad value above', () => {

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 export * from './decorators';
 export * from './logger';
 export * from './runner';
-export { CONFIG_ENV_VARS, DEFAULT_CONFIG, type Durability, type LoggerConfig } from './config/LoggerConfig';
+export { CONFIG_ENV_VARS, DEFAULT_CONFIG, type Durability, type LoggerConfig, type RetentionConfig } from './config/LoggerConfig';
 export { captureData, DEFAULT_REDACT_KEYS, type CaptureOptions, type TruncatedData } from './capture';
 export type { WriterStats } from './writer/BatchWriter';
 export * from './entities';

@@ -1,18 +1,8 @@
+import { DURATION_EXAMPLES, isDuration, readDuration } from '../duration';
 import { UsageError } from './args';
 
-const UNIT_MS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
 /** A calendar date, optionally with a time and an offset. Read field by field: `Date.parse` rolls 02-30 over to March. */
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-const EXAMPLES = '500ms, 90s, 15m, 12h, 30d, 2w';
 
 /**
  * Reads a duration such as "30d", "12h", "15m", "90s", "500ms" (also "w", and decimals like "1.5h").
@@ -21,11 +11,10 @@ const EXAMPLES = '500ms, 90s, 15m, 12h, 30d, 2w';
  * @throws UsageError naming the flag and showing valid forms.
  */
 export function parseDuration(text: string, flag: string): number {
-  const match = DURATION.exec(text.trim());
-  if (!match) {
-    throw new UsageError(`invalid duration ${JSON.stringify(text)} for ${flag} (expected a number and a unit: ${EXAMPLES})`);
+  const ms = readDuration(text);
+  if (ms === undefined) {
+    throw new UsageError(`invalid duration ${JSON.stringify(text)} for ${flag} (expected a number and a unit: ${DURATION_EXAMPLES})`);
   }
-  const ms = Math.round(Number(match[1]) * (UNIT_MS[match[2] as string] as number));
   if (!Number.isSafeInteger(ms)) throw new UsageError(`duration ${JSON.stringify(text)} for ${flag} is too large`);
   return ms;
 }
@@ -40,7 +29,7 @@ export function parseDuration(text: string, flag: string): number {
  */
 export function parseTimeBound(text: string, flag: string, now = Date.now()): number {
   const trimmed = text.trim();
-  if (DURATION.test(trimmed)) return now - parseDuration(trimmed, flag);
+  if (isDuration(trimmed)) return now - parseDuration(trimmed, flag);
   const ms = parseIsoTime(trimmed);
   if (ms !== null) return ms;
   throw new UsageError(

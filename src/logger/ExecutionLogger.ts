@@ -10,9 +10,8 @@ import { addExitHooks, removeExitHooks, type ExitHookTarget } from './exitHooks'
 import { InstanceLifecycle } from './InstanceLifecycle';
 import type { Method } from './invoke';
 import { Recorder, type SkipNodeParams, type StartExecutionParams, type StartNodeParams } from './Recorder';
+import { retentionPlan } from './retentionPlan';
 import type { NodeSite, WorkflowSite } from './sites';
-
-const DAY_MS = 86_400_000;
 
 /** `stats()`: the writer's counters plus what the logger itself saw. */
 export interface LoggerStats extends WriterStats {
@@ -200,9 +199,23 @@ export class ExecutionLogger {
     };
   }
 
-  /** Deletes executions older than `retentionDays`; returns how many. */
-  runRetentionCleanup(): Promise<number> {
-    return this.store.cleanupOldExecutions(this.config.retentionDays * DAY_MS);
+  /**
+   * Applies the retention rules: each finished status's age (`retention.success`, `.error`,
+   * `.interrupted`, else `retentionDays`), then `retention.maxPerWorkflow`. Through the store's
+   * cleanup, so in short transactions; running executions are never removed. Call it on a schedule
+   * of your own (e.g. daily): nothing runs it by itself.
+   * @returns how many executions were removed (their steps went with them).
+   */
+  async runRetentionCleanup(): Promise<number> {
+    let removed = 0;
+    for (const rule of retentionPlan(this.config.retention)) {
+      const options = rule.status === undefined ? {} : { status: rule.status };
+      removed +=
+        'keepPerWorkflow' in rule
+          ? await this.store.cleanupExcessExecutions(rule.keepPerWorkflow, options)
+          : await this.store.cleanupOldExecutions(rule.maxAgeMs, options);
+    }
+    return removed;
   }
 
   /** Marks rows left `running` by dead instances (heartbeat older than `leaseMs`) as `interrupted`. */

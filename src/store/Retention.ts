@@ -34,7 +34,7 @@ export class Retention {
 
   /** @returns how many executions were removed (their steps go with them). */
   async remove(rule: RetentionRule): Promise<number> {
-    const cutoff = 'maxAgeMs' in rule ? Date.now() - checkAge(rule.maxAgeMs) : undefined;
+    const cutoff = 'maxAgeMs' in rule ? cutoffOf(rule.maxAgeMs) : undefined;
     let removed = 0;
     for (const selection of await this.selections(rule, cutoff)) removed += await this.deleteInChunks(selection);
     if (cutoff !== undefined && rule.status === undefined) {
@@ -50,7 +50,7 @@ export class Retention {
 
   /** How many executions `remove(rule)` would remove now. */
   async count(rule: RetentionRule): Promise<number> {
-    const cutoff = 'maxAgeMs' in rule ? Date.now() - checkAge(rule.maxAgeMs) : undefined;
+    const cutoff = 'maxAgeMs' in rule ? cutoffOf(rule.maxAgeMs) : undefined;
     let total = 0;
     for (const selection of await this.selections(rule, cutoff)) {
       const params = this.db.params();
@@ -134,9 +134,14 @@ export class Retention {
   }
 }
 
-function checkAge(maxAgeMs: number): number {
+/**
+ * The start time before which executions go: a whole number of ms within the safe range, since
+ * PostgreSQL reads the parameter as a bigint and refused "1795965311589.36" (an age of 1.0000001
+ * days) and "-1e+300".
+ */
+function cutoffOf(maxAgeMs: number): number {
   if (!Number.isFinite(maxAgeMs) || maxAgeMs < 0) throw new QueryError('maxAgeMs', `${maxAgeMs} is not a duration in ms`);
-  return maxAgeMs;
+  return Math.max(Number.MIN_SAFE_INTEGER, Math.floor(Date.now() - maxAgeMs));
 }
 
 /** Halves a chunk whose transaction ran long, doubles one that ran short. */
