@@ -1,6 +1,18 @@
 import type { ExecutionStore, NewStep } from '../src';
 import { atMost, elapsedMs, formatNumber, summarize, type BenchOutput, type ResultRow } from './stats';
-import { envInt, finishedExecution, log, openDatabase, OUTPUT, selectedBackends, size, unavailable, type BackendName } from './support';
+import {
+  envInt,
+  finishedExecution,
+  log,
+  openDatabase,
+  OUTPUT,
+  selectedBackends,
+  settle,
+  size,
+  timeEach,
+  unavailable,
+  type BackendName,
+} from './support';
 
 const STEPS_PER_EXECUTION = 200;
 const EXECUTIONS_PER_BATCH = 25;
@@ -41,16 +53,6 @@ async function comparedPair(store: ExecutionStore, now: number): Promise<{ a: st
   return { a: a.execution.id, b: b.execution.id };
 }
 
-async function timeEach(repeats: number, work: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = process.hrtime.bigint();
-    await work();
-    times.push(elapsedMs(start));
-  }
-  return times;
-}
-
 interface BackendFigures {
   populateSeconds: number;
   compareMs: number[];
@@ -66,10 +68,7 @@ async function measureBackend(backend: BackendName, steps: number): Promise<Back
     log(`compare: ${backend}: storing ${formatNumber(steps)} steps in ${STEPS_PER_EXECUTION}-step runs`);
     const populateSeconds = await populate(store, steps, now);
     const { a, b } = await comparedPair(store, now);
-    // A settled database, as a long-running one is: SQLite's WAL folded into the file, PostgreSQL's statistics current.
-    if (backend === 'postgres') await store.dataSource.query('ANALYZE');
-    else if (backend === 'mysql') await store.dataSource.query('ANALYZE TABLE execution_steps, workflow_executions');
-    else await store.dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    await settle(backend, store);
     log(`compare: ${backend}: stored in ${populateSeconds.toFixed(1)} s`);
 
     const check = await store.compareExecutions(a, b);

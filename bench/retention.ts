@@ -1,7 +1,19 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ExecutionStore } from '../src';
 import { atMost, elapsedMs, formatBytes, formatNumber, single, summarize, type BenchOutput, type ResultRow } from './stats';
-import { envInt, finishedExecution, log, openDatabase, selectedBackends, size, sleep, unavailable, type BackendName } from './support';
+import {
+  envInt,
+  finishedExecution,
+  log,
+  openDatabase,
+  selectedBackends,
+  settle,
+  size,
+  sleep,
+  timeEach,
+  unavailable,
+  type BackendName,
+} from './support';
 
 const STEPS_PER_EXECUTION = 20;
 const DAY_MS = 86_400_000;
@@ -17,16 +29,6 @@ const PROBE_BASELINE_MS = 2000;
 /** How far back (newest first) the deep page starts: 40% of the history. */
 function deepOffset(executions: number): number {
   return Math.floor(executions * 0.4);
-}
-
-async function timeEach(repeats: number, query: (i: number) => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = process.hrtime.bigint();
-    await query(i);
-    times.push(elapsedMs(start));
-  }
-  return times;
 }
 
 /** Set while the probe calls writeBatch, so the observer can tell the probe's transactions from retention's. */
@@ -136,9 +138,7 @@ async function measureBackend(backend: BackendName, executions: number): Promise
     const now = Date.now();
     log(`retention: ${backend}: storing ${formatNumber(executions)} executions / ${formatNumber(executions * STEPS_PER_EXECUTION)} steps`);
     const { ids, seconds: populateSeconds } = await populate(store, executions, now);
-    // A settled database, as a long-running one is: SQLite's WAL folded into the file, PostgreSQL's statistics current.
-    if (backend === 'postgres') await store.dataSource.query('ANALYZE');
-    else await store.dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    await settle(backend, store);
     const sizeBefore = await database.sizeBytes();
     log(`retention: ${backend}: stored in ${populateSeconds.toFixed(1)} s, ${formatBytes(sizeBefore)}`);
 

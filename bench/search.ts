@@ -1,6 +1,6 @@
 import { uuidv7, type DataPredicate, type ExecutionStore, type ListExecutionsQuery, type NewExecution, type NewStep } from '../src';
 import { atMost, elapsedMs, formatNumber, summarize, type BenchOutput, type ResultRow } from './stats';
-import { envInt, log, openDatabase, selectedBackends, size, unavailable, type BackendName } from './support';
+import { envInt, log, openDatabase, selectedBackends, settle, size, timeEach, unavailable, type BackendName } from './support';
 
 const STEPS_PER_EXECUTION = 20;
 const WORKFLOWS = 20;
@@ -107,16 +107,6 @@ function searches(now: number): Search[] {
   ];
 }
 
-async function timeEach(repeats: number, work: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = process.hrtime.bigint();
-    await work();
-    times.push(elapsedMs(start));
-  }
-  return times;
-}
-
 async function measureBackend(backend: BackendName, steps: number, rows: ResultRow[], details: Record<string, unknown>): Promise<void> {
   const database = await openDatabase(backend, 'search');
   const { store } = database;
@@ -124,9 +114,7 @@ async function measureBackend(backend: BackendName, steps: number, rows: ResultR
     const now = Date.now();
     log(`search: ${backend}: storing ${formatNumber(steps)} steps in ${STEPS_PER_EXECUTION}-step runs`);
     const populateSeconds = await populate(store, steps, now);
-    if (backend === 'postgres') await store.dataSource.query('ANALYZE');
-    else if (backend === 'mysql') await store.dataSource.query('ANALYZE TABLE execution_steps, workflow_executions');
-    else await store.dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    await settle(backend, store);
     log(`search: ${backend}: stored in ${populateSeconds.toFixed(1)} s`);
     const figures: Record<string, { searchMs: number[]; baselineMs: number[]; found: number }> = {};
     for (const search of searches(now)) {

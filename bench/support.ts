@@ -12,6 +12,7 @@ import {
   type NewExecution,
   type NewStep,
 } from '../src';
+import { elapsedMs } from './stats';
 
 // ── Sizes ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -546,4 +547,22 @@ export function rawValues(rows: ReturnType<typeof finishedExecution>): { executi
       s.instanceId,
     ]),
   };
+}
+
+/** `work` timed `repeats` times in a row, in ms; it gets the round's index. */
+export async function timeEach(repeats: number, work: (round: number) => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let round = 0; round < repeats; round++) {
+    const start = process.hrtime.bigint();
+    await work(round);
+    times.push(elapsedMs(start));
+  }
+  return times;
+}
+
+/** A settled database, as a long-running one is: SQLite's WAL folded into the file, the servers' statistics current. */
+export async function settle(backend: BackendName, store: ExecutionStore): Promise<void> {
+  if (backend === 'postgres') await store.dataSource.query('ANALYZE');
+  else if (backend === 'mysql') await store.dataSource.query('ANALYZE TABLE execution_steps, workflow_executions');
+  else await store.dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
 }
