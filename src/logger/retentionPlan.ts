@@ -1,4 +1,4 @@
-import type { ResolvedRetention, RetentionStatus } from '../config/LoggerConfig';
+import type { ResolvedRetention, RetentionStatus } from '../config/RetentionConfig';
 import type { RetentionRule } from '../store/Retention';
 
 /**
