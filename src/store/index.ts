@@ -10,4 +10,5 @@ export type {
   StepComparison,
   StepSummary,
 } from './compareExecutions';
+export type { FollowEvent, FollowOptions } from './followOptions';
 export type { CappedJson, JsonDiff, PathChange } from './jsonDiff';

@@ -1,0 +1,165 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { In, type ObjectLiteral, type Repository, type SelectQueryBuilder } from 'typeorm';
+import { ExecutionStep, WorkflowExecution } from '../entities';
+import { uuidv7Floor } from '../ids';
+import type { Database } from './Database';
+import { FollowCursor } from './FollowCursor';
+import type { FollowEvent, ResolvedFollowOptions } from './followOptions';
+import { IDS_PER_QUERY } from './HistoryReader';
+
+/** New rows read per query; a full page is followed by the next at once, without sleeping. */
+const PAGE = 500;
+
+type Row = WorkflowExecution | ExecutionStep;
+
+/** How one table is read: its repository, and the SQL that restricts it to the followed workflow. */
+interface TableReader<R extends Row> {
+  readonly cursor: FollowCursor;
+  readonly repository: Repository<R>;
+  /** `FROM …` of the raw window queries, with the alias `t` and the workflow restriction's join. */
+  readonly from: string;
+  /** The same restriction on a query builder over alias `t`. */
+  restrict(qb: SelectQueryBuilder<R>): SelectQueryBuilder<R>;
+  event(row: R, change: 'new' | 'updated'): FollowEvent;
+}
+
+/**
+ * `store.follow()`: polls the history for rows written since `since` and for the changes of
+ * rows it saw running, and yields them as events. Reads only, through the store's connection.
+ *
+ * Each poll reads, in this order: the watched executions, the watched steps, the new steps, the
+ * new executions; and reports in the reverse order. A writer commits a step after (or with) its
+ * execution and completes it before its execution, so whatever a reported row depends on was
+ * committed before it, is read after it, and is reported in the same poll or an earlier one: an
+ * execution's `new` comes before its steps', a step's `updated` before its execution's.
+ */
+export class HistoryFollower {
+  private readonly executions: TableReader<WorkflowExecution>;
+  private readonly steps: TableReader<ExecutionStep>;
+  /** The followed workflow as bound (U+0000 mapped where the dialect must). */
+  private readonly workflowId: string | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: ResolvedFollowOptions,
+  ) {
+    const sinceId = uuidv7Floor(options.since);
+    const workflowId = options.workflowId === undefined ? undefined : (db.dialect.bindable(options.workflowId) as string);
+    const { executions, steps } = db.tables;
+    this.executions = {
+      cursor: new FollowCursor(sinceId, options.lookBackMs),
+      repository: db.dataSource.getRepository(WorkflowExecution),
+      from: `${executions} t`,
+      restrict: (qb) => (workflowId === undefined ? qb : qb.andWhere('t.workflow_id = :workflowId', { workflowId })),
+      event: (execution, change) => ({ type: 'execution', change, execution }),
+    };
+    this.steps = {
+      cursor: new FollowCursor(sinceId, options.lookBackMs),
+      repository: db.dataSource.getRepository(ExecutionStep),
+      from: workflowId === undefined ? `${steps} t` : `${steps} t JOIN ${executions} e ON e.id = t.execution_id`,
+      restrict: (qb) =>
+        workflowId === undefined ? qb : qb.innerJoin('t.execution', 'e').andWhere('e.workflow_id = :workflowId', { workflowId }),
+      event: (step, change) => ({ type: 'step', change, step }),
+    };
+    this.workflowId = workflowId;
+  }
+
+  /** Polls until the signal aborts, the consumer stops iterating, or the store closes. */
+  async *events(): AsyncGenerator<FollowEvent, void, undefined> {
+    const { signal, pollIntervalMs, status } = this.options;
+    while (!signal?.aborted && !this.db.isClosed) {
+      let batch: FollowEvent[];
+      let more: boolean;
+      try {
+        ({ batch, more } = await this.poll());
+      } catch (error) {
+        // A store closed under the follower ends it, as its signal would.
+        if (this.db.isClosed) return;
+        throw error;
+      }
+      for (const event of batch) {
+        if (signal?.aborted) return;
+        const row = event.type === 'execution' ? event.execution : event.step;
+        if (status === undefined || row.status === status) yield event;
+      }
+      if (more) continue;
+      try {
+        await sleep(pollIntervalMs, undefined, { signal });
+      } catch {
+        return; // aborted while sleeping
+      }
+    }
+  }
+
+  /** One round of reads; `more` when a page of new rows was full and the next should follow at once. */
+  private async poll(): Promise<{ batch: FollowEvent[]; more: boolean }> {
+    const now = Date.now();
+    this.executions.cursor.advance(now);
+    this.steps.cursor.advance(now);
+    const executionUpdates = await this.changed(this.executions);
+    const stepUpdates = await this.changed(this.steps);
+    const newSteps = await this.added(this.steps);
+    const newExecutions = await this.added(this.executions);
+    return {
+      batch: [...newExecutions.events, ...newSteps.events, ...stepUpdates, ...executionUpdates],
+      more: newSteps.more || newExecutions.more,
+    };
+  }
+
+  /** Rows new to the follower: past the newest id read, then any the window holds that it has not seen. */
+  private async added<R extends Row>(table: TableReader<R>): Promise<{ events: FollowEvent[]; more: boolean }> {
+    const { cursor } = table;
+    const head = cursor.head;
+    const qb = table.restrict(table.repository.createQueryBuilder('t'));
+    if ('after' in head) qb.andWhere('t.id > :after', { after: head.after });
+    else qb.andWhere('t.id >= :from', { from: head.from });
+    const rows = await qb.orderBy('t.id', 'ASC').limit(PAGE).getMany();
+    const events: FollowEvent[] = [];
+    for (const row of rows) if (cursor.admit(row.id, row.status === 'running')) events.push(table.event(row, 'new'));
+    for (const row of await this.late(table)) {
+      if (cursor.admit(row.id, row.status === 'running')) events.push(table.event(row, 'new'));
+    }
+    return { events, more: rows.length === PAGE };
+  }
+
+  /**
+   * Rows committed late into the window: counted first (one index range, no rows sent), read by
+   * id only when the count differs from the ids the follower knows there.
+   */
+  private async late<R extends Row>(table: TableReader<R>): Promise<R[]> {
+    const window = table.cursor.window;
+    if (window === null) return [];
+    const params = this.db.params();
+    let where = `t.id >= ${params.add(window.from)} AND t.id <= ${params.add(window.to)}`;
+    if (this.workflowId !== undefined) where += ` AND ${table === this.steps ? 'e' : 't'}.workflow_id = ${params.add(this.workflowId)}`;
+    const [counted] = await this.db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table.from} WHERE ${where}`, params.values);
+    if (Number(counted?.n ?? 0) === window.known) return [];
+    const present = await this.db.query<{ id: string }>(`SELECT t.id AS id FROM ${table.from} WHERE ${where}`, params.values);
+    const missing = table.cursor.reconcile(present.map((row) => row.id));
+    const rows = await this.byId(table.repository, missing);
+    return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** The watched rows that have left `running` (or are gone, silently). */
+  private async changed<R extends Row>(table: TableReader<R>): Promise<FollowEvent[]> {
+    const ids = table.cursor.watching;
+    if (ids.length === 0) return [];
+    const rows = new Map((await this.byId(table.repository, ids)).map((row) => [row.id, row]));
+    const events: FollowEvent[] = [];
+    for (const id of ids) {
+      const row = rows.get(id);
+      if (row?.status === 'running') continue;
+      table.cursor.unwatch(id);
+      if (row) events.push(table.event(row, 'updated'));
+    }
+    return events;
+  }
+
+  private async byId<R extends ObjectLiteral>(repository: Repository<R>, ids: readonly string[]): Promise<R[]> {
+    const rows: R[] = [];
+    for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
+      rows.push(...(await repository.findBy({ id: In(ids.slice(start, start + IDS_PER_QUERY)) } as never)));
+    }
+    return rows;
+  }
+}
