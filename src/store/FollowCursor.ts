@@ -13,7 +13,7 @@ import { uuidv7Floor, uuidv7Time } from '../ids';
 export class FollowCursor {
   /** The greatest id read so far; null before the first row. */
   private newestId: string | null = null;
-  /** Ids at or after `floorId` already reported (or passed over by the status filter). */
+  /** Ids at or after `floorId` already read (reported, or left out by the filters). */
   private readonly known = new Set<string>();
   /** Rows seen `running`, by id: each is reported once more when it leaves `running`. */
   private readonly watched = new Set<string>();
@@ -41,13 +41,21 @@ export class FollowCursor {
     return [...this.watched];
   }
 
-  /** Whether this id is new to the follower; if so it is now known. */
-  admit(id: string, running: boolean): boolean {
+  /**
+   * Whether this id is new to the follower; if so it is now known. Every id of the table passes
+   * here, those the follower's filter then leaves out too: the window is counted without the
+   * filter, on the primary key alone.
+   */
+  admit(id: string): boolean {
     if (this.known.has(id) || id < this.floorId) return false;
     this.known.add(id);
     if (this.newestId === null || id > this.newestId) this.newestId = id;
-    if (running) this.watched.add(id);
     return true;
+  }
+
+  /** A row reported `running`: it is reported once more when it leaves `running`. */
+  watch(id: string): void {
+    this.watched.add(id);
   }
 
   /** The ids of the window not known yet, given all the ids the window holds now; forgets known ids that are gone (deleted). */

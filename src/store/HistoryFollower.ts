@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { In, type ObjectLiteral, type Repository, type SelectQueryBuilder } from 'typeorm';
+import type { Repository, SelectQueryBuilder } from 'typeorm';
 import { ExecutionStep, WorkflowExecution } from '../entities';
 import { uuidv7Floor } from '../ids';
 import type { Database } from './Database';
@@ -16,8 +16,8 @@ type Row = WorkflowExecution | ExecutionStep;
 interface TableReader<R extends Row> {
   readonly cursor: FollowCursor;
   readonly repository: Repository<R>;
-  /** `FROM …` of the raw window queries, with the alias `t` and the workflow restriction's join. */
-  readonly from: string;
+  /** The table's name as raw statements write it. */
+  readonly name: string;
   /** The same restriction on a query builder over alias `t`. */
   restrict(qb: SelectQueryBuilder<R>): SelectQueryBuilder<R>;
   event(row: R, change: 'new' | 'updated'): FollowEvent;
@@ -36,8 +36,6 @@ interface TableReader<R extends Row> {
 export class HistoryFollower {
   private readonly executions: TableReader<WorkflowExecution>;
   private readonly steps: TableReader<ExecutionStep>;
-  /** The followed workflow as bound (U+0000 mapped where the dialect must). */
-  private readonly workflowId: string | undefined;
 
   constructor(
     private readonly db: Database,
@@ -49,19 +47,18 @@ export class HistoryFollower {
     this.executions = {
       cursor: new FollowCursor(sinceId, options.lookBackMs),
       repository: db.dataSource.getRepository(WorkflowExecution),
-      from: `${executions} t`,
+      name: executions,
       restrict: (qb) => (workflowId === undefined ? qb : qb.andWhere('t.workflow_id = :workflowId', { workflowId })),
       event: (execution, change) => ({ type: 'execution', change, execution }),
     };
     this.steps = {
       cursor: new FollowCursor(sinceId, options.lookBackMs),
       repository: db.dataSource.getRepository(ExecutionStep),
-      from: workflowId === undefined ? `${steps} t` : `${steps} t JOIN ${executions} e ON e.id = t.execution_id`,
+      name: steps,
       restrict: (qb) =>
         workflowId === undefined ? qb : qb.innerJoin('t.execution', 'e').andWhere('e.workflow_id = :workflowId', { workflowId }),
       event: (step, change) => ({ type: 'step', change, step }),
     };
-    this.workflowId = workflowId;
   }
 
   /** Polls until the signal aborts, the consumer stops iterating, or the store closes. */
@@ -106,45 +103,49 @@ export class HistoryFollower {
     };
   }
 
-  /** Rows new to the follower: past the newest id read, then any the window holds that it has not seen. */
+  /**
+   * Rows new to the follower: the ids past the newest one read, then any the window holds that it
+   * has not read; then the rows of those ids that the workflow restriction keeps. Ids are read
+   * without the restriction, on the primary key alone, so a follower of a quiet workflow does not
+   * scan the other workflows' rows again on every poll.
+   */
   private async added<R extends Row>(table: TableReader<R>): Promise<{ events: FollowEvent[]; more: boolean }> {
     const { cursor } = table;
     const head = cursor.head;
-    const qb = table.restrict(table.repository.createQueryBuilder('t'));
-    if ('after' in head) qb.andWhere('t.id > :after', { after: head.after });
-    else qb.andWhere('t.id >= :from', { from: head.from });
-    const rows = await qb.orderBy('t.id', 'ASC').limit(PAGE).getMany();
+    const params = this.db.params();
+    const bound = 'after' in head ? `id > ${params.add(head.after)}` : `id >= ${params.add(head.from)}`;
+    const ids = await this.db.query<{ id: string }>(`SELECT id FROM ${table.name} WHERE ${bound} ORDER BY id LIMIT ${PAGE}`, params.values);
+    const fresh = ids.map((row) => row.id).filter((id) => cursor.admit(id));
+    for (const id of await this.late(table)) if (cursor.admit(id)) fresh.push(id);
     const events: FollowEvent[] = [];
-    for (const row of rows) if (cursor.admit(row.id, row.status === 'running')) events.push(table.event(row, 'new'));
-    for (const row of await this.late(table)) {
-      if (cursor.admit(row.id, row.status === 'running')) events.push(table.event(row, 'new'));
+    const rows = (await this.byId(table, fresh)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const row of rows) {
+      if (row.status === 'running') cursor.watch(row.id);
+      events.push(table.event(row, 'new'));
     }
-    return { events, more: rows.length === PAGE };
+    return { events, more: ids.length === PAGE };
   }
 
   /**
-   * Rows committed late into the window: counted first (one index range, no rows sent), read by
-   * id only when the count differs from the ids the follower knows there.
+   * Ids committed late into the window: counted first (one primary-key range, no rows sent), read
+   * only when the count differs from the ids the follower knows there.
    */
-  private async late<R extends Row>(table: TableReader<R>): Promise<R[]> {
+  private async late<R extends Row>(table: TableReader<R>): Promise<string[]> {
     const window = table.cursor.window;
     if (window === null) return [];
     const params = this.db.params();
-    let where = `t.id >= ${params.add(window.from)} AND t.id <= ${params.add(window.to)}`;
-    if (this.workflowId !== undefined) where += ` AND ${table === this.steps ? 'e' : 't'}.workflow_id = ${params.add(this.workflowId)}`;
-    const [counted] = await this.db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table.from} WHERE ${where}`, params.values);
+    const where = `id >= ${params.add(window.from)} AND id <= ${params.add(window.to)}`;
+    const [counted] = await this.db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table.name} WHERE ${where}`, params.values);
     if (Number(counted?.n ?? 0) === window.known) return [];
-    const present = await this.db.query<{ id: string }>(`SELECT t.id AS id FROM ${table.from} WHERE ${where}`, params.values);
-    const missing = table.cursor.reconcile(present.map((row) => row.id));
-    const rows = await this.byId(table.repository, missing);
-    return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const present = await this.db.query<{ id: string }>(`SELECT id FROM ${table.name} WHERE ${where}`, params.values);
+    return table.cursor.reconcile(present.map((row) => row.id));
   }
 
   /** The watched rows that have left `running` (or are gone, silently). */
   private async changed<R extends Row>(table: TableReader<R>): Promise<FollowEvent[]> {
     const ids = table.cursor.watching;
     if (ids.length === 0) return [];
-    const rows = new Map((await this.byId(table.repository, ids)).map((row) => [row.id, row]));
+    const rows = new Map((await this.byId(table, ids)).map((row) => [row.id, row]));
     const events: FollowEvent[] = [];
     for (const id of ids) {
       const row = rows.get(id);
@@ -155,10 +156,12 @@ export class HistoryFollower {
     return events;
   }
 
-  private async byId<R extends ObjectLiteral>(repository: Repository<R>, ids: readonly string[]): Promise<R[]> {
+  /** The rows of these ids that the workflow restriction keeps, in chunks of {@link IDS_PER_QUERY}. */
+  private async byId<R extends Row>(table: TableReader<R>, ids: readonly string[]): Promise<R[]> {
     const rows: R[] = [];
     for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
-      rows.push(...(await repository.findBy({ id: In(ids.slice(start, start + IDS_PER_QUERY)) } as never)));
+      const qb = table.restrict(table.repository.createQueryBuilder('t'));
+      rows.push(...(await qb.andWhere('t.id IN (:...ids)', { ids: ids.slice(start, start + IDS_PER_QUERY) }).getMany()));
     }
     return rows;
   }
