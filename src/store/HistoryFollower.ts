@@ -95,8 +95,8 @@ export class HistoryFollower {
     this.steps.cursor.advance(now);
     const executionUpdates = await this.changed(this.executions);
     const stepUpdates = await this.changed(this.steps);
-    const newSteps = await this.added(this.steps);
-    const newExecutions = await this.added(this.executions);
+    const newSteps = await this.added(this.steps, now);
+    const newExecutions = await this.added(this.executions, now);
     return {
       batch: [...newExecutions.events, ...newSteps.events, ...stepUpdates, ...executionUpdates],
       more: newSteps.more || newExecutions.more,
@@ -109,14 +109,14 @@ export class HistoryFollower {
    * without the restriction, on the primary key alone, so a follower of a quiet workflow does not
    * scan the other workflows' rows again on every poll.
    */
-  private async added<R extends Row>(table: TableReader<R>): Promise<{ events: FollowEvent[]; more: boolean }> {
+  private async added<R extends Row>(table: TableReader<R>, now: number): Promise<{ events: FollowEvent[]; more: boolean }> {
     const { cursor } = table;
     const head = cursor.head;
     const params = this.db.params();
     const bound = 'after' in head ? `id > ${params.add(head.after)}` : `id >= ${params.add(head.from)}`;
     const ids = await this.db.query<{ id: string }>(`SELECT id FROM ${table.name} WHERE ${bound} ORDER BY id LIMIT ${PAGE}`, params.values);
     const fresh = ids.map((row) => row.id).filter((id) => cursor.admit(id));
-    for (const id of await this.late(table)) if (cursor.admit(id)) fresh.push(id);
+    for (const id of await this.late(table, now)) if (cursor.admit(id)) fresh.push(id);
     const events: FollowEvent[] = [];
     const rows = (await this.byId(table, fresh)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const row of rows) {
@@ -127,18 +127,22 @@ export class HistoryFollower {
   }
 
   /**
-   * Ids committed late into the window: counted first (one primary-key range, no rows sent), read
-   * only when the count differs from the ids the follower knows there.
+   * Ids committed late into the window (its recent part on most polls, see {@link FollowCursor.window}):
+   * counted first (one primary-key range, no rows sent), read only when the count differs from the
+   * ids the follower knows there.
    */
-  private async late<R extends Row>(table: TableReader<R>): Promise<string[]> {
-    const window = table.cursor.window;
+  private async late<R extends Row>(table: TableReader<R>, now: number): Promise<string[]> {
+    const window = table.cursor.window(now);
     if (window === null) return [];
     const params = this.db.params();
     const where = `id >= ${params.add(window.from)} AND id <= ${params.add(window.to)}`;
     const [counted] = await this.db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table.name} WHERE ${where}`, params.values);
     if (Number(counted?.n ?? 0) === window.known) return [];
     const present = await this.db.query<{ id: string }>(`SELECT id FROM ${table.name} WHERE ${where}`, params.values);
-    return table.cursor.reconcile(present.map((row) => row.id));
+    return table.cursor.reconcile(
+      window.from,
+      present.map((row) => row.id),
+    );
   }
 
   /** The watched rows that have left `running` (or are gone, silently). */
