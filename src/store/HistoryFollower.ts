@@ -31,7 +31,8 @@ interface TableReader<R extends Row> {
  * new executions; and reports in the reverse order. A writer commits a step after (or with) its
  * execution and completes it before its execution, so whatever a reported row depends on was
  * committed before it, is read after it, and is reported in the same poll or an earlier one: an
- * execution's `new` comes before its steps', a step's `updated` before its execution's.
+ * execution's `new` comes before its steps', a step's `updated` before its execution's. New rows
+ * of one poll are grouped by execution (the execution, then its steps by index).
  */
 export class HistoryFollower {
   private readonly executions: TableReader<WorkflowExecution>;
@@ -98,7 +99,7 @@ export class HistoryFollower {
     const newSteps = await this.added(this.steps, now);
     const newExecutions = await this.added(this.executions, now);
     return {
-      batch: [...newExecutions.events, ...newSteps.events, ...stepUpdates, ...executionUpdates],
+      batch: [...[...newExecutions.events, ...newSteps.events].sort(byExecution), ...stepUpdates, ...executionUpdates],
       more: newSteps.more || newExecutions.more,
     };
   }
@@ -169,4 +170,11 @@ export class HistoryFollower {
     }
     return rows;
   }
+}
+
+/** New rows grouped by execution, as a reader follows a run: the execution, then its steps in `stepIndex` order. */
+function byExecution(a: FollowEvent, b: FollowEvent): number {
+  const [idA, indexA] = a.type === 'execution' ? [a.execution.id, -1] : [a.step.executionId, a.step.stepIndex];
+  const [idB, indexB] = b.type === 'execution' ? [b.execution.id, -1] : [b.step.executionId, b.step.stepIndex];
+  return idA < idB ? -1 : idA > idB ? 1 : indexA - indexB;
 }
