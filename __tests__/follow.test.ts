@@ -135,6 +135,12 @@ describe.each(databaseKinds)('store.follow on %s', (kind) => {
     await until(() => follower.events.length === 3, 'the late execution and its step');
     await store.updateExecution(late.id, { status: 'success', completedAt: Date.now() });
     await until(() => follower.events.length === 4, "the late execution's change");
+    // Older than the window's last second, which is all that most polls count: its new step makes
+    // the follower count the whole window, so the execution still comes first.
+    const older = execution({ startedAt: now - 1500, status: 'success' });
+    const olderStep = step(older.id, 0, { startedAt: Date.now(), status: 'success' });
+    await store.writeBatch({ executions: [older], steps: [olderStep] });
+    await until(() => follower.events.length === 6, 'the older execution and its step');
     // Older than the look-back window (2 s before the newest id): past what the follower re-checks.
     const tooLate = execution({ startedAt: now - 30_000, status: 'success' });
     await store.writeBatch({ executions: [tooLate] });
@@ -147,6 +153,8 @@ describe.each(databaseKinds)('store.follow on %s', (kind) => {
       `execution new ${late.id} running`,
       `step new ${lateStep.id} running`,
       `execution updated ${late.id} success`,
+      `execution new ${older.id} success`,
+      `step new ${olderStep.id} success`,
       `execution new ${marker.id} success`,
     ]);
   });

@@ -80,6 +80,15 @@ export class FollowCursor {
     return true;
   }
 
+  /**
+   * Whether a row of this id may still come as late into the window, unread: a step's execution
+   * that the follower has not read although the step has been. The next window check is then of
+   * the whole window, so that the execution is reported before its step.
+   */
+  expectLate(id: string): void {
+    if (id >= this.floorId && !this.knownSet.has(id)) this.lastFullCheck = -Infinity;
+  }
+
   /** A row reported `running`: it is reported once more when it leaves `running`. */
   watch(id: string): void {
     this.watched.add(id);

@@ -97,6 +97,8 @@ export class HistoryFollower {
     const executionUpdates = await this.changed(this.executions);
     const stepUpdates = await this.changed(this.steps);
     const newSteps = await this.added(this.steps, now);
+    // A step whose execution committed late, older than the window's recent part: read the whole window now.
+    for (const event of newSteps.events) if (event.type === 'step') this.executions.cursor.expectLate(event.step.executionId);
     const newExecutions = await this.added(this.executions, now);
     return {
       batch: [...[...newExecutions.events, ...newSteps.events].sort(byExecution), ...stepUpdates, ...executionUpdates],
