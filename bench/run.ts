@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { runCompare } from './compare';
 import { runEndToEnd } from './endToEnd';
+import { runFollow } from './follow';
 import { runHotpath } from './hotpath';
 import { runMemory } from './memory';
 import { runOutage } from './outage';
@@ -23,11 +24,12 @@ const BENCHES: Record<string, () => Promise<BenchOutput>> = {
   storage: runStorage,
   compare: runCompare,
   search: runSearch,
+  follow: runFollow,
 };
 const ALIASES: Record<string, string> = { endToEnd: 'e2e', 'end-to-end': 'e2e' };
 
 /**
- * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage] [compare] [search]` — all when none is named.
+ * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage] [compare] [search] [follow]` — all when none is named.
  * `BENCH_QUICK=1` shrinks every size for a smoke run. Prints a markdown table of the figures,
  * their baselines, ratios and targets, and writes the results to bench/results/latest.json.
  */

@@ -53,3 +53,18 @@ function setMillisecond(ms: number): void {
   const hex = ms.toString(16).padStart(12, '0');
   msPrefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-`;
 }
+
+/**
+ * The least UUIDv7-shaped id of a millisecond: every UUIDv7 made at `ms` or later sorts at or
+ * after it (as text, in every collation that orders hex digits), every one made before sorts before.
+ */
+export function uuidv7Floor(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
+}
+
+/** The millisecond a UUIDv7 was made at; null for an id that is not a UUIDv7 (one a user chose). */
+export function uuidv7Time(id: string): number | null {
+  const match = /^([0-9a-f]{8})-([0-9a-f]{4})-7/i.exec(id);
+  return match ? parseInt(match[1]! + match[2]!, 16) : null;
+}

@@ -22,9 +22,19 @@ import { migrateCommand } from './commands/migrate';
 import { pruneCommand } from './commands/prune';
 import { showCommand } from './commands/show';
 import { statsCommand } from './commands/stats';
+import { tailCommand } from './commands/tail';
 import { colorEnabled } from './format';
 
-const commands: readonly Command[] = [listCommand, showCommand, diffCommand, statsCommand, pruneCommand, exportCommand, migrateCommand];
+const commands: readonly Command[] = [
+  listCommand,
+  showCommand,
+  diffCommand,
+  tailCommand,
+  statsCommand,
+  pruneCommand,
+  exportCommand,
+  migrateCommand,
+];
 
 /** Runs one command line. @returns the exit code: 0, 1 for runtime errors, 2 for usage errors. */
 async function main(argv: readonly string[], context: CommandContext): Promise<number> {
@@ -39,7 +49,8 @@ async function main(argv: readonly string[], context: CommandContext): Promise<n
     const known = new Set(commonOptions.map((option) => `--${option.name}`));
     const unknown = rest.find((token) => token.startsWith('-') && !known.has(token.split('=')[0] as string));
     if (unknown !== undefined) throw new UsageError(`unknown option ${unknown.split('=')[0]} (see flowtrail --help)`);
-    if (rest.length > 0) throw new UsageError('missing command: list, show, diff, stats, prune, export or migrate (see flowtrail --help)');
+    if (rest.length > 0)
+      throw new UsageError('missing command: list, show, diff, tail, stats, prune, export or migrate (see flowtrail --help)');
     process.stderr.write(topHelp());
     return 2;
   }
@@ -79,6 +90,7 @@ function topHelp(): string {
     '  flowtrail list --status error --since 24h',
     '  flowtrail show <executionId> --data',
     '  flowtrail diff <executionA> <executionB>',
+    '  flowtrail tail --workflow order-sync --json',
     '  flowtrail stats --since 7d',
     '  flowtrail prune --older-than 30d --dry-run',
     '  flowtrail export --format csv --steps --out steps.csv',

@@ -8,6 +8,8 @@ import { BatchWrites } from './BatchWrites';
 import type { CompareExecutionsOptions, ExecutionComparison } from './compareExecutions';
 import { compareStoredExecutions } from './compareStoredExecutions';
 import { Database } from './Database';
+import { resolveFollowOptions, type FollowEvent, type FollowOptions } from './followOptions';
+import { HistoryFollower } from './HistoryFollower';
 import { HistoryReader } from './HistoryReader';
 import { openDataSource, type OpenedDataSource } from './openDataSource';
 import type { HistorySink, InstanceInfo, InstanceRegistry, ReopenOptions } from './ports';
@@ -182,6 +184,25 @@ export class ExecutionStore {
    */
   async compareExecutions(a: string, b: string, options: CompareExecutionsOptions = {}): Promise<ExecutionComparison> {
     return compareStoredExecutions(this.reader, a, b, options);
+  }
+
+  /**
+   * The history as it is written: an async iterator of events — a new execution, a new step, and
+   * the change of one first seen `running` — across every process writing to this database.
+   *
+   * ```ts
+   * for await (const event of store.follow({ workflowId: 'order-sync', signal })) { … }
+   * ```
+   * It polls (every `pollIntervalMs`) and ends when `signal` aborts, when the loop breaks, or when
+   * the store closes, leaving no timer behind. Each row is reported once as new and, if it was
+   * running then, once more when it leaves `running`, provided it was committed within
+   * `lookBackMs` of its id's time (docs/querying.md#following-the-history says exactly what is
+   * guaranteed).
+   * @throws QueryError naming the option when one is invalid (at the call, before any read).
+   */
+  follow(options: FollowOptions = {}): AsyncGenerator<FollowEvent, void, undefined> {
+    this.db.assertOpen();
+    return new HistoryFollower(this.db, resolveFollowOptions(options, Date.now())).events();
   }
 
   /** The distinct workflow ids that have history, sorted. */

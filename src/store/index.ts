@@ -10,5 +10,6 @@ export type {
   StepComparison,
   StepSummary,
 } from './compareExecutions';
+export type { FollowEvent, FollowOptions } from './followOptions';
 export type { CappedJson, JsonDiff, PathChange } from './jsonDiff';
 export type { DataPredicate } from './dataPredicate';

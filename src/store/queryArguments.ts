@@ -26,7 +26,8 @@ export function optionalTime(value: unknown, field: string): number | undefined 
   return value;
 }
 
-function describe(value: unknown): string {
+/** A value as an error message names it: strings quoted, objects by kind (never their content). */
+export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   if (value === null || value === undefined) return String(value);
