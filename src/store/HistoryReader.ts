@@ -3,6 +3,7 @@ import { ExecutionStep, LoggerInstance, WorkflowExecution } from '../entities';
 import { QueryError } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { Database } from './Database';
+import { tagCondition } from './tagFilter';
 import { optionalString, optionalTime, requireId } from './queryArguments';
 import type { ExecutionStats, ListExecutionsQuery, Page, StatsQuery } from './types';
 
@@ -38,6 +39,7 @@ export class HistoryReader {
     const parentExecutionId = optionalString(query.parentExecutionId, 'parentExecutionId');
     const startedAfter = optionalTime(query.startedAfter, 'startedAfter');
     const startedBefore = optionalTime(query.startedBefore, 'startedBefore');
+    const tags = tagCondition(query.tags, this.db.tables.tags, 'e');
     const qb = this.executions.createQueryBuilder('e');
     if (workflowId !== undefined) qb.andWhere('e.workflow_id = :workflowId', { workflowId: this.bind(workflowId) });
     if (status !== undefined) qb.andWhere('e.status = :status', { status: this.bind(status) });
@@ -47,6 +49,7 @@ export class HistoryReader {
     }
     if (startedAfter !== undefined) qb.andWhere('e.started_at >= :startedAfter', { startedAfter });
     if (startedBefore !== undefined) qb.andWhere('e.started_at < :startedBefore', { startedBefore });
+    if (tags !== undefined) qb.andWhere(tags.sql, tags.params);
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
       qb.andWhere(

@@ -89,6 +89,8 @@ export interface ListExecutionsQuery {
   /** Exclusive upper bound on `startedAt`, epoch ms. */
   startedBefore?: number;
   parentExecutionId?: string;
+  /** Only executions carrying every one of these tags (key → exact value). */
+  tags?: Record<string, string>;
   /** Page size, 1 to 1000. @default 50 */
   limit?: number;
   /** `nextCursor` of the previous page. */
