@@ -1,6 +1,19 @@
-import { QueryError, uuidv7, type ExecutionStore, type NewExecution } from '../src';
+import { rmSync } from 'node:fs';
+import {
+  currentExecution,
+  ExecutionLogger,
+  FunctionNode,
+  LoggedNode,
+  LoggedWorkflow,
+  QueryError,
+  uuidv7,
+  WorkflowRunner,
+  type ExecutionStore,
+  type NewExecution,
+} from '../src';
 import { MAX_TAGS } from '../src/store/tags';
-import { databaseKinds, useStorePerTest } from './support/databases';
+import { databaseKinds, isSqlite, tempDir, useStorePerTest } from './support/databases';
+import { until } from './support/until';
 
 /** Texts a tag may be given, each of which must be found by itself and only by itself. */
 const HOSTILE = [
@@ -129,5 +142,181 @@ describe.each(databaseKinds)('tags on %s', (kind) => {
     await expect(store.listExecutions({ tags: { ['k'.repeat(65)]: 'v' } })).rejects.toMatchObject({ field: 'tags' });
     await expect(store.listExecutions({ tags: { k: 'v'.repeat(257) } })).rejects.toMatchObject({ field: 'tags.k' });
     expect((await store.listExecutions({ tags: {} })).items).toEqual([]);
+  });
+});
+
+interface Order {
+  tenant: string;
+  id: string;
+  tags?: [unknown, unknown][];
+}
+
+/** A workflow tagged by its decorator at start and by a node while it runs. */
+function defineWorkflow(logger: ExecutionLogger, seen: { during?: boolean }[] = []) {
+  class Charge {
+    readonly id = 'charge';
+    @LoggedNode()
+    async execute(order: Order): Promise<string> {
+      const execution = currentExecution();
+      expect(execution).toEqual({ executionId: expect.any(String), stepId: expect.any(String), tag: expect.any(Function) });
+      seen.push({ during: execution?.tag('orderId', order.id) });
+      for (const [key, value] of order.tags ?? []) execution?.tag(key as string, value as string);
+      await new Promise((resolve) => setImmediate(resolve));
+      return 'ok';
+    }
+  }
+  class Checkout {
+    readonly id = 'checkout';
+    @LoggedWorkflow({ logger, tags: (_self, [order]: [Order]) => ({ tenant: order.tenant, attempt: 1, apiToken: 'hunter2' }) })
+    async run(order: Order): Promise<string> {
+      return new Charge().execute(order);
+    }
+  }
+  return Checkout;
+}
+
+describe.each(databaseKinds)('tagging runs on %s', (kind) => {
+  const current = useStorePerTest(kind);
+  let spoolDir: string;
+  let loggerStore: ExecutionStore | undefined;
+  const loggers: ExecutionLogger[] = [];
+
+  beforeEach(() => {
+    spoolDir = tempDir('flowtrail-tags-spool-');
+  });
+
+  afterEach(async () => {
+    for (const logger of loggers.splice(0)) await logger.shutdown();
+    if (loggerStore) {
+      if (!loggerStore.dataSource.isInitialized) await loggerStore.dataSource.initialize();
+      await loggerStore.close();
+      loggerStore = undefined;
+    }
+    rmSync(spoolDir, { recursive: true, force: true });
+  });
+
+  function startLogger(store: ExecutionStore, config: ConstructorParameters<typeof ExecutionLogger>[1] = {}): ExecutionLogger {
+    const logger = new ExecutionLogger(store, {
+      configFile: false,
+      spoolDir,
+      flushIntervalMs: 5,
+      retryDelayMs: 5,
+      maxRetryDelayMs: 20,
+      onError: () => undefined,
+      ...config,
+    });
+    loggers.push(logger);
+    return logger;
+  }
+
+  test.each([true, false])('decorator tags and tags from inside the run are stored and found (writer thread: %s)', async (writerThread) => {
+    const logger = startLogger(current.store, { writerThread });
+    await logger.ready;
+    const Checkout = defineWorkflow(logger);
+    expect(await new Checkout().run({ tenant: 'acme', id: 'o-1' })).toBe('ok');
+    expect(await new Checkout().run({ tenant: 'globex', id: 'o-2' })).toBe('ok');
+    expect(await logger.flush()).toBe(true);
+    const page = await current.store.listExecutions({ tags: { tenant: 'acme' } });
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]!.tags).toEqual({ tenant: 'acme', attempt: '1', apiToken: '[REDACTED]', orderId: 'o-1' });
+    expect((await current.store.listExecutions({ tags: { orderId: 'o-2', tenant: 'globex' } })).items).toHaveLength(1);
+    expect(logger.stats().tagsDropped).toBe(0);
+  });
+
+  test('a tag set inside a run is written while it runs, not only at its end', async () => {
+    const logger = startLogger(current.store);
+    await logger.ready;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    class Slow {
+      readonly id = 'slow';
+      @LoggedWorkflow({ logger })
+      async run(): Promise<void> {
+        currentExecution()?.tag('stage', 'waiting');
+        await gate;
+      }
+    }
+    const run = new Slow().run();
+    await until(async () => (await current.store.listExecutions({ tags: { stage: 'waiting' } })).items.length === 1, 'the tag stored');
+    expect((await current.store.listExecutions({ tags: { stage: 'waiting' } })).items[0]!.status).toBe('running');
+    release();
+    await run;
+  });
+
+  test('hostile and over-limit tags never reach the workflow: kept as far as they fit, the rest dropped and counted', async () => {
+    const logger = startLogger(current.store);
+    await logger.ready;
+    const seen: { during?: boolean }[] = [];
+    const Checkout = defineWorkflow(logger, seen);
+    const hostile: [unknown, unknown][] = [
+      ['quote', 'it\'s "quoted"; DROP TABLE execution_tags; --'],
+      ['nul', 'a\u0000b'],
+      ['astral', '𝄞🎉'],
+      ['lone', 'x\uDC00y'],
+      ['long', 'v'.repeat(257)],
+      ['k'.repeat(65), 'v'],
+      ['', 'empty key'],
+      [Symbol('s'), 'symbol key'],
+      ['object', { a: 1 }],
+      ['nothing', undefined],
+      ['big', 10n ** 30n],
+      ...Array.from({ length: 40 }, (_, i): [string, string] => [`t${i}`, String(i)]),
+    ];
+    expect(await new Checkout().run({ tenant: 'acme', id: 'o-1', tags: hostile })).toBe('ok');
+    expect(seen).toEqual([{ during: true }]);
+    expect(await logger.flush()).toBe(true);
+    const [stored] = (await current.store.listExecutions({ tags: { tenant: 'acme' } })).items;
+    // 4 from the start and orderId, then quote, nul, astral, lone, big: 9; then t0…t22 up to 32.
+    expect(Object.keys(stored!.tags!)).toHaveLength(MAX_TAGS);
+    expect(stored!.tags).toMatchObject({
+      quote: 'it\'s "quoted"; DROP TABLE execution_tags; --',
+      nul: 'a\uFFFDb',
+      astral: '𝄞🎉',
+      lone: 'x\uFFFDy',
+      big: String(10n ** 30n),
+      t22: '22',
+    });
+    expect(stored!.tags).not.toHaveProperty('t23');
+    // long, k×65, '', symbol, object, undefined, and t23…t39.
+    expect(logger.stats().tagsDropped).toBe(6 + 17);
+    for (const [key, value] of Object.entries(stored!.tags!)) {
+      expect((await current.store.listExecutions({ tags: { [key]: value } })).items.map((e) => e.id)).toEqual([stored!.id]);
+    }
+  });
+
+  test('the built-in runner takes tags per run', async () => {
+    const logger = startLogger(current.store);
+    await logger.ready;
+    const runner = new WorkflowRunner({ logger });
+    const node = new FunctionNode('a', 'A', () => {
+      currentExecution()?.tag('node', 'a');
+      return { done: true };
+    });
+    await runner.run({ id: 'wf', name: 'WF', nodes: [node], connections: [] }, { type: 'manual' }, { tags: { tenant: 'acme' } });
+    expect(await logger.flush()).toBe(true);
+    expect((await current.store.listExecutions({ tags: { tenant: 'acme', node: 'a' } })).items).toHaveLength(1);
+  });
+
+  test('tags written during an outage go to the spool and are replayed into the column and the index', async () => {
+    // The logger's own connection, so that it can go down and come back; no writer thread (its own connection would not see it).
+    loggerStore = await current.db.open(isSqlite(kind) ? { busyTimeoutMs: 60_000 } : {});
+    const logger = startLogger(loggerStore, { writerThread: false, maxQueueSize: 4, maxBatchSize: 2 });
+    await logger.ready;
+    const Checkout = defineWorkflow(logger);
+    await loggerStore.dataSource.destroy();
+    const probe = await logger.startExecution({ workflowId: 'probe', workflowName: 'probe' });
+    await logger.completeExecution(probe, true);
+    expect(await logger.flush()).toBe(false);
+    for (let i = 0; i < 10; i++) expect(await new Checkout().run({ tenant: `t${i % 2}`, id: `o-${i}` })).toBe('ok');
+    expect(logger.stats().spooled).toBeGreaterThan(0);
+
+    await loggerStore.dataSource.initialize();
+    expect(await logger.flush()).toBe(true);
+    expect(logger.stats()).toMatchObject({ spoolBacklog: 0, dropped: 0, rejected: 0 });
+    const ids = async (tags: Record<string, string>) => (await current.store.listExecutions({ tags })).items.length;
+    expect(await ids({ tenant: 't0' })).toBe(5);
+    expect(await ids({ tenant: 't1', orderId: 'o-9' })).toBe(1);
+    const [row] = await current.store.dataSource.query('SELECT COUNT(*) AS n FROM execution_tags');
+    expect(Number(row.n)).toBe(10 * 4);
   });
 });
