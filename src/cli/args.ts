@@ -25,6 +25,8 @@ export interface OptionSpec {
   type: 'string' | 'boolean';
   /** Placeholder shown in help for a string option: `--since <when>`. */
   value?: string;
+  /** A string option that may be given several times (`--tag a=1 --tag b=2`); read with `strings()`. */
+  repeatable?: boolean;
   description: string;
 }
 
@@ -46,7 +48,13 @@ export class ParsedArgs {
     readonly command: string,
     private readonly values: ReadonlyMap<string, string | true>,
     readonly positionals: readonly string[],
+    private readonly lists: ReadonlyMap<string, readonly string[]> = new Map(),
   ) {}
+
+  /** Every value of a repeatable option, in the order given. */
+  strings(name: string): readonly string[] {
+    return this.lists.get(name) ?? [];
+  }
 
   /** The value of a string option, or undefined when it was not given. */
   string(name: string): string | undefined {
@@ -64,6 +72,7 @@ export class ParsedArgs {
     for (const option of spec.options) {
       const value = this.values.get(option.name);
       if (value !== undefined) result.push([option, value]);
+      for (const each of this.lists.get(option.name) ?? []) result.push([option, each]);
     }
     return result;
   }
@@ -113,6 +122,7 @@ export function parseCommandArgs(argv: readonly string[], spec: CommandSpec): Pa
   const byLong = new Map(spec.options.map((option) => [option.name, option]));
   const byShort = new Map(spec.options.filter((option) => option.short).map((option) => [option.short as string, option]));
   const values = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   const positionals: string[] = [];
   const where = `for "flowtrail ${spec.name}"`;
 
@@ -155,9 +165,10 @@ export function parseCommandArgs(argv: readonly string[], spec: CommandSpec): Pa
     }
     if (value === undefined || value === '')
       throw new UsageError(`${flag} needs a value${option.value ? ` (${flag} <${option.value}>)` : ''}`);
-    values.set(option.name, value);
+    if (option.repeatable) lists.set(option.name, [...(lists.get(option.name) ?? []), value]);
+    else values.set(option.name, value);
   }
-  return new ParsedArgs(spec.name, values, positionals);
+  return new ParsedArgs(spec.name, values, positionals, lists);
 }
 
 /** The closest candidate within a small edit distance, for "did you mean". */
