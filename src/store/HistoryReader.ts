@@ -1,9 +1,9 @@
 import type { Repository } from 'typeorm';
-import { ExecutionStep, LoggerInstance, WorkflowExecution } from '../entities';
+import { ExecutionStep, ExecutionTag, LoggerInstance, WorkflowExecution } from '../entities';
 import { QueryError } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { Database } from './Database';
-import { tagCondition } from './tagFilter';
+import { tagLookup } from './tagFilter';
 import { optionalString, optionalTime, requireId } from './queryArguments';
 import type { ExecutionStats, ListExecutionsQuery, Page, StatsQuery } from './types';
 
@@ -39,23 +39,26 @@ export class HistoryReader {
     const parentExecutionId = optionalString(query.parentExecutionId, 'parentExecutionId');
     const startedAfter = optionalTime(query.startedAfter, 'startedAfter');
     const startedBefore = optionalTime(query.startedBefore, 'startedBefore');
-    const tags = tagCondition(query.tags, this.db.tables.tags, 'e');
+    const byTag = tagLookup(query.tags, this.db.tables.tags, 'e');
     const qb = this.executions.createQueryBuilder('e');
+    // With tags, the page is read through the first tag's index, in the same order (see tagFilter.ts).
+    if (byTag !== undefined) qb.innerJoin(ExecutionTag, byTag.alias, byTag.on, byTag.params);
+    if (byTag?.where !== undefined) qb.andWhere(byTag.where, byTag.params);
+    const [startedAtColumn, idColumn] = byTag ? [byTag.startedAt, byTag.id] : ['e.started_at', 'e.id'];
     if (workflowId !== undefined) qb.andWhere('e.workflow_id = :workflowId', { workflowId: this.bind(workflowId) });
     if (status !== undefined) qb.andWhere('e.status = :status', { status: this.bind(status) });
     if (triggerType !== undefined) qb.andWhere('e.trigger_type = :triggerType', { triggerType: this.bind(triggerType) });
     if (parentExecutionId !== undefined) {
       qb.andWhere('e.parent_execution_id = :parentExecutionId', { parentExecutionId: this.bind(parentExecutionId) });
     }
-    if (startedAfter !== undefined) qb.andWhere('e.started_at >= :startedAfter', { startedAfter });
-    if (startedBefore !== undefined) qb.andWhere('e.started_at < :startedBefore', { startedBefore });
-    if (tags !== undefined) qb.andWhere(tags.sql, tags.params);
+    if (startedAfter !== undefined) qb.andWhere(`${startedAtColumn} >= :startedAfter`, { startedAfter });
+    if (startedBefore !== undefined) qb.andWhere(`${startedAtColumn} < :startedBefore`, { startedBefore });
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
       qb.andWhere(
         this.db.dialect.rowBefore(
-          'e.started_at',
-          'e.id',
+          startedAtColumn,
+          idColumn,
           () => ':cursorAt',
           () => ':cursorId',
           false,
@@ -67,8 +70,8 @@ export class HistoryReader {
       );
     }
     const rows = await qb
-      .orderBy('e.started_at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
+      .orderBy(startedAtColumn, 'DESC')
+      .addOrderBy(idColumn, 'DESC')
       .limit(limit + 1)
       .getMany();
     const items = rows.slice(0, limit);
