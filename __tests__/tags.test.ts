@@ -284,6 +284,20 @@ describe.each(databaseKinds)('tagging runs on %s', (kind) => {
     }
   });
 
+  test('without decorators: startExecution({ tags }) and logger.tag(id, …); an id not running here is refused, not thrown', async () => {
+    const logger = startLogger(current.store);
+    await logger.ready;
+    const id = await logger.startExecution({ workflowId: 'w', workflowName: 'W', tags: { tenant: 'acme' } });
+    expect(logger.tag(id, 'orderId', 'o-7')).toBe(true);
+    expect(logger.tag('not-an-execution', 'k', 'v')).toBe(false);
+    expect(logger.tag(id, 'bad', { no: 'object' } as never)).toBe(false);
+    await logger.completeExecution(id, true);
+    expect(await logger.flush()).toBe(true);
+    expect((await current.store.getExecution(id))?.tags).toEqual({ tenant: 'acme', orderId: 'o-7' });
+    expect(logger.stats().tagsDropped).toBe(1);
+    expect(currentExecution()).toBeUndefined();
+  });
+
   test('the built-in runner takes tags per run', async () => {
     const logger = startLogger(current.store);
     await logger.ready;

@@ -61,6 +61,44 @@ async function persistedRate(backend: BackendName, steps: number, chains: readon
   }
 }
 
+/**
+ * The store's own cost of tags, apart from the logger and the machine's noise: the same batches
+ * (10 finished 20-step runs each, as the writer coalesces them) written with and without three
+ * tags a run, in alternating rounds on one database; the ratio of the median rounds.
+ */
+async function storeWriteFigures(backend: BackendName, rounds: number): Promise<{ untaggedMs: number[]; taggedMs: number[] }> {
+  const database = await openDatabase(backend, 'tags-store');
+  const { store } = database;
+  try {
+    const figures = { untaggedMs: [] as number[], taggedMs: [] as number[] };
+    let run = 0;
+    const batchOf = (tagged: boolean) => {
+      const batch = {
+        executions: [] as ReturnType<typeof finishedExecution>['execution'][],
+        steps: [] as ReturnType<typeof finishedExecution>['steps'],
+      };
+      for (let i = 0; i < 10; i++, run++) {
+        const rows = finishedExecution(Date.now(), STEPS_PER_WORKFLOW, run % 20);
+        batch.executions.push(
+          tagged ? { ...rows.execution, tags: { tenant: `t${run % TENANTS}`, region: 'eu', orderId: `o-${run}` } } : rows.execution,
+        );
+        batch.steps.push(...rows.steps);
+      }
+      return batch;
+    };
+    for (let round = 0; round < rounds * 2; round++) {
+      const tagged = round % 4 === 1 || round % 4 === 2; // untagged, tagged, tagged, untagged, …
+      const batches = Array.from({ length: 20 }, () => batchOf(tagged));
+      const start = process.hrtime.bigint();
+      for (const batch of batches) await store.writeBatch(batch);
+      (tagged ? figures.taggedMs : figures.untaggedMs).push(elapsedMs(start));
+    }
+    return figures;
+  } finally {
+    await database.dispose();
+  }
+}
+
 /** `steps` in 10-step runs over 30 days, each tagged: tenant (1 in 20), orderId (its own), env (all). */
 async function populate(store: ExecutionStore, steps: number, now: number): Promise<number> {
   const executions = Math.ceil(steps / STORED_STEPS_PER_EXECUTION);
@@ -140,7 +178,7 @@ export async function runTags(): Promise<BenchOutput> {
       rows.push({ bench, figure: `${backend}: skipped`, value: summarize([]), unit: '', note: missing });
       continue;
     }
-    if (process.env.BENCH_TAGS_ONLY !== 'query') {
+    if (process.env.BENCH_TAGS_ONLY === undefined || process.env.BENCH_TAGS_ONLY === 'write') {
       const rates = { untagged: [] as number[], tagged: [] as number[] };
       for (let round = 1; round <= rounds; round++) {
         // Alternating, which goes first too: neither side gets the warmer machine.
@@ -164,7 +202,23 @@ export async function runTags(): Promise<BenchOutput> {
       });
       details[`${backend}:write`] = rates;
     }
-    if (process.env.BENCH_TAGS_ONLY !== 'write') {
+    if (process.env.BENCH_TAGS_ONLY === undefined || process.env.BENCH_TAGS_ONLY === 'store') {
+      const figures = await storeWriteFigures(backend, envInt('BENCH_TAGS_STORE_ROUNDS', size(30, 6)));
+      details[`${backend}:store`] = figures;
+      const value = summarize(figures.taggedMs);
+      const baseline = summarize(figures.untaggedMs).median;
+      rows.push({
+        bench,
+        figure: `${backend}: store.writeBatch with tags (3 a run), 20 batches of 10 × 20-step runs`,
+        value,
+        unit: 'ms',
+        baseline: { label: 'same batches untagged', value: baseline, unit: 'ms' },
+        ratio: value.median / baseline,
+        verdict: atMost(value.median / baseline, 1.05, '≤ 1.05× untagged'),
+        note: 'rounds alternated on one database',
+      });
+    }
+    if (process.env.BENCH_TAGS_ONLY === undefined || process.env.BENCH_TAGS_ONLY === 'query') {
       const figures = await queryFigures(backend, storedSteps);
       details[`${backend}:query`] = figures;
       for (const query of QUERIES) {
