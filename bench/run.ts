@@ -7,6 +7,7 @@ import { runHotpath } from './hotpath';
 import { runMemory } from './memory';
 import { runOutage } from './outage';
 import { runRetention } from './retention';
+import { runSearch } from './search';
 import { machine, markdownTable, summarize, type BenchOutput, type ResultRow } from './stats';
 import { isolateFromEnvironment, log, loggerErrors, QUICK } from './support';
 import { runStorage } from './storage';
@@ -22,12 +23,13 @@ const BENCHES: Record<string, () => Promise<BenchOutput>> = {
   outage: runOutage,
   storage: runStorage,
   compare: runCompare,
+  search: runSearch,
   tags: runTags,
 };
 const ALIASES: Record<string, string> = { endToEnd: 'e2e', 'end-to-end': 'e2e' };
 
 /**
- * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage] [compare] [tags]` — all when none is named.
+ * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage] [compare] [search] [tags]` — all when none is named.
  * `BENCH_QUICK=1` shrinks every size for a smoke run. Prints a markdown table of the figures,
  * their baselines, ratios and targets, and writes the results to bench/results/latest.json.
  */

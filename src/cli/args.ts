@@ -25,7 +25,7 @@ export interface OptionSpec {
   type: 'string' | 'boolean';
   /** Placeholder shown in help for a string option: `--since <when>`. */
   value?: string;
-  /** A string option that may be given several times (`--tag a=1 --tag b=2`); read with `strings()`. */
+  /** A string option that may be given more than once; read with `strings()`. */
   repeatable?: boolean;
   description: string;
 }
@@ -46,15 +46,9 @@ export interface CommandSpec {
 export class ParsedArgs {
   constructor(
     readonly command: string,
-    private readonly values: ReadonlyMap<string, string | true>,
+    private readonly values: ReadonlyMap<string, string | true | string[]>,
     readonly positionals: readonly string[],
-    private readonly lists: ReadonlyMap<string, readonly string[]> = new Map(),
   ) {}
-
-  /** Every value of a repeatable option, in the order given. */
-  strings(name: string): readonly string[] {
-    return this.lists.get(name) ?? [];
-  }
 
   /** The value of a string option, or undefined when it was not given. */
   string(name: string): string | undefined {
@@ -62,17 +56,23 @@ export class ParsedArgs {
     return typeof value === 'string' ? value : undefined;
   }
 
+  /** Every value of a repeatable option, in the order given. */
+  strings(name: string): string[] {
+    const value = this.values.get(name);
+    return Array.isArray(value) ? [...value] : [];
+  }
+
   flag(name: string): boolean {
     return this.values.get(name) === true;
   }
 
-  /** The options as given, in spec order: used to print the command for the next page. */
+  /** The options as given, in spec order (a repeated one once per value): used to print the command for the next page. */
   entries(spec: CommandSpec): [OptionSpec, string | true][] {
     const result: [OptionSpec, string | true][] = [];
     for (const option of spec.options) {
       const value = this.values.get(option.name);
-      if (value !== undefined) result.push([option, value]);
-      for (const each of this.lists.get(option.name) ?? []) result.push([option, each]);
+      if (Array.isArray(value)) for (const each of value) result.push([option, each]);
+      else if (value !== undefined) result.push([option, value]);
     }
     return result;
   }
@@ -121,8 +121,7 @@ export function wantsHelp(argv: readonly string[]): boolean {
 export function parseCommandArgs(argv: readonly string[], spec: CommandSpec): ParsedArgs {
   const byLong = new Map(spec.options.map((option) => [option.name, option]));
   const byShort = new Map(spec.options.filter((option) => option.short).map((option) => [option.short as string, option]));
-  const values = new Map<string, string | true>();
-  const lists = new Map<string, string[]>();
+  const values = new Map<string, string | true | string[]>();
   const positionals: string[] = [];
   const where = `for "flowtrail ${spec.name}"`;
 
@@ -147,7 +146,7 @@ export function parseCommandArgs(argv: readonly string[], spec: CommandSpec): Pa
       );
     }
     const flag = `--${option.name}`;
-    if (values.has(option.name)) throw new UsageError(`${flag} given more than once`);
+    if (values.has(option.name) && !option.repeatable) throw new UsageError(`${flag} given more than once`);
     if (option.type === 'boolean') {
       if (eq !== -1) throw new UsageError(`${flag} takes no value`);
       values.set(option.name, true);
@@ -165,10 +164,10 @@ export function parseCommandArgs(argv: readonly string[], spec: CommandSpec): Pa
     }
     if (value === undefined || value === '')
       throw new UsageError(`${flag} needs a value${option.value ? ` (${flag} <${option.value}>)` : ''}`);
-    if (option.repeatable) lists.set(option.name, [...(lists.get(option.name) ?? []), value]);
+    if (option.repeatable) values.set(option.name, [...((values.get(option.name) as string[] | undefined) ?? []), value]);
     else values.set(option.name, value);
   }
-  return new ParsedArgs(spec.name, values, positionals, lists);
+  return new ParsedArgs(spec.name, values, positionals);
 }
 
 /** The closest candidate within a small edit distance, for "did you mean". */

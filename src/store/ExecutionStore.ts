@@ -15,13 +15,13 @@ import { Retention } from './Retention';
 import { SqlInstanceRegistry } from './SqlInstanceRegistry';
 import type {
   Dialect,
+  ExecutionPage,
   ExecutionPatch,
   ExecutionStats,
   ExecutionStoreOptions,
   ListExecutionsQuery,
   NewExecution,
   NewStep,
-  Page,
   RecoveryOptions,
   RecoveryResult,
   RetentionOptions,
@@ -152,7 +152,7 @@ export class ExecutionStore {
    * Executions newest first, filtered, one page at a time. Keyset pagination on
    * `(started_at, id)`: rows inserted while paging never shift the pages that follow.
    */
-  async listExecutions(query: ListExecutionsQuery = {}): Promise<Page<WorkflowExecution>> {
+  async listExecutions(query: ListExecutionsQuery = {}): Promise<ExecutionPage> {
     return this.reader.listExecutions(query);
   }
 

@@ -5,7 +5,8 @@ import { decodeCursor, encodeCursor } from './cursor';
 import type { Database } from './Database';
 import { tagLookup } from './tagFilter';
 import { optionalString, optionalTime, requireId } from './queryArguments';
-import type { ExecutionStats, ListExecutionsQuery, Page, StatsQuery } from './types';
+import { readStepConditions, stepConditionsSql, type StepConditions } from './stepConditions';
+import type { ExecutionPage, ExecutionStats, ListExecutionsQuery, StatsQuery } from './types';
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
@@ -27,7 +28,7 @@ export class HistoryReader {
    * Executions newest first, filtered, one page at a time. Keyset pagination on
    * `(started_at, id)`: rows inserted while paging never shift the pages that follow.
    */
-  async listExecutions(query: ListExecutionsQuery = {}): Promise<Page<WorkflowExecution>> {
+  async listExecutions(query: ListExecutionsQuery = {}): Promise<ExecutionPage> {
     this.db.assertOpen();
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
@@ -40,6 +41,7 @@ export class HistoryReader {
     const startedAfter = optionalTime(query.startedAfter, 'startedAfter');
     const startedBefore = optionalTime(query.startedBefore, 'startedBefore');
     const byTag = tagLookup(query.tags, this.db.tables.tags, 'e');
+    const stepConditions = readStepConditions(query);
     const qb = this.executions.createQueryBuilder('e');
     // With tags, the page is read through the first tag's index, in the same order (see tagFilter.ts).
     if (byTag !== undefined) qb.innerJoin(ExecutionTag, byTag.alias, byTag.on, byTag.params);
@@ -69,6 +71,11 @@ export class HistoryReader {
         },
       );
     }
+    if (stepConditions) {
+      const parameters: Record<string, unknown> = {};
+      const matches = stepConditionsSql(this.db.dialect, 's', stepConditions, this.namedParameters(parameters, 'step'));
+      qb.andWhere(`EXISTS (SELECT 1 FROM ${this.db.tables.steps} s WHERE s.execution_id = e.id AND ${matches})`, parameters);
+    }
     const rows = await qb
       .orderBy(startedAtColumn, 'DESC')
       .addOrderBy(idColumn, 'DESC')
@@ -76,7 +83,38 @@ export class HistoryReader {
       .getMany();
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    const page: ExecutionPage = { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    if (stepConditions) page.matchingSteps = await this.matchingSteps(items, stepConditions);
+    return page;
+  }
+
+  /** The steps of these executions that meet the conditions, by execution id. */
+  private async matchingSteps(
+    executions: readonly WorkflowExecution[],
+    conditions: StepConditions,
+  ): Promise<Record<string, ExecutionStep[]>> {
+    const found: Record<string, ExecutionStep[]> = {};
+    for (const execution of executions) found[execution.id] = [];
+    if (executions.length === 0) return found;
+    const parameters: Record<string, unknown> = { ids: executions.map((execution) => this.bind(execution.id)) };
+    const steps = await this.steps
+      .createQueryBuilder('s')
+      .where('s.execution_id IN (:...ids)', parameters)
+      .andWhere(stepConditionsSql(this.db.dialect, 's', conditions, this.namedParameters(parameters, 'step')), parameters)
+      .orderBy('s.execution_id')
+      .addOrderBy('s.step_index')
+      .getMany();
+    for (const step of steps) found[step.executionId]?.push(step);
+    return found;
+  }
+
+  /** A `bind` for SQL built outside the query builder: each value becomes a new named parameter. */
+  private namedParameters(parameters: Record<string, unknown>, prefix: string): (value: unknown) => string {
+    return (value) => {
+      const name = `${prefix}${Object.keys(parameters).length}`;
+      parameters[name] = this.db.dialect.bindable(value);
+      return `:${name}`;
+    };
   }
 
   async getExecution(id: string, options: { steps?: boolean } = {}): Promise<WorkflowExecution | null> {

@@ -11,3 +11,4 @@ export type {
   StepSummary,
 } from './compareExecutions';
 export type { CappedJson, JsonDiff, PathChange } from './jsonDiff';
+export type { DataPredicate } from './dataPredicate';

@@ -17,3 +17,11 @@ export function jsonPath(segments: readonly PathSegment[]): string {
   }
   return path;
 }
+
+/**
+ * The path as SQLite's and MySQL's JSON functions read it, `$."key"[2]`: every key quoted, so
+ * that any key a search accepts (none holds a quote or a backslash) is one member name.
+ */
+export function sqlJsonPath(segments: readonly PathSegment[]): string {
+  return `$${segments.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `."${segment}"`)).join('')}`;
+}

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import type { ExecutionStatus } from '../entities';
+import type { ExecutionStatus, ExecutionStep, StepStatus, WorkflowExecution } from '../entities';
+import type { DataPredicate } from './dataPredicate';
 import type { executionColumns, NewRow, Patch, stepColumns } from './schema';
 import type { SqliteDriverName } from './sqliteDriver';
 
@@ -91,6 +92,17 @@ export interface ListExecutionsQuery {
   parentExecutionId?: string;
   /** Only executions carrying every one of these tags (key → exact value). */
   tags?: Record<string, string>;
+  /**
+   * Only executions with a step whose captured input or output passes every predicate (all on the
+   * same step, together with `node`, `nodeType` and `stepStatus`). See docs/querying.md.
+   */
+  where?: DataPredicate[];
+  /** Only executions with a step of this node id (with the other step conditions, on that step). */
+  node?: string;
+  /** Only executions with a step of this node type. */
+  nodeType?: string;
+  /** Only executions with a step that ended so (or is running). */
+  stepStatus?: StepStatus;
   /** Page size, 1 to 1000. @default 50 */
   limit?: number;
   /** `nextCursor` of the previous page. */
@@ -101,6 +113,15 @@ export interface Page<T> {
   items: T[];
   /** Pass as `cursor` for the next (older) page; null on the last page. */
   nextCursor: string | null;
+}
+
+/** A page of `listExecutions`. */
+export interface ExecutionPage extends Page<WorkflowExecution> {
+  /**
+   * Given step conditions (`where`, `node`, `nodeType`, `stepStatus`): by execution id, the
+   * listed executions' steps that meet them, in `stepIndex` order.
+   */
+  matchingSteps?: Record<string, ExecutionStep[]>;
 }
 
 export interface StatsQuery {

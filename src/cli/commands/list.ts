@@ -1,4 +1,4 @@
-import type { ExecutionStatus, WorkflowExecution } from '../../entities';
+import type { ExecutionStatus, ExecutionStep, StepStatus, WorkflowExecution } from '../../entities';
 import type { ListExecutionsQuery } from '../../store';
 import {
   commonOptions,
@@ -16,8 +16,10 @@ import { parseTags } from '../tagArgs';
 import { colorStatus, formatDuration, formatTime, makePalette, renderTable, sanitize, shellQuote, type Palette } from '../format';
 import { withStore } from '../openStore';
 import { runningNow, type RunningNow } from '../runningNow';
+import { parseWhere } from '../wherePredicate';
 
 export const executionStatuses: readonly ExecutionStatus[] = ['running', 'success', 'error', 'interrupted'];
+const stepStatuses: readonly StepStatus[] = ['running', 'success', 'error', 'interrupted', 'skipped'];
 
 /** The filters `list` and `export` share. */
 export const filterOptions: readonly OptionSpec[] = [
@@ -27,6 +29,22 @@ export const filterOptions: readonly OptionSpec[] = [
   { name: 'since', type: 'string', value: 'when', description: 'started at or after: a duration ago (12h, 30d) or an ISO date' },
   { name: 'until', type: 'string', value: 'when', description: 'started before: a duration ago or an ISO date' },
   { name: 'tag', type: 'string', value: 'key=value', repeatable: true, description: 'only runs with this tag (repeat: all must match)' },
+  {
+    name: 'where',
+    type: 'string',
+    value: 'test',
+    repeatable: true,
+    description:
+      "a step's data passes: output.code=05, input.user.id=42, output.note~text, output.amount>100, output.x, !output.x (repeatable: all on one step)",
+  },
+  { name: 'node', type: 'string', value: 'id', description: 'a step of this node id (with --where: the same step)' },
+  { name: 'node-type', type: 'string', value: 'type', description: 'a step of this node type' },
+  {
+    name: 'step-status',
+    type: 'string',
+    value: 'status',
+    description: 'a step that ended so: success, error, interrupted, skipped or running',
+  },
 ];
 
 export type ExecutionFilters = Omit<ListExecutionsQuery, 'limit' | 'cursor'>;
@@ -49,6 +67,14 @@ export function readFilters(args: ParsedArgs, now = Date.now()): ExecutionFilter
   if (until !== undefined) filters.startedBefore = parseTimeBound(until, '--until', now);
   const tags = parseTags(args.strings('tag'));
   if (tags !== undefined) filters.tags = tags;
+  const where = args.strings('where').map(parseWhere);
+  if (where.length > 0) filters.where = where;
+  const node = args.string('node');
+  const nodeType = args.string('node-type');
+  const stepStatus = args.string('step-status');
+  if (node !== undefined) filters.node = node;
+  if (nodeType !== undefined) filters.nodeType = nodeType;
+  if (stepStatus !== undefined) filters.stepStatus = parseChoice(stepStatus, '--step-status', stepStatuses);
   if (filters.startedAfter !== undefined && filters.startedBefore !== undefined && filters.startedAfter >= filters.startedBefore) {
     throw new UsageError(`--since ${since} is not before --until ${until}`);
   }
@@ -61,7 +87,11 @@ const spec: CommandSpec = {
   description:
     'Pages with a cursor: when there are more rows than --limit, the last lines give the cursor and\n' +
     'the command that prints the next page. Pages do not shift while new executions arrive.\n' +
-    'With --status running, each row also gives the step it is in now and how long it has run.',
+    'With --status running, each row also gives the step it is in now and how long it has run.\n' +
+    'With --where, --node, --node-type or --step-status, only executions with a step that meets all of\n' +
+    'them are listed, and each row names the steps that did. A --where value reads as a number, true,\n' +
+    'false or null when it is one in JSON, else as text ("5" in quotes is the text 5). Redacted values\n' +
+    'match only as [REDACTED]; a payload cut at maxDataSize only on its _truncated/_preview marker.',
   options: [
     ...filterOptions,
     { name: 'limit', short: 'n', type: 'string', value: 'n', description: 'rows per page, 1 to 1000 (default 20)' },
@@ -75,6 +105,9 @@ const spec: CommandSpec = {
     'flowtrail list --limit 50 --cursor <cursor printed by the previous page>',
     'flowtrail list --status running',
     'flowtrail list --tag tenant=acme --tag region=eu',
+    "flowtrail list --where 'output.code=05' --node charge",
+    "flowtrail list --workflow checkout --since 24h --where 'input.customer.id=c-17' --where 'output.amount>100'",
+    "flowtrail list --where 'output.error.message~declined' --step-status error",
   ],
 };
 
@@ -101,7 +134,7 @@ export const listCommand: Command = {
       context.print(cursor ? 'No more executions.\n' : 'No executions match.\n');
       return;
     }
-    let text = running ? renderRunning(page.items, running, palette) : renderExecutions(page.items, palette);
+    let text = running ? renderRunning(page.items, running, palette) : renderExecutions(page.items, palette, page.matchingSteps);
     if (page.nextCursor) {
       text += `\nNext cursor: ${page.nextCursor}\n`;
       text += `Next page:   ${nextPageCommand(args, page.nextCursor)}\n`;
@@ -110,8 +143,12 @@ export const listCommand: Command = {
   },
 };
 
-/** The executions table of `list`. */
-export function renderExecutions(items: readonly WorkflowExecution[], palette: Palette): string {
+/** The executions table of `list`; with the steps that met step conditions, a column naming them. */
+export function renderExecutions(
+  items: readonly WorkflowExecution[],
+  palette: Palette,
+  matchingSteps?: Record<string, ExecutionStep[]>,
+): string {
   return renderTable(
     [
       { header: 'ID' },
@@ -120,6 +157,7 @@ export function renderExecutions(items: readonly WorkflowExecution[], palette: P
       { header: 'TRIGGER', maxWidth: 16 },
       { header: 'STARTED' },
       { header: 'DURATION', align: 'right' },
+      ...(matchingSteps ? [{ header: 'MATCHED STEPS', maxWidth: 40 }] : []),
     ],
     items.map((execution) => [
       execution.id,
@@ -128,9 +166,16 @@ export function renderExecutions(items: readonly WorkflowExecution[], palette: P
       sanitize(execution.triggerType),
       formatTime(execution.startedAt),
       formatDuration(execution.durationMs),
+      ...(matchingSteps ? [sanitize(describeMatches(matchingSteps[execution.id] ?? []))] : []),
     ]),
     palette,
   );
+}
+
+/** `charge #3, refund #5`: node and step index, the first few. */
+function describeMatches(steps: readonly ExecutionStep[]): string {
+  const shown = steps.slice(0, 3).map((step) => `${step.nodeId} #${step.stepIndex}`);
+  return steps.length > shown.length ? `${shown.join(', ')}, +${steps.length - shown.length}` : shown.join(', ');
 }
 
 /** The table of `list --status running`: where each execution is now, instead of a duration it does not have yet. */

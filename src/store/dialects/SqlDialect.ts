@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Database } from '../Database';
+import type { DataCondition } from '../dataPredicate';
 import type { Dialect } from '../types';
 
 /**
@@ -36,6 +37,19 @@ export interface SqlDialect {
   jsonInsertSql(table: string, columns: readonly string[], casts: Readonly<Record<string, string>>): string;
   /** `UPDATE … FROM` rows sent as one JSON parameter: element 0 the id, element i the value of columns[i-1]. */
   jsonUpdateSql(table: string, columns: readonly string[], casts: Readonly<Record<string, string>>): string;
+  /**
+   * SQL true where the JSON text in `column` holds a value at the condition's path that passes its
+   * test. Every value, constants too, is bound through `bind`, once per use.
+   */
+  jsonTest(column: string, condition: DataCondition, bind: (value: unknown) => string): string;
+  /**
+   * A column compared only as a value, never looked up in its own index: a step's node id inside a
+   * search, which must reach the steps through their execution (where SQLite without statistics
+   * would rather scan every step of that node).
+   */
+  unindexed(column: string): string;
+  /** SQL true where the text `haystack` holds the text bound at `needle` (exactly, or where the column's collation folds case, as it folds). */
+  textContains(haystack: string, needle: string): string;
   /** Whether the database refused the data itself (retrying cannot help) rather than being unavailable. */
   isDataError(error: unknown): boolean;
   /** A query with one parameter, a table's name as statements write it, returning a row with a non-null `name` when the table exists. */

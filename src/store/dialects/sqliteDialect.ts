@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { Database } from '../Database';
+import type { DataCondition } from '../dataPredicate';
+import { sqlJsonPath } from '../jsonPath';
 import { errorCode, type SqlDialect } from './SqlDialect';
 
 /** ES2024 string methods (Node 20 has them; the compiler's lib is ES2022). */
@@ -42,6 +44,10 @@ export const sqliteDialect: SqlDialect = {
     const set = columns.map((column, i) => `${column} = ${element('u.value', i + 1)}`).join(', ');
     return `UPDATE ${table} SET ${set} FROM json_each(?) AS u WHERE ${table}.id = ${element('u.value', 0)}`;
   },
+  jsonTest,
+  // A unary plus is SQLite's way to keep a term from choosing an index.
+  unindexed: (column) => `+${column}`,
+  textContains: (haystack, needle) => `instr(${haystack}, ${needle}) > 0`,
   isDataError: (error) => /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(errorCode(error) ?? ''),
   tableExistsSql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
   reclaimSpace,
@@ -53,6 +59,30 @@ export const sqliteDialect: SqlDialect = {
     return file === null ? null : `${file}.spool`;
   },
 };
+
+/**
+ * `->` gives the value's JSON text as stored (a string keeps its quotes and escapes), so equality
+ * is one comparison with the JSON text of what is looked for, type included: "5" is not 5.
+ */
+function jsonTest(column: string, { segments, test }: DataCondition, bind: (value: unknown) => string): string {
+  const value = () => `(${column} -> ${bind(sqlJsonPath(segments))})`;
+  const type = () => `json_type(${column}, ${bind(sqlJsonPath(segments))})`;
+  const scalar = () => `(${column} ->> ${bind(sqlJsonPath(segments))})`;
+  switch (test.kind) {
+    case 'equals':
+      return `${value()} = ${bind(JSON.stringify(test.value))}`;
+    case 'exists':
+      return `${value()} IS ${test.present ? 'NOT ' : ''}NULL`;
+    case 'contains':
+      return `${type()} = 'text' AND instr(${scalar()}, ${bind(test.text)}) > 0`;
+    case 'range': {
+      const bounds = [];
+      if (test.gt !== undefined) bounds.push(`${scalar()} > ${bind(test.gt)}`);
+      if (test.lt !== undefined) bounds.push(`${scalar()} < ${bind(test.lt)}`);
+      return `${type()} IN ('integer', 'real') AND ${bounds.join(' AND ')}`;
+    }
+  }
+}
 
 function element(value: string, index: number): string {
   return `json_extract(${value}, '$[${index}]')`;
