@@ -99,7 +99,7 @@ async function storeWriteFigures(backend: BackendName, rounds: number): Promise<
   }
 }
 
-/** `steps` in 10-step runs over 30 days, each tagged: tenant (1 in 20), orderId (its own), env (all). */
+/** `steps` in 10-step runs over 30 days, each tagged: tenant (1 in 20, independent of the workflow), orderId (its own), env (all). */
 async function populate(store: ExecutionStore, steps: number, now: number): Promise<number> {
   const executions = Math.ceil(steps / STORED_STEPS_PER_EXECUTION);
   const spacing = (30 * 86_400_000) / executions;
@@ -111,7 +111,8 @@ async function populate(store: ExecutionStore, steps: number, now: number): Prom
     };
     for (let i = first; i < Math.min(executions, first + EXECUTIONS_PER_BATCH); i++) {
       const rows = finishedExecution(Math.floor(now - 30 * 86_400_000 + i * spacing), STORED_STEPS_PER_EXECUTION, i % 20);
-      batch.executions.push({ ...rows.execution, tags: { tenant: `t${i % TENANTS}`, orderId: `o-${i}`, env: 'prod' } });
+      // The tenant independent of the workflow (i % 20): each pair holds 1 run in 400.
+      batch.executions.push({ ...rows.execution, tags: { tenant: `t${Math.floor(i / 20) % TENANTS}`, orderId: `o-${i}`, env: 'prod' } });
       batch.steps.push(...rows.steps);
     }
     await store.writeBatch(batch);
