@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { Database } from 'sqlite3';
 import { DataSource } from 'typeorm';
-import { ExecutionStore, executionHistoryEntities } from '../src';
+import { executionHistoryEntities, uuidv7 } from '../src';
 import { CreateExecutionHistory1764201600000 } from '../src/migrations/1764201600000-CreateExecutionHistory';
 import { cli } from './support/cli';
 import { cliArgs, databaseKinds, makeDatabase, mysqlType, pgUrl, tempDir, userSqliteOptions, type TestDatabase } from './support/databases';
@@ -123,18 +123,18 @@ describe.each(databaseKinds)('read commands on a flowtrail history on %s', (kind
     });
     await dataSource.initialize();
     await dataSource.runMigrations();
-    const store = await ExecutionStore.open({ dataSource, runMigrations: false });
-    const id = await store.createExecution({ workflowId: 'w', workflowName: 'W', triggerType: 'manual', status: 'success', startedAt: 1 });
-    await store.addStep({
-      executionId: id,
-      nodeId: 'n',
-      nodeType: 't',
-      stepIndex: 0,
-      startedAt: 1,
-      status: 'success',
-      outputData: { ok: 1 },
-    });
-    await store.close();
+    // Rows as that release wrote them, in SQL: today's store writes columns that schema has not.
+    const id = uuidv7();
+    const table = (name: string) => (kind === 'postgres' ? `"${(db.options as { schema: string }).schema}".${name}` : name);
+    const marks = (n: number) => Array.from({ length: n }, (_, i) => (kind === 'postgres' ? `$${i + 1}` : '?')).join(', ');
+    await dataSource.query(
+      `INSERT INTO ${table('workflow_executions')} (id, workflow_id, workflow_name, trigger_type, status, started_at) VALUES (${marks(6)})`,
+      [id, 'w', 'W', 'manual', 'success', 1],
+    );
+    await dataSource.query(
+      `INSERT INTO ${table('execution_steps')} (id, execution_id, node_id, node_type, step_index, started_at, status, output_data) VALUES (${marks(8)})`,
+      [uuidv7(), id, 'n', 't', 0, 1, 'success', JSON.stringify({ ok: 1 })],
+    );
     await dataSource.destroy();
     return id;
   }
@@ -155,8 +155,8 @@ describe.each(databaseKinds)('read commands on a flowtrail history on %s', (kind
 
     const migrated = await cli(['migrate', ...where(db)], { env: driverEnv(db) });
     expect(migrated).toMatchObject({ code: 0, stderr: '' });
-    expect(migrated.stdout).toBe('Applied 1 migration: NameStepsForeignKey1795996800000\n');
-    expect(await migrationsApplied(db)).toBe(2);
+    expect(migrated.stdout).toBe('Applied 2 migrations: NameStepsForeignKey1795996800000, AddExecutionTags1796860800000\n');
+    expect(await migrationsApplied(db)).toBe(3);
     expect(await cli(['migrate', '--json', ...where(db)], { env: driverEnv(db) })).toMatchObject({
       code: 0,
       stdout: '{"applied":[]}\n',
@@ -178,6 +178,6 @@ describe.each(databaseKinds)('read commands on a flowtrail history on %s', (kind
     const pruned = await cli(['prune', '--keep', '0', '--json', ...where(db)], { env: driverEnv(db) });
     expect(pruned).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(pruned.stdout)).toEqual({ removed: 1 });
-    expect(await migrationsApplied(db)).toBe(2);
+    expect(await migrationsApplied(db)).toBe(3);
   });
 });

@@ -5,7 +5,16 @@ import { Client } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ExecutionStore, executionHistoryEntities, executionHistoryMigrations, uuidv7 } from '../src';
 import { CreateExecutionHistory1764201600000 } from '../src/migrations/1764201600000-CreateExecutionHistory';
-import { executionsTable, instancesTable, stepsTable, type ColumnDef, type ColumnKind, type TableDef } from '../src/store/schema';
+import { NameStepsForeignKey1795996800000 } from '../src/migrations/1795996800000-NameStepsForeignKey';
+import {
+  executionsTable,
+  instancesTable,
+  stepsTable,
+  tagsTable,
+  type ColumnDef,
+  type ColumnKind,
+  type TableDef,
+} from '../src/store/schema';
 import {
   databaseKinds,
   isSqlite,
@@ -33,6 +42,8 @@ const ENTITY_TYPES: Record<ColumnKind, { type: string; length?: string }> = {
   integer: { type: 'integer' },
   epochMs: { type: 'bigint' },
   json: { type: 'simple-json' },
+  tagKey: { type: 'varchar', length: '64' },
+  tagValue: { type: 'varchar', length: '256' },
 };
 
 /** The indexes crash recovery and the history queries rely on, with the partial ones' condition. */
@@ -114,6 +125,27 @@ async function indexes(dataSource: DataSource): Promise<Map<string, { partial: b
   return found;
 }
 
+/** A table's name in raw SQL on the user's database (PostgreSQL: in the DataSource's schema). */
+function qualified(kind: DatabaseKind, options: DataSourceOptions, table: string): string {
+  return kind === 'postgres' ? `"${(options as { schema: string }).schema}".${table}` : table;
+}
+
+/** A row written in SQL, as an earlier release's store left it. */
+async function insertRow(
+  dataSource: DataSource,
+  kind: DatabaseKind,
+  options: DataSourceOptions,
+  table: string,
+  row: Record<string, unknown>,
+) {
+  const columns = Object.keys(row);
+  const placeholders = columns.map((_, i) => (kind === 'postgres' ? `$${i + 1}` : '?'));
+  await dataSource.query(
+    `INSERT INTO ${qualified(kind, options, table)} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})`,
+    Object.values(row),
+  );
+}
+
 describe('the schema definition and the entities', () => {
   const dataSource = new DataSource({ ...userSqliteOptions('sqlite', ':memory:'), entities: executionHistoryEntities });
   beforeAll(() => dataSource.initialize());
@@ -123,6 +155,7 @@ describe('the schema definition and the entities', () => {
     ['WorkflowExecution', executionsTable],
     ['ExecutionStep', stepsTable],
     ['LoggerInstance', instancesTable],
+    ['ExecutionTag', tagsTable],
   ] as const)('%s declares exactly the columns of the schema, in its order, with their kinds', (entity, table) => {
     const metadata = dataSource.getMetadata(entity);
     expect(metadata.tableName).toBe(table.name);
@@ -193,7 +226,9 @@ describe.each(databaseKinds)('entities and migrations agree on %s, as TypeORM se
         triggerType: 'manual',
         status: 'running',
         startedAt: 1,
+        tags: { tenant: 'acme' },
       });
+      expect((await store.listExecutions({ tags: { tenant: 'acme' } })).items.map((e) => e.id)).toEqual([executionId]);
       await store.addStep({ executionId, nodeId: 'n', nodeType: 't', stepIndex: 0, startedAt: 1, status: 'running' });
       expect(await store.recoverInterrupted({ leaseMs: 1 })).toEqual({ executions: 1, steps: 1 });
       expect(await store.getExecution(executionId, { steps: true })).toMatchObject({
@@ -238,33 +273,33 @@ describe.each(databaseKinds)('entities and migrations agree on %s, as TypeORM se
     const old = new DataSource({ ...db.options, entities: executionHistoryEntities, migrations: [CreateExecutionHistory1764201600000] });
     await old.initialize();
     await old.runMigrations();
-    const oldStore = await ExecutionStore.open({ dataSource: old, runMigrations: false });
+    // Written as its store wrote them, in SQL: today's store writes columns that schema has not.
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const id = uuidv7();
       ids.push(id);
-      await oldStore.createExecution({
+      await insertRow(old, kind, db.options, 'workflow_executions', {
         id,
-        workflowId: 'w',
-        workflowName: 'W',
-        triggerType: 'manual',
+        workflow_id: 'w',
+        workflow_name: 'W',
+        trigger_type: 'manual',
         status: 'success',
-        startedAt: 1000 + i,
-        metadata: { i },
+        started_at: 1000 + i,
+        metadata: JSON.stringify({ i }),
       });
       for (let s = 0; s < 2; s++) {
-        await oldStore.addStep({
-          executionId: id,
-          nodeId: `n${s}`,
-          nodeType: 't',
-          stepIndex: s,
-          startedAt: 1000 + i,
+        await insertRow(old, kind, db.options, 'execution_steps', {
+          id: uuidv7(),
+          execution_id: id,
+          node_id: `n${s}`,
+          node_type: 't',
+          step_index: s,
+          started_at: 1000 + i,
           status: 'success',
-          outputData: { s },
+          output_data: JSON.stringify({ s }),
         });
       }
     }
-    await oldStore.close();
     await old.destroy();
 
     dataSource = new DataSource({ ...db.options, entities: executionHistoryEntities, migrations: executionHistoryMigrations });
@@ -287,6 +322,48 @@ describe.each(databaseKinds)('entities and migrations agree on %s, as TypeORM se
     ).rejects.toThrow();
     const found = await indexes(dataSource);
     for (const name of [...RECOVERY_INDEXES, 'idx_steps_execution_index', 'idx_steps_node']) expect(found.has(name)).toBe(true);
+    await store.close();
+  });
+
+  test('a database written by the release before tags is upgraded with its data; its runs then take tags and are found by them', async () => {
+    // The previous release's schema (its two migrations) and rows, written by its store's writes.
+    const old = new DataSource({
+      ...db.options,
+      entities: executionHistoryEntities,
+      migrations: [CreateExecutionHistory1764201600000, NameStepsForeignKey1795996800000],
+    });
+    await old.initialize();
+    await old.runMigrations();
+    const table = qualified(kind, db.options, 'workflow_executions');
+    const ids = [uuidv7(1000), uuidv7(2000)];
+    for (const [i, id] of ids.entries()) {
+      await insertRow(old, kind, db.options, 'workflow_executions', {
+        id,
+        workflow_id: 'w',
+        workflow_name: 'W',
+        trigger_type: 'manual',
+        status: 'success',
+        started_at: 1000 * (i + 1),
+        metadata: JSON.stringify({ i }),
+      });
+    }
+    await old.destroy();
+
+    dataSource = new DataSource({ ...db.options, entities: executionHistoryEntities, migrations: executionHistoryMigrations });
+    const store = await ExecutionStore.open({ dataSource });
+    expect(await pendingSchemaChanges(dataSource)).toEqual([]);
+    expect((await store.listExecutions()).items.map((e) => [e.id, e.metadata, e.tags])).toEqual([
+      [ids[1], { i: 1 }, null],
+      [ids[0], { i: 0 }, null],
+    ]);
+    await store.updateExecution(ids[0]!, { tags: { tenant: 'acme' } });
+    expect((await store.listExecutions({ tags: { tenant: 'acme' } })).items.map((e) => e.id)).toEqual([ids[0]]);
+    expect((await indexes(dataSource)).has('idx_tags_lookup')).toBe(true);
+    // The new table's key cascades too.
+    await dataSource.query(`DELETE FROM ${table} WHERE id = ${kind === 'postgres' ? '$1' : '?'}`, [ids[0]]);
+    expect((await store.listExecutions({ tags: { tenant: 'acme' } })).items).toEqual([]);
+    const tagTable = qualified(kind, db.options, 'execution_tags');
+    expect(await dataSource.query(`SELECT execution_id FROM ${tagTable}`)).toEqual([]);
     await store.close();
   });
 });

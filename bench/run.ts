@@ -12,6 +12,7 @@ import { runSearch } from './search';
 import { machine, markdownTable, summarize, type BenchOutput, type ResultRow } from './stats';
 import { isolateFromEnvironment, log, loggerErrors, QUICK } from './support';
 import { runStorage } from './storage';
+import { runTags } from './tags';
 import { runThroughput } from './throughput';
 
 const BENCHES: Record<string, () => Promise<BenchOutput>> = {
@@ -25,11 +26,12 @@ const BENCHES: Record<string, () => Promise<BenchOutput>> = {
   compare: runCompare,
   search: runSearch,
   follow: runFollow,
+  tags: runTags,
 };
 const ALIASES: Record<string, string> = { endToEnd: 'e2e', 'end-to-end': 'e2e' };
 
 /**
- * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage] [compare] [search] [follow]` — all when none is named.
+ * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage] [compare] [search] [follow] [tags]` — all when none is named.
  * `BENCH_QUICK=1` shrinks every size for a smoke run. Prints a markdown table of the figures,
  * their baselines, ratios and targets, and writes the results to bench/results/latest.json.
  */

@@ -28,7 +28,9 @@ async function main(): Promise<void> {
 
   const burstStart = Date.now();
   const burst = await Promise.allSettled(
-    Array.from({ length: BURST }, (_, n) => runner.run(orderProcessing, { type: 'webhook', data: sampleOrder(n) })),
+    Array.from({ length: BURST }, (_, n) =>
+      runner.run(orderProcessing, { type: 'webhook', data: sampleOrder(n) }, { tags: { tenant: n % 3 === 0 ? 'acme' : 'globex' } }),
+    ),
   );
   const succeeded = burst.filter((outcome) => outcome.status === 'fulfilled').length;
   report(`${BURST} concurrent order-processing runs`, `${succeeded}/${BURST} succeeded in ${Date.now() - burstStart} ms`);

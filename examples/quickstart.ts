@@ -24,7 +24,8 @@ class OrderSync {
   readonly id = 'order-sync';
   readonly name = 'Order sync';
 
-  @LoggedWorkflow({ triggerType: 'webhook' }) // one WorkflowExecution per call
+  // One WorkflowExecution per call, tagged to be found by tenant and order (list --tag tenant=acme)
+  @LoggedWorkflow({ triggerType: 'webhook', tags: (_self, [trigger]) => ({ tenant: 'acme', orderId: trigger.orderId }) })
   async run(trigger: { orderId: number }) {
     const fetch = new HttpNode('fetch', 'Fetch order');
     return fetch.execute({ url: `/orders/${trigger.orderId}`, token: 'secret' });

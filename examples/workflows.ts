@@ -2,7 +2,16 @@
  * Example workflows for the demo: small, realistic graphs built from the runner's node types.
  * Each node's work is simulated by a short pause (5 to 30 ms), so the history has real durations.
  */
-import { ConditionNode, DelayNode, FunctionNode, RetryNode, SubWorkflowNode, defineWorkflow, type Connection } from '../src';
+import {
+  ConditionNode,
+  currentExecution,
+  DelayNode,
+  FunctionNode,
+  RetryNode,
+  SubWorkflowNode,
+  defineWorkflow,
+  type Connection,
+} from '../src';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -41,6 +50,7 @@ export const orderProcessing = defineWorkflow({
         await pause(5);
         const order = trigger as Order;
         if (!order?.items?.length) throw new Error('Order has no items');
+        currentExecution()?.tag('orderId', order.orderId); // find the run by its order: list --tag orderId=…
         return { order };
       },
       { type: 'validate', requiredInputs: ['trigger'] },

@@ -24,6 +24,13 @@ export interface LoggedWorkflowOptions {
   triggerData?: (self: any, args: any) => unknown;
   /** Stored in the execution's `metadata` column. */
   metadata?: (self: any, args: any) => unknown;
+  /**
+   * Tags recorded with the execution's start, to find it by (`listExecutions({ tags })`,
+   * `flowtrail list --tag`): an object of key → string (numbers, booleans and bigints are taken
+   * as text). More can be added while it runs with `currentExecution()?.tag(key, value)`. Within
+   * the limits of tags (32 keys; keys 1–64, values up to 256 characters), else dropped and counted.
+   */
+  tags?: (self: any, args: any) => Record<string, string | number | boolean | bigint> | undefined;
   /** @default the logger given to `ExecutionLogger.setDefault()` */
   logger?: ExecutionLogger | (() => ExecutionLogger | null);
 }
@@ -42,6 +49,7 @@ export function LoggedWorkflow(options: LoggedWorkflowOptions = {}): MethodDecor
       triggerType: resolver<TriggerType>(options.triggerType, () => 'manual'),
       triggerData: options.triggerData ?? ((_self, args) => args[0]),
       metadata: options.metadata ?? (() => undefined),
+      tags: options.tags ?? null,
       returnsPromise: alwaysReturnsPromise(method),
     };
     const pickLogger = loggerPicker(options.logger);

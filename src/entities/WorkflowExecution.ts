@@ -71,6 +71,10 @@ export class WorkflowExecution {
   @Column({ name: 'instance_id', type: 'varchar', length: 36, nullable: true })
   instanceId!: string | null;
 
+  /** Tags to find the run by (string → string); indexed in `execution_tags`. */
+  @Column({ name: 'tags', type: 'simple-json', nullable: true })
+  tags!: Record<string, string> | null;
+
   @OneToMany('ExecutionStep', (step: ExecutionStep) => step.execution)
   steps?: ExecutionStep[];
 }

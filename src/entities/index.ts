@@ -1,10 +1,11 @@
 import { ExecutionStep } from './ExecutionStep';
+import { ExecutionTag } from './ExecutionTag';
 import { LoggerInstance } from './LoggerInstance';
 import { WorkflowExecution } from './WorkflowExecution';
 
-export { ExecutionStep, LoggerInstance, WorkflowExecution };
+export { ExecutionStep, ExecutionTag, LoggerInstance, WorkflowExecution };
 export type { ExecutionStatus, TriggerType } from './WorkflowExecution';
 export type { StepStatus } from './ExecutionStep';
 
 /** Add these to your own DataSource's `entities` (with `executionHistoryMigrations`). */
-export const executionHistoryEntities = [WorkflowExecution, ExecutionStep, LoggerInstance];
+export const executionHistoryEntities = [WorkflowExecution, ExecutionStep, LoggerInstance, ExecutionTag];

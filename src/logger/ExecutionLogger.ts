@@ -3,7 +3,7 @@ import { uuidv7 } from '../ids';
 import type { ExecutionStore } from '../store/ExecutionStore';
 import type { RecoveryResult } from '../store/types';
 import type { WriterStats } from '../writer/BatchWriter';
-import type { ExecutionContext } from './context';
+import type { ExecutionContext, ExecutionState } from './context';
 import { createPipeline, type Pipeline } from './createPipeline';
 import { ErrorReporter } from './ErrorReporter';
 import { addExitHooks, removeExitHooks, type ExitHookTarget } from './exitHooks';
@@ -17,6 +17,8 @@ import type { NodeSite, WorkflowSite } from './sites';
 export interface LoggerStats extends WriterStats {
   executionsStarted: number;
   stepsStarted: number;
+  /** Tags dropped because they did not fit the limits (`currentExecution()?.tag`, the decorator's `tags`). */
+  tagsDropped: number;
   /** Failures reported through `onError` (or the warning). */
   errorsReported: number;
   /** Whether batches are written on the writer thread (see `writerThread`). */
@@ -139,11 +141,25 @@ export class ExecutionLogger {
     return this.recorder.skipNode(params);
   }
 
+  /**
+   * Tags an execution started with {@link startExecution} (from inside a decorated one, use
+   * `currentExecution()?.tag(key, value)`). Never throws; same limits and counting.
+   * @returns whether the tag was kept (false for an execution not running in this logger).
+   */
+  tag(executionId: string, key: string, value: string | number | boolean | bigint): boolean {
+    return this.recorder.tagById(executionId, key, value);
+  }
+
   // ── Decorator paths ──────────────────────────────────────────────────────────────────────────
 
   /** @internal Runs a `@LoggedWorkflow` method as one recorded execution. */
   runWorkflow(site: WorkflowSite, self: unknown, args: unknown[], method: Method): unknown {
     return this.recorder.runWorkflow(site, self, args, method);
+  }
+
+  /** @internal What `currentExecution().tag()` calls. */
+  tagExecution(execution: ExecutionState, key: unknown, value: unknown): boolean {
+    return this.recorder.tag(execution, key, value);
   }
 
   /** @internal Runs a `@LoggedNode` method as one recorded step of the context's execution. */

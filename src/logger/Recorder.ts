@@ -11,6 +11,7 @@ import type { ExecutionLogger } from './ExecutionLogger';
 import { invoke, likeSite, type Method, type PromiseSite } from './invoke';
 import { Labels } from './Labels';
 import type { NodeSite, WorkflowSite } from './sites';
+import { TagSet } from './TagSet';
 
 export interface StartExecutionParams {
   workflowId: string;
@@ -19,6 +20,8 @@ export interface StartExecutionParams {
   triggerType?: TriggerType;
   triggerData?: unknown;
   metadata?: unknown;
+  /** Tags to find the run by (see `TagSet` for the limits); more can be added while it runs. */
+  tags?: Record<string, string | number | boolean | bigint>;
   parentExecutionId?: string | null;
   parentStepId?: string | null;
 }
@@ -68,7 +71,7 @@ export class Recorder {
   private readonly strict: boolean;
   private readonly openExecutions = new Map<string, ExecutionState>();
   private readonly openSteps = new Map<string, OpenRow>();
-  private readonly counters = { executionsStarted: 0, stepsStarted: 0 };
+  private readonly counters = { executionsStarted: 0, stepsStarted: 0, tagsDropped: 0 };
   /** Executions started and not finished: what shutdown waits for, up to its grace period. */
   private inFlight = 0;
   private accepting = true;
@@ -119,8 +122,8 @@ export class Recorder {
     return this.accepting || executionContext.getStore()?.logger === this.logger;
   }
 
-  /** Executions and steps started so far. */
-  stats(): { executionsStarted: number; stepsStarted: number } {
+  /** Executions and steps started so far, and tags dropped for not fitting the limits. */
+  stats(): { executionsStarted: number; stepsStarted: number; tagsDropped: number } {
     return { ...this.counters };
   }
 
@@ -185,6 +188,7 @@ export class Recorder {
         triggerType: this.read(() => site.triggerType(self, args), 'manual'),
         triggerData: this.captureInputs ? this.read(() => site.triggerData(self, args), undefined) : undefined,
         metadata: this.read(() => site.metadata(self, args), undefined),
+        tags: site.tags === null ? undefined : this.read(() => site.tags!(self, args) as StartExecutionParams['tags'], undefined),
       },
       parent,
     );
@@ -248,7 +252,11 @@ export class Recorder {
 
   private openExecution(params: StartExecutionParams, parent: ExecutionContext | undefined): ExecutionState {
     const startedAt = Date.now();
-    const execution: ExecutionState = { id: uuidv7(startedAt), startedAt, nextStepIndex: 0 };
+    const execution: ExecutionState = { id: uuidv7(startedAt), startedAt, nextStepIndex: 0, tags: null };
+    if (params.tags !== undefined) {
+      execution.tags = new TagSet(this.capture.redact);
+      this.counters.tagsDropped += execution.tags.addAll(params.tags);
+    }
     this.counters.executionsStarted++;
     this.inFlight++;
     this.writer.insertExecution({
@@ -263,8 +271,35 @@ export class Recorder {
       parentExecutionId: this.labels.optional(params.parentExecutionId, 'parentExecutionId') ?? parent?.execution.id ?? null,
       parentStepId: this.labels.optional(params.parentStepId, 'parentStepId') ?? parent?.stepId ?? null,
       instanceId: this.instanceId,
+      tags: execution.tags === null || execution.tags.isEmpty ? undefined : execution.tags.snapshot(),
     });
     return execution;
+  }
+
+  /**
+   * Adds a tag to a running execution and writes all its tags so far at once, as an update of the
+   * execution (it folds into the insert while that is still queued). Never throws.
+   */
+  tag(execution: ExecutionState, key: unknown, value: unknown): boolean {
+    try {
+      if (!this.logger.recordsSteps) return false;
+      execution.tags ??= new TagSet(this.capture.redact);
+      if (!execution.tags.add(key, value)) {
+        this.counters.tagsDropped++;
+        return false;
+      }
+      this.writer.updateExecution(execution.id, { tags: execution.tags.snapshot() });
+      return true;
+    } catch (error) {
+      this.reporter.report(error, { operation: 'capture' });
+      return false;
+    }
+  }
+
+  /** {@link tag} for an execution started with {@link startExecution}, by its id; false for an id not running here. */
+  tagById(executionId: string, key: unknown, value: unknown): boolean {
+    const execution = this.executionFor(executionId);
+    return execution !== undefined && execution.id === executionId && this.tag(execution, key, value);
   }
 
   private closeExecution(execution: ExecutionState, status: ExecutionStatus, error: unknown, canWait: boolean): Promise<void> | undefined {

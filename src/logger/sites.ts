@@ -10,6 +10,8 @@ export interface WorkflowSite {
   triggerType(self: unknown, args: unknown[]): TriggerType;
   triggerData(self: unknown, args: unknown[]): unknown;
   metadata(self: unknown, args: unknown[]): unknown;
+  /** Tags at the start; null when the decorator gives none (nothing to evaluate per call). */
+  tags: ((self: unknown, args: unknown[]) => unknown) | null;
   /**
    * Whether calls return promises: known up front for an `async` function, else learned from the
    * first result. Lets strict mode persist the start, and backpressure wait, before the body runs.

@@ -1,5 +1,10 @@
 import { CreateExecutionHistory1764201600000 } from './1764201600000-CreateExecutionHistory';
 import { NameStepsForeignKey1795996800000 } from './1795996800000-NameStepsForeignKey';
+import { AddExecutionTags1796860800000 } from './1796860800000-AddExecutionTags';
 
 /** Add these to your own DataSource's `migrations`; `ExecutionStore.open()` runs them for you. */
-export const executionHistoryMigrations = [CreateExecutionHistory1764201600000, NameStepsForeignKey1795996800000];
+export const executionHistoryMigrations = [
+  CreateExecutionHistory1764201600000,
+  NameStepsForeignKey1795996800000,
+  AddExecutionTags1796860800000,
+];

@@ -23,8 +23,7 @@ export async function createMysqlSchema(queryRunner: QueryRunner): Promise<void>
   const executions = tableName(queryRunner, 'workflow_executions');
   const steps = tableName(queryRunner, 'execution_steps');
   const instances = tableName(queryRunner, 'flowtrail_instances');
-  const collation = queryRunner.connection.options.type === 'mariadb' ? 'utf8mb4_nopad_bin' : 'utf8mb4_0900_bin';
-  const table = `ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation}`;
+  const table = mysqlTableOptions(queryRunner);
   await queryRunner.query(`CREATE TABLE IF NOT EXISTS ${executions} (
       id varchar(36) NOT NULL,
       workflow_id text NOT NULL,
@@ -80,4 +79,10 @@ export async function createMysqlSchema(queryRunner: QueryRunner): Promise<void>
       stopped_at bigint NULL,
       PRIMARY KEY (id)
     ) ${table}`);
+}
+
+/** What every history table is created with on MySQL/MariaDB (see {@link createMysqlSchema}). */
+export function mysqlTableOptions(queryRunner: QueryRunner): string {
+  const collation = queryRunner.connection.options.type === 'mariadb' ? 'utf8mb4_nopad_bin' : 'utf8mb4_0900_bin';
+  return `ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation}`;
 }

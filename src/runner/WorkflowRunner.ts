@@ -50,6 +50,7 @@ export class WorkflowRunner {
     workflowName: (_self, [workflow]: [Workflow]) => workflow.name,
     triggerType: (_self, [, trigger]: [Workflow, Trigger?]) => trigger?.type ?? 'manual',
     triggerData: (_self, [, trigger]: [Workflow, Trigger?]) => trigger?.data,
+    tags: (_self, [, , options]: [Workflow, Trigger, RunOptions?]) => options?.tags,
     logger: () => runLogger.getStore() ?? ExecutionLogger.getDefault(),
   })
   private execute(workflow: Workflow, trigger: Trigger, options: RunOptions, graph: WorkflowGraph): Promise<RunResult> {

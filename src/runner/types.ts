@@ -53,6 +53,8 @@ export interface RunOptions {
    * @default 1000
    */
   readonly abortGraceMs?: number;
+  /** Tags of the run's execution, to find it by (as `@LoggedWorkflow`'s `tags`). */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** What a successful run returns. */

@@ -2,6 +2,7 @@ import type { Database, Execute } from './Database';
 import { encodeJsonRows } from './jsonBatch';
 import { slices, textChars } from './slices';
 import { patchEncoder, rowEncoder, type PatchEncoder, type PatchSql, type RowEncoder } from './rows';
+import { TagIndex } from './TagIndex';
 import { castsOf, executionsTable, stepsTable, type ColumnDef, type TableDef } from './schema';
 import type { ExecutionPatch, NewExecution, NewStep, StepPatch, WriteBatch } from './types';
 
@@ -39,6 +40,7 @@ export class BatchWrites {
   private readonly executions: TableWrites<NewExecution & { id: string }, ExecutionPatch>;
   private readonly steps: TableWrites<NewStep & { id: string }, StepPatch>;
   private readonly sqlCache = new Map<string, string>();
+  private readonly tagIndex: TagIndex;
 
   constructor(
     private readonly db: Database,
@@ -47,6 +49,7 @@ export class BatchWrites {
     this.jsonBatches = jsonBatches;
     this.executions = tableWrites(executionsTable, db.tables.executions);
     this.steps = tableWrites(stepsTable, db.tables.steps);
+    this.tagIndex = new TagIndex(db);
   }
 
   async writeBatch(batch: WriteBatch): Promise<void> {
@@ -55,12 +58,18 @@ export class BatchWrites {
       if (batch.steps?.length) await this.insertRows(execute, this.steps, batch.steps);
       if (batch.executionUpdates?.length) await this.updateRows(execute, this.executions, batch.executionUpdates);
       if (batch.stepUpdates?.length) await this.updateRows(execute, this.steps, batch.stepUpdates);
+      const tagged = TagIndex.touchedBy(batch);
+      if (tagged.length > 0) await this.tagIndex.sync(execute, tagged);
     });
   }
 
   /** @returns the rows changed: 0 when there is no execution with this id. */
   updateExecution(id: string, patch: ExecutionPatch): Promise<number> {
-    return this.db.transaction((execute) => this.applyUpdate(execute, this.executions.name, id, this.executions.patch(patch)));
+    return this.db.transaction(async (execute) => {
+      const changed = await this.applyUpdate(execute, this.executions.name, id, this.executions.patch(patch));
+      if (patch.tags !== undefined && changed > 0) await this.tagIndex.sync(execute, [id]);
+      return changed;
+    });
   }
 
   /** @returns the rows changed: 0 when there is no step with this id. */

@@ -1,7 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { StoreClosedError } from '../errors';
 import type { SqlDialect } from './dialects';
-import { executionsTable, instancesTable, stepsTable } from './schema';
+import { executionsTable, instancesTable, stepsTable, tagsTable } from './schema';
 import { SerialQueue } from './SerialQueue';
 import { SqlParams } from './SqlParams';
 
@@ -13,6 +13,7 @@ export interface TableNames {
   readonly executions: string;
   readonly steps: string;
   readonly instances: string;
+  readonly tags: string;
 }
 
 /**
@@ -33,7 +34,12 @@ export class Database {
     // `schema` option qualifies every table, without touching the connection's search_path.
     const schema = dialect.name === 'postgres' ? (dataSource.options as { schema?: string }).schema : undefined;
     const name = (table: string) => (schema ? `${quoteIdentifier(schema)}.${table}` : table);
-    this.tables = { executions: name(executionsTable.name), steps: name(stepsTable.name), instances: name(instancesTable.name) };
+    this.tables = {
+      executions: name(executionsTable.name),
+      steps: name(stepsTable.name),
+      instances: name(instancesTable.name),
+      tags: name(tagsTable.name),
+    };
   }
 
   params(): SqlParams {

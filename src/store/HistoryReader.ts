@@ -1,8 +1,9 @@
-import type { Repository } from 'typeorm';
-import { ExecutionStep, LoggerInstance, WorkflowExecution } from '../entities';
+import type { Repository, SelectQueryBuilder } from 'typeorm';
+import { ExecutionStep, ExecutionTag, LoggerInstance, WorkflowExecution } from '../entities';
 import { QueryError } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { Database } from './Database';
+import { tagLookup } from './tagFilter';
 import { optionalString, optionalTime, requireId } from './queryArguments';
 import { readStepConditions, stepConditionsSql, type StepConditions } from './stepConditions';
 import type { ExecutionPage, ExecutionStats, ListExecutionsQuery, StatsQuery } from './types';
@@ -17,6 +18,7 @@ export const IDS_PER_QUERY = 500;
 export class HistoryReader {
   private readonly executions: Repository<WorkflowExecution>;
   private readonly steps: Repository<ExecutionStep>;
+  private hasTagsColumn: Promise<boolean> | undefined;
 
   constructor(private readonly db: Database) {
     this.executions = db.dataSource.getRepository(WorkflowExecution);
@@ -39,22 +41,27 @@ export class HistoryReader {
     const parentExecutionId = optionalString(query.parentExecutionId, 'parentExecutionId');
     const startedAfter = optionalTime(query.startedAfter, 'startedAfter');
     const startedBefore = optionalTime(query.startedBefore, 'startedBefore');
+    const byTag = tagLookup(query.tags, this.db.tables.tags, 'e');
     const stepConditions = readStepConditions(query);
-    const qb = this.executions.createQueryBuilder('e');
+    const qb = await this.executionQuery();
+    // With tags, the page is read through the first tag's index, in the same order (see tagFilter.ts).
+    if (byTag !== undefined) qb.innerJoin(ExecutionTag, byTag.alias, byTag.on, byTag.params);
+    if (byTag?.where !== undefined) qb.andWhere(byTag.where, byTag.params);
+    const [startedAtColumn, idColumn] = byTag ? [byTag.startedAt, byTag.id] : ['e.started_at', 'e.id'];
     if (workflowId !== undefined) qb.andWhere('e.workflow_id = :workflowId', { workflowId: this.bind(workflowId) });
     if (status !== undefined) qb.andWhere('e.status = :status', { status: this.bind(status) });
     if (triggerType !== undefined) qb.andWhere('e.trigger_type = :triggerType', { triggerType: this.bind(triggerType) });
     if (parentExecutionId !== undefined) {
       qb.andWhere('e.parent_execution_id = :parentExecutionId', { parentExecutionId: this.bind(parentExecutionId) });
     }
-    if (startedAfter !== undefined) qb.andWhere('e.started_at >= :startedAfter', { startedAfter });
-    if (startedBefore !== undefined) qb.andWhere('e.started_at < :startedBefore', { startedBefore });
+    if (startedAfter !== undefined) qb.andWhere(`${startedAtColumn} >= :startedAfter`, { startedAfter });
+    if (startedBefore !== undefined) qb.andWhere(`${startedAtColumn} < :startedBefore`, { startedBefore });
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
       qb.andWhere(
         this.db.dialect.rowBefore(
-          'e.started_at',
-          'e.id',
+          startedAtColumn,
+          idColumn,
           () => ':cursorAt',
           () => ':cursorId',
           false,
@@ -71,8 +78,8 @@ export class HistoryReader {
       qb.andWhere(`EXISTS (SELECT 1 FROM ${this.db.tables.steps} s WHERE s.execution_id = e.id AND ${matches})`, parameters);
     }
     const rows = await qb
-      .orderBy('e.started_at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
+      .orderBy(startedAtColumn, 'DESC')
+      .addOrderBy(idColumn, 'DESC')
       .limit(limit + 1)
       .getMany();
     const items = rows.slice(0, limit);
@@ -114,7 +121,7 @@ export class HistoryReader {
   async getExecution(id: string, options: { steps?: boolean } = {}): Promise<WorkflowExecution | null> {
     this.db.assertOpen();
     requireId(id, 'id');
-    const execution = await this.executions.findOne({ where: { id: this.bind(id) } });
+    const execution = await (await this.executionQuery()).where('e.id = :id', { id: this.bind(id) }).getOne();
     if (execution && options?.steps) execution.steps = await this.getSteps(id);
     return execution;
   }
@@ -155,10 +162,7 @@ export class HistoryReader {
     const found = new Map<string, WorkflowExecution>();
     for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
       const asked = new Map(ids.slice(start, start + IDS_PER_QUERY).map((id) => [this.bind(requireId(id, 'ids')), id]));
-      const rows = await this.executions
-        .createQueryBuilder('e')
-        .where('e.id IN (:...ids)', { ids: [...asked.keys()] })
-        .getMany();
+      const rows = await (await this.executionQuery()).where('e.id IN (:...ids)', { ids: [...asked.keys()] }).getMany();
       for (const row of rows) {
         const id = asked.get(row.id);
         if (id !== undefined) found.set(id, row);
@@ -173,8 +177,9 @@ export class HistoryReader {
     const found: WorkflowExecution[] = [];
     for (let start = 0; start < parentIds.length; start += IDS_PER_QUERY) {
       const chunk = parentIds.slice(start, start + IDS_PER_QUERY).map((id) => this.bind(requireId(id, 'parentIds')));
-      const rows = await this.executions
-        .createQueryBuilder('e')
+      const rows = await (
+        await this.executionQuery()
+      )
         .where('e.parent_execution_id IN (:...ids)', { ids: chunk })
         .orderBy('e.started_at')
         .addOrderBy('e.id')
@@ -260,6 +265,28 @@ export class HistoryReader {
   async hasHistoryTables(): Promise<boolean> {
     const rows = await this.db.query<{ name: string | null }>(this.db.dialect.tableExistsSql, [this.db.tables.executions]);
     return rows.length > 0 && rows[0]?.name !== null && rows[0]?.name !== undefined;
+  }
+
+  /**
+   * Executions as `e`, with every column this database has. A history written before tags, read
+   * as it is (the CLI's read commands do not migrate), has no `tags` column: it is left out of the
+   * select then, and the rows read back without tags. Asked once per store.
+   */
+  private async executionQuery(): Promise<SelectQueryBuilder<WorkflowExecution>> {
+    // Only a yes is kept: a no may be a connection that failed, and costs an empty query per read.
+    this.hasTagsColumn ??= this.db.query(`SELECT tags FROM ${this.db.tables.executions} WHERE 1 = 0`).then(
+      () => true,
+      () => {
+        this.hasTagsColumn = undefined;
+        return false;
+      },
+    );
+    const qb = this.executions.createQueryBuilder('e');
+    if (!(await this.hasTagsColumn)) {
+      const columns = this.executions.metadata.columns.filter((column) => column.databaseName !== 'tags');
+      qb.select(columns.map((column) => `e.${column.propertyName}`));
+    }
+    return qb;
   }
 
   /** A filter value as the database holds it: ids and names alike, so that a NUL finds its row instead of failing the query. */

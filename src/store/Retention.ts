@@ -102,7 +102,7 @@ export class Retention {
   }
 
   private async deleteInChunks(selection: Selection): Promise<number> {
-    const { executions, steps } = this.db.tables;
+    const { executions, steps, tags } = this.db.tables;
     let removed = 0;
     let chunk = RETENTION_CHUNK;
     for (;;) {
@@ -120,6 +120,9 @@ export class Retention {
         const ids = rows.map((row: { id: string }) => row.id);
         const stepParams = this.db.params();
         await execute(`DELETE FROM ${steps} WHERE execution_id IN (${stepParams.list(ids)})`, stepParams.values);
+        // As the steps: explicitly, so that a database whose foreign keys do not cascade keeps no orphan tags.
+        const tagParams = this.db.params();
+        await execute(`DELETE FROM ${tags} WHERE execution_id IN (${tagParams.list(ids)})`, tagParams.values);
         const executionParams = this.db.params();
         await execute(`DELETE FROM ${executions} WHERE id IN (${executionParams.list(ids)})`, executionParams.values);
         return ids.length;

@@ -23,7 +23,11 @@ export type ColumnKind =
   /** Epoch milliseconds or a duration in ms, `bigint`, read back as a number. */
   | 'epochMs'
   /** Captured data: JSON text in a `text` column, parsed on read. */
-  | 'json';
+  | 'json'
+  /** A tag's key, `varchar(64)` (see `store/tags.ts`). */
+  | 'tagKey'
+  /** A tag's value, `varchar(256)`. */
+  | 'tagValue';
 
 export interface ColumnDef<T = unknown, N extends boolean = boolean, P extends boolean = boolean> {
   /** The column's name in SQL (snake_case). */
@@ -80,6 +84,11 @@ export const executionColumns = {
   parentStepId: column<string>('parent_step_id', 'id').nullable(),
   /** The logger instance (process) that owns this row while it is running. */
   instanceId: column<string>('instance_id', 'id').nullable(),
+  /**
+   * Tags to find the run by: an object of string → string (see `store/tags.ts` for the limits).
+   * The store keeps `execution_tags` in step with it, in the same transaction.
+   */
+  tags: column<Record<string, string>>('tags', 'json').nullable().patchable(),
 };
 
 /** `execution_steps`: one row per node execution. Property order is column order. */
@@ -112,6 +121,18 @@ export const instanceColumns = {
   stoppedAt: column<number>('stopped_at', 'epochMs').nullable(),
 };
 
+/**
+ * `execution_tags`: one row per tag of an execution, what `listExecutions({ tags })` looks up.
+ * Derived from `workflow_executions.tags` by the store (never written on its own); `started_at`
+ * is the execution's, so that a tag's runs are read newest first from the index alone.
+ */
+export const tagColumns = {
+  executionId: column<string>('execution_id', 'id'),
+  tagKey: column<string>('tag_key', 'tagKey'),
+  tagValue: column<string>('tag_value', 'tagValue'),
+  startedAt: column<number>('started_at', 'epochMs'),
+};
+
 export interface TableDef<C extends Record<string, ColumnDef>> {
   readonly name: string;
   readonly columns: C;
@@ -120,6 +141,7 @@ export interface TableDef<C extends Record<string, ColumnDef>> {
 export const executionsTable: TableDef<typeof executionColumns> = { name: 'workflow_executions', columns: executionColumns };
 export const stepsTable: TableDef<typeof stepColumns> = { name: 'execution_steps', columns: stepColumns };
 export const instancesTable: TableDef<typeof instanceColumns> = { name: 'flowtrail_instances', columns: instanceColumns };
+export const tagsTable: TableDef<typeof tagColumns> = { name: 'execution_tags', columns: tagColumns };
 
 // ── Types derived from a table ─────────────────────────────────────────────────────────────────
 

@@ -90,6 +90,8 @@ export interface ListExecutionsQuery {
   /** Exclusive upper bound on `startedAt`, epoch ms. */
   startedBefore?: number;
   parentExecutionId?: string;
+  /** Only executions carrying every one of these tags (key → exact value). */
+  tags?: Record<string, string>;
   /**
    * Only executions with a step whose captured input or output passes every predicate (all on the
    * same step, together with `node`, `nodeType` and `stepStatus`). See docs/querying.md.

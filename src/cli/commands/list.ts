@@ -12,6 +12,7 @@ import {
   type ParsedArgs,
 } from '../args';
 import { parseTimeBound } from '../duration';
+import { parseTags } from '../tagArgs';
 import { colorStatus, formatDuration, formatTime, makePalette, renderTable, sanitize, shellQuote, type Palette } from '../format';
 import { withStore } from '../openStore';
 import { runningNow, type RunningNow } from '../runningNow';
@@ -27,6 +28,7 @@ export const filterOptions: readonly OptionSpec[] = [
   { name: 'trigger', type: 'string', value: 'type', description: 'only this trigger type (webhook, schedule, manual, …)' },
   { name: 'since', type: 'string', value: 'when', description: 'started at or after: a duration ago (12h, 30d) or an ISO date' },
   { name: 'until', type: 'string', value: 'when', description: 'started before: a duration ago or an ISO date' },
+  { name: 'tag', type: 'string', value: 'key=value', repeatable: true, description: 'only runs with this tag (repeat: all must match)' },
   {
     name: 'where',
     type: 'string',
@@ -63,6 +65,8 @@ export function readFilters(args: ParsedArgs, now = Date.now()): ExecutionFilter
   if (trigger !== undefined) filters.triggerType = trigger;
   if (since !== undefined) filters.startedAfter = parseTimeBound(since, '--since', now);
   if (until !== undefined) filters.startedBefore = parseTimeBound(until, '--until', now);
+  const tags = parseTags(args.strings('tag'));
+  if (tags !== undefined) filters.tags = tags;
   const where = args.strings('where').map(parseWhere);
   if (where.length > 0) filters.where = where;
   const node = args.string('node');
@@ -100,6 +104,7 @@ const spec: CommandSpec = {
     'flowtrail list --trigger webhook --since 2025-01-01 --until 2025-02-01 --json',
     'flowtrail list --limit 50 --cursor <cursor printed by the previous page>',
     'flowtrail list --status running',
+    'flowtrail list --tag tenant=acme --tag region=eu',
     "flowtrail list --where 'output.code=05' --node charge",
     "flowtrail list --workflow checkout --since 24h --where 'input.customer.id=c-17' --where 'output.amount>100'",
     "flowtrail list --where 'output.error.message~declined' --step-status error",

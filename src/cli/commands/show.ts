@@ -10,6 +10,7 @@ import {
   renderTable,
   sanitize,
   sanitizeBlock,
+  shellQuote,
   timelineBar,
   type Palette,
 } from '../format';
@@ -136,6 +137,8 @@ function renderHeader(execution: WorkflowExecution, options: RenderOptions): str
   if (execution.parentExecutionId) {
     fields.push(['Parent', `${execution.parentExecutionId}${execution.parentStepId ? ` (step ${execution.parentStepId})` : ''}`]);
   }
+  const tags = tagsText(execution.tags);
+  if (tags !== '') fields.push(['Tags', tags]);
   if (execution.errorMessage !== null) fields.push(['Error', palette.red(sanitize(execution.errorMessage))]);
   const width = Math.max(...fields.map(([label]) => label.length));
   let text = fields.map(([label, value]) => `${palette.dim(label.padEnd(width))}  ${value}`).join('\n') + '\n';
@@ -145,6 +148,14 @@ function renderHeader(execution: WorkflowExecution, options: RenderOptions): str
     if (execution.errorStack) text += `${palette.dim('Error stack')}\n${indentText(execution.errorStack, 2)}\n`;
   }
   return text;
+}
+
+/** `key=value` pairs as `--tag` takes them, quoted where a shell would split them; '' when there are none. */
+function tagsText(tags: unknown): string {
+  if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) return '';
+  return Object.entries(tags as Record<string, unknown>)
+    .map(([key, value]) => sanitize(shellQuote(`${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)))
+    .join(' ');
 }
 
 function renderStepData(step: ExecutionStep, palette: Palette): string {
