@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -6,7 +7,8 @@ import { Database } from 'sqlite3';
 import { DataSource } from 'typeorm';
 import { executionHistoryEntities, uuidv7 } from '../src';
 import { CreateExecutionHistory1764201600000 } from '../src/migrations/1764201600000-CreateExecutionHistory';
-import { cli } from './support/cli';
+import { cli, CLI_MAIN } from './support/cli';
+import { until } from './support/until';
 import { cliArgs, databaseKinds, makeDatabase, mysqlType, pgUrl, tempDir, userSqliteOptions, type TestDatabase } from './support/databases';
 
 /** The CLI's read commands must change nothing; only prune and migrate write, and only a flowtrail history. */
@@ -61,6 +63,8 @@ async function migrationsApplied(db: TestDatabase): Promise<number> {
 const READS = (id: string) => [
   ['list'],
   ['list', '--status', 'success', '--json'],
+  ['list', '--tag', 'tenant=acme', '--json'],
+  ['list', '--where', 'output.ok=1', '--json'],
   ['show', id],
   ['show', id, '--data', '--json'],
   ['stats'],
@@ -165,6 +169,30 @@ describe.each(databaseKinds)('read commands on a flowtrail history on %s', (kind
     const shown = await cli(['show', id, '--json', ...where(db)], { env: driverEnv(db) });
     expect(shown.stderr).toBe('');
     expect(JSON.parse(shown.stdout)).toMatchObject({ id, steps: [{ outputData: { ok: 1 } }] });
+  });
+
+  test('tail follows an older history as it is', async () => {
+    const id = await olderHistory();
+    const env: NodeJS.ProcessEnv = { ...process.env, ...driverEnv(db), TZ: 'UTC', NO_COLOR: '1' };
+    for (const name of ['FORCE_COLOR', 'FLOWTRAIL_DB', 'FLOWTRAIL_DEBUG']) delete env[name];
+    const tail = spawn(process.execPath, [CLI_MAIN, 'tail', '--json', '--since', '1d', '--interval', '20ms', ...where(db)], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    tail.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    tail.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => tail.once('exit', (code) => resolve(code)));
+    try {
+      await until(() => stdout.includes(id) || tail.exitCode !== null, 'tail to print the execution');
+      tail.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(stdout).toContain(id);
+      expect(stderr).not.toMatch(/tags|no such column|Unknown column|does not exist/);
+    } finally {
+      tail.kill('SIGKILL');
+    }
   });
 
   test('prune migrates and removes; the dry run before it removed nothing', async () => {

@@ -4,6 +4,7 @@ import type { SqlDialect } from './dialects';
 import { executionsTable, instancesTable, stepsTable, tagsTable } from './schema';
 import { SerialQueue } from './SerialQueue';
 import { SqlParams } from './SqlParams';
+import { ExecutionColumns } from './ExecutionColumns';
 
 /** Runs one statement inside a transaction: its rows, and how many rows it changed. */
 export type Execute = (sql: string, params?: unknown[]) => Promise<{ rows: any[]; affected: number }>;
@@ -23,6 +24,8 @@ export interface TableNames {
  */
 export class Database {
   readonly tables: TableNames;
+  /** The columns of `workflow_executions` this database has (one without tags is read as it is). */
+  readonly executionColumns = new ExecutionColumns(this);
   private readonly serial = new SerialQueue();
   private closed = false;
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Repository, SelectQueryBuilder } from 'typeorm';
+import type { SelectQueryBuilder } from 'typeorm';
 import { ExecutionStep, WorkflowExecution } from '../entities';
 import { uuidv7Floor } from '../ids';
 import type { Database } from './Database';
@@ -12,10 +12,10 @@ const PAGE = 500;
 
 type Row = WorkflowExecution | ExecutionStep;
 
-/** How one table is read: its repository, and the SQL that restricts it to the followed workflow. */
+/** How one table is read: a query over alias `t` (with the columns the database has), and the SQL that restricts it to the followed workflow. */
 interface TableReader<R extends Row> {
   readonly cursor: FollowCursor;
-  readonly repository: Repository<R>;
+  select(): Promise<SelectQueryBuilder<R>>;
   /** The table's name as raw statements write it. */
   readonly name: string;
   /** The same restriction on a query builder over alias `t`. */
@@ -47,14 +47,14 @@ export class HistoryFollower {
     const { executions, steps } = db.tables;
     this.executions = {
       cursor: new FollowCursor(sinceId, options.lookBackMs),
-      repository: db.dataSource.getRepository(WorkflowExecution),
+      select: () => db.executionColumns.select('t'),
       name: executions,
       restrict: (qb) => (workflowId === undefined ? qb : qb.andWhere('t.workflow_id = :workflowId', { workflowId })),
       event: (execution, change) => ({ type: 'execution', change, execution }),
     };
     this.steps = {
       cursor: new FollowCursor(sinceId, options.lookBackMs),
-      repository: db.dataSource.getRepository(ExecutionStep),
+      select: async () => db.dataSource.getRepository(ExecutionStep).createQueryBuilder('t'),
       name: steps,
       restrict: (qb) =>
         workflowId === undefined ? qb : qb.innerJoin('t.execution', 'e').andWhere('e.workflow_id = :workflowId', { workflowId }),
@@ -167,7 +167,7 @@ export class HistoryFollower {
   private async byId<R extends Row>(table: TableReader<R>, ids: readonly string[]): Promise<R[]> {
     const rows: R[] = [];
     for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
-      const qb = table.restrict(table.repository.createQueryBuilder('t'));
+      const qb = table.restrict(await table.select());
       rows.push(...(await qb.andWhere('t.id IN (:...ids)', { ids: ids.slice(start, start + IDS_PER_QUERY) }).getMany()));
     }
     return rows;

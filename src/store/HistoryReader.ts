@@ -18,7 +18,6 @@ export const IDS_PER_QUERY = 500;
 export class HistoryReader {
   private readonly executions: Repository<WorkflowExecution>;
   private readonly steps: Repository<ExecutionStep>;
-  private hasTagsColumn: Promise<boolean> | undefined;
 
   constructor(private readonly db: Database) {
     this.executions = db.dataSource.getRepository(WorkflowExecution);
@@ -43,6 +42,8 @@ export class HistoryReader {
     const startedBefore = optionalTime(query.startedBefore, 'startedBefore');
     const byTag = tagLookup(query.tags, this.db.tables.tags, 'e');
     const stepConditions = readStepConditions(query);
+    // A history written before tags has no tagged run (and no tag table to look in).
+    if (byTag !== undefined && !(await this.db.executionColumns.tagsExist())) return { items: [], nextCursor: null };
     const qb = await this.executionQuery();
     // With tags, the page is read through the first tag's index, in the same order (see tagFilter.ts).
     if (byTag !== undefined) qb.innerJoin(ExecutionTag, byTag.alias, byTag.on, byTag.params);
@@ -267,26 +268,9 @@ export class HistoryReader {
     return rows.length > 0 && rows[0]?.name !== null && rows[0]?.name !== undefined;
   }
 
-  /**
-   * Executions as `e`, with every column this database has. A history written before tags, read
-   * as it is (the CLI's read commands do not migrate), has no `tags` column: it is left out of the
-   * select then, and the rows read back without tags. Asked once per store.
-   */
-  private async executionQuery(): Promise<SelectQueryBuilder<WorkflowExecution>> {
-    // Only a yes is kept: a no may be a connection that failed, and costs an empty query per read.
-    this.hasTagsColumn ??= this.db.query(`SELECT tags FROM ${this.db.tables.executions} WHERE 1 = 0`).then(
-      () => true,
-      () => {
-        this.hasTagsColumn = undefined;
-        return false;
-      },
-    );
-    const qb = this.executions.createQueryBuilder('e');
-    if (!(await this.hasTagsColumn)) {
-      const columns = this.executions.metadata.columns.filter((column) => column.databaseName !== 'tags');
-      qb.select(columns.map((column) => `e.${column.propertyName}`));
-    }
-    return qb;
+  /** Executions as `e`, with every column this database has. */
+  private executionQuery(): Promise<SelectQueryBuilder<WorkflowExecution>> {
+    return this.db.executionColumns.select('e');
   }
 
   /** A filter value as the database holds it: ids and names alike, so that a NUL finds its row instead of failing the query. */
