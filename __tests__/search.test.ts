@@ -70,6 +70,9 @@ describe.each(databaseKinds)('listExecutions with step predicates on %s', (kind)
     ]);
     runs.nasty = run('billing', [charge({ code: NASTY, note: NASTY, list: [NASTY] }, 'success', { customer: NASTY })]);
     runs.notCaptured = run('orders', [{ nodeId: 'charge', nodeType: 'http', status: 'success', inputData: null, outputData: null }]);
+    runs.indexOrKey = run('shapes', [
+      { nodeId: 'shape', nodeType: 'shape', status: 'success', outputData: { arr: ['first'], obj: { '0': 'zero' } } },
+    ]);
     runs.redacted = run('auth', [
       { nodeId: 'login', nodeType: 'http', status: 'success', inputData: { password: '[REDACTED]', user: 'ann' } },
     ]);
@@ -113,6 +116,13 @@ describe.each(databaseKinds)('listExecutions with step predicates on %s', (kind)
     expect(await ids(where({ path: 'output.amount', exists: true }))).toEqual(['split', 'typed', 'numeric', 'paid', 'declined']);
     const without = await ids({ ...where({ path: 'output.amount', exists: false }), node: 'charge' });
     expect(without).toEqual(['truncated', 'notCaptured', 'nasty']);
+  });
+
+  test('an index reads only arrays and a key only objects, the same on every database', async () => {
+    expect(await ids(where({ path: 'output.arr[0]', equals: 'first' }))).toEqual(['indexOrKey']);
+    expect(await ids(where({ path: 'output.arr.0', equals: 'first' }))).toEqual([]);
+    expect(await ids(where({ path: 'output.obj.0', equals: 'zero' }))).toEqual(['indexOrKey']);
+    expect(await ids(where({ path: 'output.obj[0]', equals: 'zero' }))).toEqual([]);
   });
 
   test('contains is case-sensitive text inside strings; gt and lt compare numbers only', async () => {

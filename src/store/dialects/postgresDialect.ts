@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { DataCondition } from '../dataPredicate';
-import type { PathSegment } from '../jsonPath';
 import { maskPassword } from '../target';
 import { errorCode, type SqlDialect } from './SqlDialect';
 
@@ -71,13 +70,15 @@ function readableJson(json: string): string {
 }
 
 /**
- * `#>` gives the value as JSON, whose text is the text stored (a string keeps its quotes and
+ * `->` gives the value as JSON, whose text is the text stored (a string keeps its quotes and
  * escapes): equality is one comparison with the JSON text of what is looked for, type included.
+ * One `->` per step, a key as text and an index as an integer: `#>` would take "0" for either.
  */
 function jsonTest(column: string, { segments, test }: DataCondition, bind: (value: unknown) => string): string {
   const documentOf = () =>
     `(CASE WHEN strpos(${column}, ${bind('\\u')}) > 0 THEN regexp_replace(${column}, ${bind(UNREADABLE_ESCAPE)}, ${bind(REPLACEMENT_ESCAPE)}, 'g') ELSE ${column} END)::json`;
-  const value = () => `(${documentOf()} #> ${bind(pgPath(segments))}::text[])`;
+  const value = () =>
+    `(${documentOf()}${segments.map((segment) => ` -> ${bind(segment)}::${typeof segment === 'number' ? 'int' : 'text'}`).join('')})`;
   switch (test.kind) {
     case 'equals':
       return `${value()}::text = ${bind(readableJson(JSON.stringify(test.value)))}`;
@@ -95,9 +96,4 @@ function jsonTest(column: string, { segments, test }: DataCondition, bind: (valu
       return `EXISTS (SELECT 1 FROM ${number} r WHERE ${bounds.join(' AND ')})`;
     }
   }
-}
-
-/** A text[] literal, bound as a parameter: every element quoted (the path syntax keeps quotes and backslashes out of keys). */
-function pgPath(segments: readonly PathSegment[]): string {
-  return `{${segments.map((segment) => `"${segment}"`).join(',')}}`;
 }
