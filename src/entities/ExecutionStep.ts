@@ -4,6 +4,9 @@ import type { WorkflowExecution } from './WorkflowExecution';
 
 export type StepStatus = 'running' | 'success' | 'error' | 'skipped' | 'interrupted';
 
+/** Every step status, for checking a filter. */
+export const STEP_STATUSES: readonly StepStatus[] = ['running', 'success', 'error', 'interrupted', 'skipped'];
+
 /** One node execution inside a workflow run (CF11-004 `execution_steps`). */
 @Entity({ name: 'execution_steps' })
 @Index('idx_steps_execution_index', ['executionId', 'stepIndex'], { unique: true })

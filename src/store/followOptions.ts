@@ -1,4 +1,5 @@
 import type { ExecutionStep, StepStatus, WorkflowExecution } from '../entities';
+import { STEP_STATUSES } from '../entities/ExecutionStep';
 import { QueryError } from '../errors';
 import { describe, optionalString } from './queryArguments';
 
@@ -48,7 +49,6 @@ export type FollowEvent =
   | { readonly type: 'execution'; readonly change: 'new' | 'updated'; readonly execution: WorkflowExecution }
   | { readonly type: 'step'; readonly change: 'new' | 'updated'; readonly step: ExecutionStep };
 
-const STATUSES: readonly StepStatus[] = ['running', 'success', 'error', 'interrupted', 'skipped'];
 const MIN_POLL_MS = 10;
 const MAX_POLL_MS = 60_000;
 const MAX_LOOK_BACK_MS = 24 * 3_600_000;
@@ -64,8 +64,8 @@ export function resolveFollowOptions(options: unknown, now: number): ResolvedFol
   }
   const given = options as Record<string, unknown>;
   const status = optionalString(given.status, 'status');
-  if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
-    throw new QueryError('status', `${describe(status)} is not one of ${STATUSES.join(', ')}`);
+  if (status !== undefined && !(STEP_STATUSES as readonly string[]).includes(status)) {
+    throw new QueryError('status', `${describe(status)} is not one of ${STEP_STATUSES.join(', ')}`);
   }
   const signal = given.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new QueryError('signal', `${describe(signal)} is not an AbortSignal`);

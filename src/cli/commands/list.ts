@@ -1,4 +1,5 @@
-import type { ExecutionStatus, ExecutionStep, StepStatus, WorkflowExecution } from '../../entities';
+import type { ExecutionStatus, ExecutionStep, WorkflowExecution } from '../../entities';
+import { STEP_STATUSES } from '../../entities/ExecutionStep';
 import type { ListExecutionsQuery } from '../../store';
 import {
   commonOptions,
@@ -19,7 +20,6 @@ import { runningNow, type RunningNow } from '../runningNow';
 import { parseWhere } from '../wherePredicate';
 
 export const executionStatuses: readonly ExecutionStatus[] = ['running', 'success', 'error', 'interrupted'];
-const stepStatuses: readonly StepStatus[] = ['running', 'success', 'error', 'interrupted', 'skipped'];
 
 /** The filters `list` and `export` share. */
 export const filterOptions: readonly OptionSpec[] = [
@@ -74,7 +74,7 @@ export function readFilters(args: ParsedArgs, now = Date.now()): ExecutionFilter
   const stepStatus = args.string('step-status');
   if (node !== undefined) filters.node = node;
   if (nodeType !== undefined) filters.nodeType = nodeType;
-  if (stepStatus !== undefined) filters.stepStatus = parseChoice(stepStatus, '--step-status', stepStatuses);
+  if (stepStatus !== undefined) filters.stepStatus = parseChoice(stepStatus, '--step-status', STEP_STATUSES);
   if (filters.startedAfter !== undefined && filters.startedBefore !== undefined && filters.startedAfter >= filters.startedBefore) {
     throw new UsageError(`--since ${since} is not before --until ${until}`);
   }

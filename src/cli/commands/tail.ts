@@ -1,12 +1,11 @@
 import { once } from 'node:events';
-import type { ExecutionStep, StepStatus, WorkflowExecution } from '../../entities';
+import { STEP_STATUSES } from '../../entities/ExecutionStep';
+import type { ExecutionStep, WorkflowExecution } from '../../entities';
 import type { FollowEvent } from '../../store';
 import { commonOptions, noPositionals, parseChoice, UsageError, type Command, type CommandSpec } from '../args';
 import { parseDuration, parseTimeBound } from '../duration';
 import { colorStatus, formatDuration, formatTime, makePalette, sanitize, type Palette } from '../format';
 import { withStore } from '../openStore';
-
-const statuses: readonly StepStatus[] = ['running', 'success', 'error', 'interrupted', 'skipped'];
 
 const spec: CommandSpec = {
   name: 'tail',
@@ -47,9 +46,10 @@ export const tailCommand: Command = {
     noPositionals(args);
     const workflowId = args.string('workflow');
     const statusText = args.string('status');
-    const status = statusText === undefined ? undefined : parseChoice(statusText, '--status', statuses);
+    const status = statusText === undefined ? undefined : parseChoice(statusText, '--status', STEP_STATUSES);
     const sinceText = args.string('since');
-    const since = sinceText === undefined ? undefined : parseTimeBound(sinceText, '--since');
+    // A time before 1970 is the start of the history.
+    const since = sinceText === undefined ? undefined : Math.max(0, parseTimeBound(sinceText, '--since'));
     const pollIntervalMs = parseInterval(args.string('interval'));
     const json = args.flag('json');
     const palette = makePalette(context.color);
