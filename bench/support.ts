@@ -563,6 +563,6 @@ export async function timeEach(repeats: number, work: (round: number) => Promise
 /** A settled database, as a long-running one is: SQLite's WAL folded into the file, the servers' statistics current. */
 export async function settle(backend: BackendName, store: ExecutionStore): Promise<void> {
   if (backend === 'postgres') await store.dataSource.query('ANALYZE');
-  else if (backend === 'mysql') await store.dataSource.query('ANALYZE TABLE execution_steps, workflow_executions');
+  else if (backend === 'mysql') await store.dataSource.query('ANALYZE TABLE execution_steps, workflow_executions, execution_tags');
   else await store.dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
 }

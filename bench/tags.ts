@@ -10,6 +10,7 @@ import {
   openDatabase,
   runConcurrently,
   selectedBackends,
+  settle,
   size,
   startLogger,
   unavailable,
@@ -134,10 +135,7 @@ async function queryFigures(backend: BackendName, steps: number): Promise<{ popu
   try {
     log(`tags: ${backend}: storing ${formatNumber(steps)} tagged steps in ${STORED_STEPS_PER_EXECUTION}-step runs`);
     const populateSeconds = await populate(store, steps, Date.now());
-    // A settled database, as in the compare bench.
-    if (backend === 'postgres') await store.dataSource.query('ANALYZE');
-    else if (backend === 'mysql') await store.dataSource.query('ANALYZE TABLE execution_tags, workflow_executions');
-    else await store.dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    await settle(backend, store);
     log(`tags: ${backend}: stored in ${populateSeconds.toFixed(1)} s`);
     const ms: Record<string, number[]> = {};
     for (const query of QUERIES) {
