@@ -4,7 +4,7 @@ import { QueryError } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { Database } from './Database';
 import { tagLookup } from './tagFilter';
-import { optionalString, optionalTime, requireId } from './queryArguments';
+import { optionalString, optionalTime, optionalTraceId, requireId } from './queryArguments';
 import { readStepConditions, stepConditionsSql, type StepConditions } from './stepConditions';
 import type { ExecutionPage, ExecutionStats, ListExecutionsQuery, StatsQuery } from './types';
 
@@ -38,6 +38,7 @@ export class HistoryReader {
     const status = optionalString(query.status, 'status');
     const triggerType = optionalString(query.triggerType, 'triggerType');
     const parentExecutionId = optionalString(query.parentExecutionId, 'parentExecutionId');
+    const traceId = optionalTraceId(query.traceId, 'traceId');
     const startedAfter = optionalTime(query.startedAfter, 'startedAfter');
     const startedBefore = optionalTime(query.startedBefore, 'startedBefore');
     const byTag = tagLookup(query.tags, this.db.tables.tags, 'e');
@@ -55,6 +56,7 @@ export class HistoryReader {
     if (parentExecutionId !== undefined) {
       qb.andWhere('e.parent_execution_id = :parentExecutionId', { parentExecutionId: this.bind(parentExecutionId) });
     }
+    if (traceId !== undefined) qb.andWhere('e.trace_id = :traceId', { traceId: this.bind(traceId) });
     if (startedAfter !== undefined) qb.andWhere(`${startedAtColumn} >= :startedAfter`, { startedAfter });
     if (startedBefore !== undefined) qb.andWhere(`${startedAtColumn} < :startedBefore`, { startedBefore });
     if (query.cursor) {

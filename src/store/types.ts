@@ -90,6 +90,8 @@ export interface ListExecutionsQuery {
   /** Exclusive upper bound on `startedAt`, epoch ms. */
   startedBefore?: number;
   parentExecutionId?: string;
+  /** Only executions started in this OpenTelemetry trace (32 lowercase hex digits); see docs/opentelemetry.md. */
+  traceId?: string;
   /** Only executions carrying every one of these tags (key → exact value). */
   tags?: Record<string, string>;
   /**
