@@ -2,6 +2,9 @@ import { buildRedactPattern, captureJson, type CaptureOptions } from '../capture
 import type { ResolvedLoggerConfig } from '../config/LoggerConfig';
 import type { ExecutionStatus, StepStatus, TriggerType } from '../entities';
 import { uuidv7 } from '../ids';
+import { spanError } from '../otel/spanError';
+import type { FlowSpan, SpanError } from '../otel/FlowSpan';
+import type { StepSpanFields, TraceIds, Tracing } from '../otel/Tracing';
 import type { ExecutionPatch, StepPatch } from '../store/types';
 import type { BatchWriter } from '../writer/BatchWriter';
 import { executionContext, type ExecutionContext, type ExecutionState } from './context';
@@ -71,6 +74,8 @@ export class Recorder {
   private readonly strict: boolean;
   private readonly openExecutions = new Map<string, ExecutionState>();
   private readonly openSteps = new Map<string, OpenRow>();
+  /** The spans of steps running now, by step id; empty unless `otel.spans`. */
+  private readonly stepSpans = new Map<string, FlowSpan>();
   private readonly counters = { executionsStarted: 0, stepsStarted: 0, tagsDropped: 0 };
   /** Executions started and not finished: what shutdown waits for, up to its grace period. */
   private inFlight = 0;
@@ -83,6 +88,8 @@ export class Recorder {
     private readonly writer: BatchWriter,
     private readonly reporter: ErrorReporter,
     settings: RecorderSettings,
+    /** Reads the span active as a row starts, and starts spans of its own with `otel.spans`. */
+    private readonly tracing: Tracing,
   ) {
     this.instanceId = logger.instanceId;
     this.capture = { maxDataSize: settings.maxDataSize, redact: buildRedactPattern(settings.redactKeys) };
@@ -166,11 +173,13 @@ export class Recorder {
     const execution = this.executionFor(params.executionId);
     if (!this.logger.recordsSteps || !execution) return '';
     const now = Date.now();
-    return this.recordStep(execution, params, 'skipped', now, {
+    const stepId = this.recordStep(execution, params, 'skipped', now, {
       completedAt: now,
       durationMs: 0,
       errorMessage: this.labels.reason(params.reason),
     });
+    if (this.tracing.spans) this.endStepSpan(stepId, 'skipped', null);
+    return stepId;
   }
 
   // ── Decorator paths ──────────────────────────────────────────────────────────────────────────
@@ -195,7 +204,8 @@ export class Recorder {
     const context: ExecutionContext = { logger: this.logger, execution, stepId: null };
     const call = () =>
       invoke(site, context, self, args, method, (status, _value, error, canWait) => this.closeExecution(execution, status, error, canWait));
-    return this.strict && site.returnsPromise ? likeSite(site, this.writer.persist().then(call)) : this.kickStrict(call);
+    const { span } = execution;
+    return span === null ? this.startCall(site, call) : span.run(() => this.startCall(site, call));
   }
 
   /** Runs a `@LoggedNode` method as one recorded step of the context's execution. */
@@ -214,6 +224,12 @@ export class Recorder {
             : undefined;
         return this.closeStep(stepId, startedAt, status, output, error, canWait);
       });
+    const span = this.tracing.spans ? this.stepSpans.get(stepId) : undefined;
+    return span === undefined ? this.startCall(site, call) : span.run(() => this.startCall(site, call));
+  }
+
+  /** Calls the method now, or in strict mode once its start record is persisted when the caller gets a promise anyway. */
+  private startCall(site: PromiseSite, call: () => unknown): unknown {
     return this.strict && site.returnsPromise ? likeSite(site, this.writer.persist().then(call)) : this.kickStrict(call);
   }
 
@@ -252,7 +268,13 @@ export class Recorder {
 
   private openExecution(params: StartExecutionParams, parent: ExecutionContext | undefined): ExecutionState {
     const startedAt = Date.now();
-    const execution: ExecutionState = { id: uuidv7(startedAt), startedAt, nextStepIndex: 0, tags: null };
+    const id = uuidv7(startedAt);
+    const workflowId = this.labels.label(params.workflowId, 'unknown', 'workflowId');
+    const workflowName = this.labels.label(params.workflowName, 'unknown', 'workflowName');
+    const triggerType = this.labels.label(params.triggerType ?? 'manual', 'manual', 'triggerType');
+    const span = this.tracing.spans ? this.tracing.startExecution({ id, workflowId, workflowName, triggerType }) : null;
+    const ids = this.traceIds(span);
+    const execution: ExecutionState = { id, startedAt, nextStepIndex: 0, tags: null, span };
     if (params.tags !== undefined) {
       execution.tags = new TagSet(this.capture.redact);
       this.counters.tagsDropped += execution.tags.addAll(params.tags);
@@ -261,9 +283,9 @@ export class Recorder {
     this.inFlight++;
     this.writer.insertExecution({
       id: execution.id,
-      workflowId: this.labels.label(params.workflowId, 'unknown', 'workflowId'),
-      workflowName: this.labels.label(params.workflowName, 'unknown', 'workflowName'),
-      triggerType: this.labels.label(params.triggerType ?? 'manual', 'manual', 'triggerType'),
+      workflowId,
+      workflowName,
+      triggerType: triggerType as TriggerType,
       triggerData: this.captureInput(params.triggerData),
       status: 'running',
       startedAt,
@@ -272,8 +294,15 @@ export class Recorder {
       parentStepId: this.labels.optional(params.parentStepId, 'parentStepId') ?? parent?.stepId ?? null,
       instanceId: this.instanceId,
       tags: execution.tags === null || execution.tags.isEmpty ? undefined : execution.tags.snapshot(),
+      traceId: ids === null ? null : ids.traceId,
+      spanId: ids === null ? null : ids.spanId,
     });
     return execution;
+  }
+
+  /** The ids a row stores: those of its own span, else of the span active as it starts, else none. */
+  private traceIds(span: FlowSpan | null): TraceIds | null {
+    return span === null ? this.tracing.activeIds() : span.spanContext();
   }
 
   /**
@@ -307,6 +336,7 @@ export class Recorder {
     if (--this.inFlight === 0 && this.drainWaiters.length > 0) for (const wake of this.drainWaiters.splice(0)) wake();
     const patch: ExecutionPatch = { status, completedAt, durationMs: completedAt - execution.startedAt };
     if (status === 'error') Object.assign(patch, errorDetails(error, this.errorText));
+    if (execution.span !== null) execution.span.end(status, status === 'error' ? spanError(error, patch) : null);
     return this.complete(canWait, this.writer.queuesExecution(execution.id), () => this.writer.updateExecution(execution.id, patch));
   }
 
@@ -319,13 +349,20 @@ export class Recorder {
   ): string {
     const id = uuidv7(startedAt);
     this.counters.stepsStarted++;
+    const nodeId = this.labels.label(params.nodeId, 'unknown', 'nodeId');
+    const nodeType = this.labels.label(params.nodeType, 'unknown', 'nodeType');
+    const nodeName = this.labels.optional(params.nodeName, 'nodeName');
+    const stepIndex = execution.nextStepIndex++;
+    const ids = this.tracing.spans
+      ? this.startStepSpan(execution, { id, executionId: execution.id, nodeId, nodeType, nodeName, stepIndex })
+      : this.tracing.activeIds();
     this.writer.insertStep({
       id,
       executionId: execution.id,
-      nodeId: this.labels.label(params.nodeId, 'unknown', 'nodeId'),
-      nodeType: this.labels.label(params.nodeType, 'unknown', 'nodeType'),
-      nodeName: this.labels.optional(params.nodeName, 'nodeName'),
-      stepIndex: execution.nextStepIndex++,
+      nodeId,
+      nodeType,
+      nodeName,
+      stepIndex,
       startedAt,
       status,
       instanceId: this.instanceId,
@@ -333,8 +370,30 @@ export class Recorder {
       completedAt: extra.completedAt,
       durationMs: extra.durationMs,
       errorMessage: extra.errorMessage,
+      traceId: ids === null ? null : ids.traceId,
+      spanId: ids === null ? null : ids.spanId,
     });
     return id;
+  }
+
+  /**
+   * Starts a step's span and keeps it until the step ends. Inside the execution's body it is the
+   * child of the span active there (the execution's, or one the body started around the node);
+   * called from elsewhere (the imperative API), of the execution's own span.
+   */
+  private startStepSpan(execution: ExecutionState, row: StepSpanFields): TraceIds | null {
+    const inBody = executionContext.getStore()?.execution === execution;
+    const span = this.tracing.startStep(row, execution.span, inBody);
+    if (span === null) return this.tracing.activeIds();
+    this.stepSpans.set(row.id, span);
+    return span.spanContext();
+  }
+
+  private endStepSpan(stepId: string, status: StepStatus, error: SpanError | null): void {
+    const span = this.stepSpans.get(stepId);
+    if (span === undefined) return;
+    this.stepSpans.delete(stepId);
+    span.end(status, error);
   }
 
   private openStep(execution: ExecutionState, params: StartNodeParams, status: StepStatus, inputData: unknown): string {
@@ -355,6 +414,7 @@ export class Recorder {
     const completedAt = Date.now();
     const patch: StepPatch = { status, completedAt, durationMs: completedAt - startedAt, outputData };
     if (status === 'error') Object.assign(patch, errorDetails(error, this.errorText));
+    if (this.tracing.spans) this.endStepSpan(stepId, status, status === 'error' ? spanError(error, patch) : null);
     return this.complete(canWait, this.writer.queuesStep(stepId), () => this.writer.updateStep(stepId, patch));
   }
 

@@ -39,6 +39,8 @@ export class HistoryReader {
     const stepConditions = readStepConditions(query);
     // A history written before tags has no tagged run (and no tag table to look in).
     if (byTag !== undefined && !(await this.db.columns.tagsExist())) return { items: [], nextCursor: null };
+    // One written before trace ids has no run in any trace.
+    if (traceId !== undefined && !(await this.db.columns.lineageExists())) return { items: [], nextCursor: null };
     const qb = await this.executionQuery();
     // With tags, the page is read through the first tag's index, in the same order (see tagFilter.ts).
     if (byTag !== undefined) qb.innerJoin(ExecutionTag, byTag.alias, byTag.on, byTag.params);

@@ -74,6 +74,8 @@ export function renderExecution(execution: WorkflowExecution, children: readonly
 
   const origin = execution.startedAt;
   const span = timelineSpan(execution, steps, options.now ?? Date.now());
+  // Steps get their own span ids with `otel.spans`, or when the workflow wraps nodes in spans of its own.
+  const spanColumn = steps.some((step) => step.spanId !== null && step.spanId !== execution.spanId);
   if (steps.length === 0) sections.push('No steps recorded.\n');
   else {
     const table = renderTable(
@@ -85,6 +87,7 @@ export function renderExecution(execution: WorkflowExecution, children: readonly
         { header: 'STATUS' },
         { header: 'DURATION', align: 'right' },
         { header: `TIMELINE (${formatDuration(span)})` },
+        ...(spanColumn ? [{ header: 'SPAN' }] : []),
       ],
       steps.map((step) => [
         String(step.stepIndex),
@@ -94,6 +97,7 @@ export function renderExecution(execution: WorkflowExecution, children: readonly
         colorStatus(step.status, palette),
         formatDuration(step.durationMs),
         barColor(step.status, palette)(timelineBar(step.startedAt - origin, stepLength(step, options.now), span, TIMELINE_WIDTH)),
+        ...(spanColumn ? [stepSpan(step, execution)] : []),
       ]),
       palette,
     );
@@ -137,6 +141,7 @@ function renderHeader(execution: WorkflowExecution, options: RenderOptions): str
   if (execution.parentExecutionId) {
     fields.push(['Parent', `${execution.parentExecutionId}${execution.parentStepId ? ` (step ${execution.parentStepId})` : ''}`]);
   }
+  if (execution.traceId) fields.push(['Trace', `${sanitize(execution.traceId)} (span ${sanitize(execution.spanId ?? NONE)})`]);
   const tags = tagsText(execution.tags);
   if (tags !== '') fields.push(['Tags', tags]);
   if (execution.errorMessage !== null) fields.push(['Error', palette.red(sanitize(execution.errorMessage))]);
@@ -148,6 +153,13 @@ function renderHeader(execution: WorkflowExecution, options: RenderOptions): str
     if (execution.errorStack) text += `${palette.dim('Error stack')}\n${indentText(execution.errorStack, 2)}\n`;
   }
   return text;
+}
+
+/** A step's span id; prefixed by its trace id in the rare case it started in another trace than its execution. */
+function stepSpan(step: ExecutionStep, execution: WorkflowExecution): string {
+  if (step.spanId === null) return NONE;
+  const trace = step.traceId !== null && step.traceId !== execution.traceId ? `${step.traceId}/` : '';
+  return sanitize(trace + step.spanId);
 }
 
 /** `key=value` pairs as `--tag` takes them, quoted where a shell would split them; '' when there are none. */
