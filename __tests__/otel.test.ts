@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { context, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import {
@@ -378,6 +378,14 @@ describe.each(databaseKinds)('OpenTelemetry on %s', (kind) => {
     // No span of its own: the row keeps the ids of the span that was active.
     expect(checkout!.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(errors.map((error) => (error as Error).message)).toContain('tracer down');
+
+    // A tracer whose spans have no valid ids (zeros): the rows store none rather than zeros.
+    const invalid = { startSpan: () => trace.wrapSpanContext(INVALID_SPAN_CONTEXT) };
+    const third = await startLogger({ otel: { spans: true, tracer: invalid } });
+    await new Skipping().run({});
+    expect(await third.flush()).toBe(true);
+    const [again] = await recorded(current.store, 'skipping');
+    expect([again!.traceId, ...again!.steps!.map((step) => step.spanId)]).toEqual([null, null, null]);
   });
 
   test('listExecutions({ traceId }) finds the runs of one trace; a malformed id is a QueryError naming traceId', async () => {

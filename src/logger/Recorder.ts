@@ -302,7 +302,7 @@ export class Recorder {
 
   /** The ids a row stores: those of its own span, else of the span active as it starts, else none. */
   private traceIds(span: FlowSpan | null): TraceIds | null {
-    return span === null ? this.tracing.activeIds() : span.spanContext();
+    return span === null ? this.tracing.activeIds() : this.tracing.idsOf(span.otelSpan);
   }
 
   /**
@@ -386,7 +386,7 @@ export class Recorder {
     const span = this.tracing.startStep(row, execution.span, inBody);
     if (span === null) return this.tracing.activeIds();
     this.stepSpans.set(row.id, span);
-    return span.spanContext();
+    return this.tracing.idsOf(span.otelSpan);
   }
 
   private endStepSpan(stepId: string, status: StepStatus, error: SpanError | null): void {

@@ -20,26 +20,14 @@ export interface SpanError {
 export class FlowSpan {
   constructor(
     private readonly api: typeof OtelApi,
-    private readonly span: Span,
+    /** The OpenTelemetry span itself. */
+    readonly otelSpan: Span,
     /** The context the body runs in: the caller's, with this span active. */
     readonly activeIn: Context,
     /** `flowtrail.execution.status` or `flowtrail.step.status`. */
     private readonly statusKey: string,
     private readonly report: ReportError,
   ) {}
-
-  /** The span's trace and span ids (hex), as the row stores them. */
-  spanContext(): OtelApi.SpanContext {
-    return this.span.spanContext();
-  }
-
-  setAttribute(key: string, value: string): void {
-    try {
-      this.span.setAttribute(key, value);
-    } catch (error) {
-      this.report(error, { operation: 'otel' });
-    }
-  }
 
   /** Runs `body` with this span active, so spans it starts (and child workflows) nest under it. */
   run<T>(body: () => T): T {
@@ -49,13 +37,13 @@ export class FlowSpan {
   /** Ends the span with the row's status; an error sets the span's status and records the exception, by the stored text only. */
   end(status: string, error: SpanError | null): void {
     try {
-      this.span.setAttribute(this.statusKey, status);
+      this.otelSpan.setAttribute(this.statusKey, status);
       if (error !== null) {
-        this.span.setAttribute('error.type', error.errorType);
-        this.span.recordException({ name: error.errorType, message: error.errorMessage, stack: error.errorStack ?? undefined });
-        this.span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: error.errorMessage });
+        this.otelSpan.setAttribute('error.type', error.errorType);
+        this.otelSpan.recordException({ name: error.errorType, message: error.errorMessage, stack: error.errorStack ?? undefined });
+        this.otelSpan.setStatus({ code: this.api.SpanStatusCode.ERROR, message: error.errorMessage });
       }
-      this.span.end();
+      this.otelSpan.end();
     } catch (caught) {
       this.report(caught, { operation: 'otel' });
     }

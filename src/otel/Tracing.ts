@@ -41,6 +41,9 @@ export class Tracing {
   readonly spans: boolean;
   private api: typeof OtelApi | null = null;
   private readonly tracer: OtelApi.Tracer | null = null;
+  /** The span {@link idsOf} last read, and its ids: the steps of a run mostly start under the same span. */
+  private lastSpan: OtelApi.Span | undefined;
+  private lastIds: TraceIds | null = null;
 
   /** @throws ConfigError when spans are asked for and `@opentelemetry/api` cannot be loaded. */
   constructor(
@@ -65,13 +68,23 @@ export class Tracing {
     if (api === null) return null;
     try {
       const span = api.trace.getSpan(api.context.active());
-      if (span === undefined) return null;
-      const ids = span.spanContext();
-      return api.isSpanContextValid(ids) ? ids : null;
+      return span === undefined ? null : this.idsOf(span);
     } catch (error) {
       this.report(error, { operation: 'otel' });
       return null;
     }
+  }
+
+  /**
+   * A span's ids, when they are valid: a span of the no-op tracer (no provider registered) has ids
+   * of zeros, and one made from a foreign context may have anything, which no row should store.
+   */
+  idsOf(span: OtelApi.Span): TraceIds | null {
+    if (span === this.lastSpan) return this.lastIds;
+    const ids = span.spanContext();
+    this.lastSpan = span;
+    this.lastIds = this.api!.isSpanContextValid(ids) ? ids : null;
+    return this.lastIds;
   }
 
   /** Starts an execution's span, child of the span active now (a step's, for a child workflow); null if the tracer fails. */
