@@ -1,6 +1,5 @@
-import { execFile } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import { context, INVALID_SPAN_CONTEXT, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -16,8 +15,12 @@ import {
   type WorkflowExecution,
 } from '../src';
 import { resolveLoggerConfig } from '../src/config/LoggerConfig';
+import { preProcessFile } from 'typescript';
 import { cli } from './support/cli';
 import { cliArgs, databaseKinds, tempDir, useStorePerTest } from './support/databases';
+import { installWithout, type PartialInstall } from './support/installWithout';
+
+const DIST = join(__dirname, '..', 'dist');
 
 // The real SDK, registered globally as an application does: spans end up in memory, one by one.
 const exporter = new InMemorySpanExporter();
@@ -436,22 +439,21 @@ describe.each(databaseKinds)('OpenTelemetry on %s', (kind) => {
 });
 
 describe('without @opentelemetry/api', () => {
-  const child = join(__dirname, 'support', 'otelAbsentChild.js');
+  const program = readFileSync(join(__dirname, 'support', 'otelUserProgram.js'), 'utf8');
+  const installs: PartialInstall[] = [];
+  afterAll(() => installs.forEach((install) => install.remove()));
 
-  function run(mode: 'absent' | 'present'): Promise<{ code: number; stdout: string; stderr: string }> {
-    const folder = tempDir('flowtrail-otel-absent-');
-    return new Promise((resolve) => {
-      execFile(process.execPath, [child, mode, join(folder, 'history.sqlite')], { cwd: folder }, (error, stdout, stderr) => {
-        rmSync(folder, { recursive: true, force: true });
-        resolve({ code: error ? Number(error.code ?? -1) : 0, stdout, stderr });
-      });
-    });
+  async function run(mode: 'absent' | 'present'): Promise<unknown> {
+    // A real project whose node_modules lacks the whole @opentelemetry scope (or has it): no loader patched.
+    const install = installWithout(mode === 'absent' ? ['@opentelemetry'] : []);
+    installs.push(install);
+    const result = await install.run(program, { OTEL_MODE: mode, HISTORY_FILE: join(install.dir, 'history.sqlite') });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    return JSON.parse(result.stdout);
   }
 
-  test('the package cannot be resolved: runs are recorded with null ids, and spans: true is a ConfigError naming otel.spans', async () => {
-    const result = await run('absent');
-    expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({
+  test('not installed: runs are recorded (writer thread on) with null ids, and spans: true is a ConfigError naming otel.spans', async () => {
+    expect(await run('absent')).toEqual({
       status: 'success',
       traceId: null,
       steps: [{ traceId: null, spanId: null }],
@@ -461,8 +463,25 @@ describe('without @opentelemetry/api', () => {
   });
 
   test('installed but no context manager registered: nothing of it is loaded', async () => {
-    const result = await run('present');
-    expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'success', traceId: null, loaded: false });
+    expect(await run('present')).toMatchObject({ status: 'success', traceId: null, loaded: false });
+  });
+
+  test("the package's declarations reachable from its entry points import nothing of @opentelemetry", () => {
+    const seen = new Set<string>();
+    const foreign: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const { fileName } of preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
+        if (fileName.startsWith('.')) {
+          const target = resolvePath(dirname(file), fileName);
+          visit(existsSync(`${target}.d.ts`) ? `${target}.d.ts` : join(target, 'index.d.ts'));
+        } else if (fileName.startsWith('@opentelemetry')) foreign.push(`${relative(DIST, file)}: ${fileName}`);
+      }
+    };
+    visit(join(DIST, 'index.d.ts'));
+    visit(join(DIST, 'nestjs', 'index.d.ts'));
+    expect(seen.size).toBeGreaterThan(20);
+    expect(foreign).toEqual([]);
   });
 });

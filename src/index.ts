@@ -5,6 +5,7 @@ export * from './logger';
 export * from './runner';
 export { CONFIG_ENV_VARS, DEFAULT_CONFIG, type Durability, type LoggerConfig } from './config/LoggerConfig';
 export type { RetentionConfig } from './config/RetentionConfig';
+export type { OtelConfig, OtelTracer } from './otel';
 export { captureData, DEFAULT_REDACT_KEYS, type CaptureOptions, type TruncatedData } from './capture';
 export type { WriterStats } from './writer/BatchWriter';
 export * from './entities';

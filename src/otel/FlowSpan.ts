@@ -1,8 +1,5 @@
 import type { ReportError } from '../errors';
-import type { OtelApi } from './otelApi';
-
-type Span = OtelApi.Span;
-type Context = OtelApi.Context;
+import type { Context, OtelApi, Span } from './otelApi';
 
 /** The error text a span ends with: what the row stores, already masked, redacted and capped. */
 export interface SpanError {
@@ -19,7 +16,7 @@ export interface SpanError {
  */
 export class FlowSpan {
   constructor(
-    private readonly api: typeof OtelApi,
+    private readonly api: OtelApi,
     /** The OpenTelemetry span itself. */
     readonly otelSpan: Span,
     /** The context the body runs in: the caller's, with this span active. */

@@ -1,6 +1,6 @@
 import { ConfigError, type ReportError } from '../errors';
 import { FlowSpan } from './FlowSpan';
-import { contextManagerRegistered, loadOtelApi, type OtelApi } from './otelApi';
+import { contextManagerRegistered, loadOtelApi, type Attributes, type OtelApi, type Span, type Tracer } from './otelApi';
 import type { ResolvedOtelConfig } from './OtelConfig';
 
 /** A span's ids as rows store them: 32 and 16 lowercase hex digits. */
@@ -39,10 +39,10 @@ const INTERNAL_KIND = 0; // SpanKind.INTERNAL, a const enum of the API
 export class Tracing {
   /** Whether this logger starts spans: the flag its hot path checks. */
   readonly spans: boolean;
-  private api: typeof OtelApi | null = null;
-  private readonly tracer: OtelApi.Tracer | null = null;
+  private api: OtelApi | null = null;
+  private readonly tracer: Tracer | null = null;
   /** The span {@link idsOf} last read, and its ids: the steps of a run mostly start under the same span. */
-  private lastSpan: OtelApi.Span | undefined;
+  private lastSpan: Span | undefined;
   private lastIds: TraceIds | null = null;
 
   /** @throws ConfigError when spans are asked for and `@opentelemetry/api` cannot be loaded. */
@@ -55,7 +55,7 @@ export class Tracing {
     this.api = loadOtelApi();
     if (this.api === null) throw new ConfigError('otel.spans', true, 'false, or @opentelemetry/api installed');
     // The API's global tracer delegates to whichever provider is registered, even one registered later.
-    this.tracer = (config.tracer as OtelApi.Tracer | undefined) ?? this.api.trace.getTracer('flowtrail');
+    this.tracer = (config.tracer as Tracer | undefined) ?? this.api.trace.getTracer('flowtrail');
   }
 
   /**
@@ -79,7 +79,7 @@ export class Tracing {
    * A span's ids, when they are valid: a span of the no-op tracer (no provider registered) has ids
    * of zeros, and one made from a foreign context may have anything, which no row should store.
    */
-  idsOf(span: OtelApi.Span): TraceIds | null {
+  idsOf(span: Span): TraceIds | null {
     if (span === this.lastSpan) return this.lastIds;
     const ids = span.spanContext();
     this.lastSpan = span;
@@ -109,7 +109,7 @@ export class Tracing {
    * otherwise, or when no span is active there, of the execution's span.
    */
   startStep(row: StepSpanFields, execution: FlowSpan | null, inBody: boolean): FlowSpan | null {
-    const attributes: OtelApi.Attributes = {
+    const attributes: Attributes = {
       'flowtrail.execution.id': row.executionId,
       'flowtrail.step.id': row.id,
       'flowtrail.step.index': row.stepIndex,
@@ -120,13 +120,7 @@ export class Tracing {
     return this.start(`${row.nodeType} ${row.nodeId}`, attributes, 'flowtrail.step.status', execution, inBody);
   }
 
-  private start(
-    name: string,
-    attributes: OtelApi.Attributes,
-    statusKey: string,
-    execution: FlowSpan | null,
-    inBody: boolean,
-  ): FlowSpan | null {
+  private start(name: string, attributes: Attributes, statusKey: string, execution: FlowSpan | null, inBody: boolean): FlowSpan | null {
     const api = this.api!;
     try {
       let parent = api.context.active();

@@ -1,24 +1,15 @@
-// Runs a recorded workflow from the built package with `@opentelemetry/api` either made
-// unresolvable (argv[2] 'absent': a require hook throws MODULE_NOT_FOUND for it, as when the peer is
-// not installed) or installed but never set up ('present'). Prints what was recorded as JSON.
-const Module = require('node:module');
+// A user program run by otel.test.ts in a project installed without @opentelemetry (OTEL_MODE
+// absent) or with it but never set up (present): records a workflow in HISTORY_FILE (the writer
+// thread on) and prints what was recorded, and whether the package got loaded, as JSON.
+const [mode, database] = [process.env.OTEL_MODE, process.env.HISTORY_FILE];
 
-const [mode, database] = process.argv.slice(2);
-if (mode === 'absent') {
-  const resolve = Module._resolveFilename;
-  Module._resolveFilename = function (request, ...rest) {
-    if (request === '@opentelemetry/api' || request.startsWith('@opentelemetry/api/')) {
-      const error = new Error(`Cannot find module '${request}'`);
-      error.code = 'MODULE_NOT_FOUND';
-      throw error;
-    }
-    return resolve.call(this, request, ...rest);
-  };
+const { ExecutionLogger, ExecutionStore, LoggedNode, LoggedWorkflow } = require('flowtrail');
+
+// Without a compiler to apply decorators: a legacy method decorator applied by hand, as tsc emits it.
+function decorate(cls, method, decorator) {
+  const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, method);
+  Object.defineProperty(cls.prototype, method, decorator(cls.prototype, method, descriptor));
 }
-
-const { ExecutionLogger, ExecutionStore, LoggedNode, LoggedWorkflow } = require('../../dist');
-
-const { decorate } = require('./decorate');
 
 class Step {
   execute(input) {
@@ -36,7 +27,7 @@ decorate(Flow, 'run', LoggedWorkflow({ workflowId: 'absent' }));
 
 async function main() {
   const store = await ExecutionStore.open({ database });
-  const logger = new ExecutionLogger(store, { configFile: false, writerThread: false, flushOnExit: false });
+  const logger = new ExecutionLogger(store, { configFile: false, flushOnExit: false });
   ExecutionLogger.setDefault(logger);
   await logger.ready;
   await new Flow().run({ n: 21 });
