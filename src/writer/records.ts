@@ -1,5 +1,5 @@
 import { CapturedJson } from '../capture/CapturedJson';
-import { executionsTable, jsonPropertiesOf, stepsTable } from '../store/schema';
+import { definitionsTable, executionsTable, jsonPropertiesOf, stepsTable } from '../store/schema';
 import type { ExecutionPatch, NewExecution, NewStep, StepPatch } from '../store/types';
 
 /**
@@ -27,6 +27,7 @@ export const EXECUTION_DATA: readonly string[] = jsonPropertiesOf(executionsTabl
 export const STEP_DATA: readonly string[] = jsonPropertiesOf(stepsTable);
 export const EXECUTION_PATCH_DATA: readonly string[] = jsonPropertiesOf(executionsTable, 'patchable');
 export const STEP_PATCH_DATA: readonly string[] = jsonPropertiesOf(stepsTable, 'patchable');
+export const DEFINITION_DATA: readonly string[] = jsonPropertiesOf(definitionsTable);
 const DATA_FIELDS: Readonly<Record<SpoolRecord['t'], readonly string[]>> = {
   E: EXECUTION_DATA,
   S: STEP_DATA,
