@@ -273,6 +273,53 @@ describe.each(databaseKinds)('replayStep on %s', (kind) => {
     ]);
   });
 
+  test('record: true writes one new execution holding the replayed step, marked as a replay of it', async () => {
+    const stepId = await recordStep(() => new PriceNode(0.2).execute(order));
+    const original = (await store.getStep(stepId))!;
+    const before = await rowCounts();
+    const result = await replayStep(store, stepId, new PriceNode(0.25), { record: true, logger: logger! });
+    expect(result.recordedAs).not.toBeNull();
+    expect(await rowCounts()).toEqual({ executions: before.executions + 1, steps: before.steps + 1 });
+    const replay = (await store.getExecution(result.recordedAs!.executionId, { steps: true }))!;
+    expect(replay).toMatchObject({
+      workflowId: 'checkout',
+      workflowName: 'Checkout',
+      triggerType: 'replay',
+      status: 'success',
+      replayOfStepId: stepId,
+      parentExecutionId: null,
+    });
+    expect(replay.steps).toHaveLength(1);
+    expect(replay.steps![0]).toMatchObject({
+      id: result.recordedAs!.stepId,
+      nodeId: 'price',
+      nodeType: 'pricing',
+      stepIndex: 0,
+      status: 'success',
+      inputData: original.inputData,
+      outputData: { net: 25.5, vat: 6.38, lines: 2 },
+    });
+    // The recorded step compares with its replay as any two runs do.
+    const comparison = await store.compareExecutions(original.executionId, replay.id);
+    expect(comparison.steps[0]!.output!.changes.map((change) => change.path)).toEqual(['$.vat']);
+
+    // A failing replay is recorded as failing.
+    class Broken extends PriceNode {
+      @LoggedNode()
+      override execute(): never {
+        throw new TypeError('vat table missing');
+      }
+    }
+    const failed = await replayStep(store, stepId, new Broken(0.2), { record: true, logger: logger! });
+    const failedRun = (await store.getExecution(failed.recordedAs!.executionId, { steps: true }))!;
+    expect(failedRun).toMatchObject({ status: 'error', errorMessage: 'vat table missing', replayOfStepId: stepId });
+    expect(failedRun.steps![0]).toMatchObject({ status: 'error', errorMessage: 'vat table missing' });
+
+    // A disabled logger records nothing, and says so.
+    logger!.setEnabled(false);
+    expect((await replayStep(store, stepId, new PriceNode(0.2), { record: true, logger: logger! })).recordedAs).toBeNull();
+  });
+
   test('inputs not captured: refused before anything runs', async () => {
     await useLogger({ captureInputs: false });
     const stepId = await recordStep(() => new PriceNode(0.2).execute(order));

@@ -273,6 +273,7 @@ export class Recorder {
       metadata: params.metadata === undefined ? undefined : captureJson(params.metadata, this.capture),
       parentExecutionId: this.labels.optional(params.parentExecutionId, 'parentExecutionId') ?? parent?.execution.id ?? null,
       parentStepId: this.labels.optional(params.parentStepId, 'parentStepId') ?? parent?.stepId ?? null,
+      replayOfStepId: this.labels.optional(params.replayOfStepId, 'replayOfStepId') ?? null,
       instanceId: this.instanceId,
       tags: execution.tags === null || execution.tags.isEmpty ? undefined : execution.tags.snapshot(),
     });

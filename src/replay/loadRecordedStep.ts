@@ -18,24 +18,24 @@ export interface RecordedStep {
 
 /** The step with this id and its execution. @throws ReplayError `not-found` */
 export async function loadRecordedStep(store: ExecutionStore, stepId: string): Promise<RecordedStep> {
+  // A NUL names no step, and PostgreSQL would refuse the query rather than find none.
   if (typeof stepId !== 'string' || stepId === '' || stepId.includes('\u0000')) {
     throw new ReplayError('not-found', String(stepId), 'no step has this id');
   }
-  const { entities, raw } = await store.dataSource
+  const step = await store.getStep(stepId);
+  if (step === null) throw new ReplayError('not-found', stepId, 'no step has this id');
+  const flags = await store.dataSource
     .getRepository(ExecutionStep)
     .createQueryBuilder('s')
-    .addSelect('CASE WHEN s.input_data IS NULL THEN 0 ELSE 1 END', 'input_stored')
+    .select('CASE WHEN s.input_data IS NULL THEN 0 ELSE 1 END', 'input_stored')
     .addSelect('CASE WHEN s.output_data IS NULL THEN 0 ELSE 1 END', 'output_stored')
-    .where('s.id = :id', { id: stepId })
-    .getRawAndEntities<{ input_stored: unknown; output_stored: unknown }>();
-  const step = entities[0];
-  const flags = raw[0];
-  if (step === undefined || flags === undefined) throw new ReplayError('not-found', stepId, 'no step has this id');
+    .where('s.id = :id', { id: step.id })
+    .getRawOne<{ input_stored: unknown; output_stored: unknown }>();
   return {
     step,
     execution: await store.getExecution(step.executionId),
-    // Drivers return the flag as a number, a string or a bigint.
-    inputStored: Number(flags.input_stored) === 1,
-    outputStored: Number(flags.output_stored) === 1,
+    // Drivers return the flags as numbers, strings or bigints.
+    inputStored: Number(flags?.input_stored) === 1,
+    outputStored: Number(flags?.output_stored) === 1,
   };
 }
