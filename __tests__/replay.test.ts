@@ -336,6 +336,13 @@ describe.each(databaseKinds)('replayStep on %s', (kind) => {
     expect(error.code).toBe('FLOWTRAIL_REPLAY');
     expect(error.stepId).toBe(stepId);
     expect(ran).toBe(false);
+    // A single null argument reads as nothing stored: `args` says what it was.
+    await useLogger();
+    const nullStep = await recordStep(() => new Login().execute(null as unknown as { user: string; password: string }));
+    expect((await refusal(replayStep(store, nullStep, new Login()))).reason).toBe('inputs-not-captured');
+    const withNull = await replayStep(store, nullStep, new Login(), { args: (input) => [input] });
+    expect(withNull.recorded.status).toBe('error');
+    expect(withNull.changes).toEqual([]);
     // A method of no parameters has nothing to lose: called with none.
     const clockStep = await recordStep(() => new Clock(7).execute());
     expect((await replayStep(store, clockStep, new Clock(7))).changes).toEqual([]);

@@ -1,4 +1,4 @@
-import { ExecutionStep, type WorkflowExecution } from '../entities';
+import type { ExecutionStep, WorkflowExecution } from '../entities';
 import { ReplayError } from '../errors';
 import type { ExecutionStore } from '../store/ExecutionStore';
 
@@ -8,12 +8,11 @@ export interface RecordedStep {
   /** Its execution; null only if it was removed between the two reads. */
   execution: WorkflowExecution | null;
   /**
-   * Whether an input was stored. The entity reads SQL NULL (nothing captured: `captureInputs:
-   * false`, or a call with no arguments) and a captured `null` alike; the column tells them apart.
+   * Whether the step holds an input. Null reads the same whether nothing was captured
+   * (`captureInputs: false`, a call with no arguments) or the argument was null: replay takes it
+   * for the first, and `args` says otherwise.
    */
   inputStored: boolean;
-  /** The same for the output: SQL NULL when the call returned undefined or outputs were not captured. */
-  outputStored: boolean;
 }
 
 /** The step with this id and its execution. @throws ReplayError `not-found` */
@@ -24,18 +23,9 @@ export async function loadRecordedStep(store: ExecutionStore, stepId: string): P
   }
   const step = await store.getStep(stepId);
   if (step === null) throw new ReplayError('not-found', stepId, 'no step has this id');
-  const flags = await store.dataSource
-    .getRepository(ExecutionStep)
-    .createQueryBuilder('s')
-    .select('CASE WHEN s.input_data IS NULL THEN 0 ELSE 1 END', 'input_stored')
-    .addSelect('CASE WHEN s.output_data IS NULL THEN 0 ELSE 1 END', 'output_stored')
-    .where('s.id = :id', { id: step.id })
-    .getRawOne<{ input_stored: unknown; output_stored: unknown }>();
   return {
     step,
     execution: await store.getExecution(step.executionId),
-    // Drivers return the flags as numbers, strings or bigints.
-    inputStored: Number(flags?.input_stored) === 1,
-    outputStored: Number(flags?.output_stored) === 1,
+    inputStored: step.inputData !== null && step.inputData !== undefined,
   };
 }

@@ -26,7 +26,7 @@ export interface ArgumentSources {
  */
 export function replayArguments(recorded: RecordedStep, sources: ArgumentSources): unknown[] {
   const { step } = recorded;
-  const input: unknown = recorded.inputStored ? step.inputData : undefined;
+  const input: unknown = recorded.inputStored ? step.inputData : null;
   if (sources.args !== undefined) {
     const args = sources.args(input, step);
     if (!Array.isArray(args)) throw new TypeError(`replayStep: the args option must return an array of arguments, got ${typeof args}`);
@@ -47,7 +47,7 @@ export function replayArguments(recorded: RecordedStep, sources: ArgumentSources
     throw new ReplayError(
       'inputs-not-captured',
       step.id,
-      'no input was recorded (the logger ran with captureInputs: false, or the method was called without arguments; pass `args` to give them)',
+      'no input was recorded (the logger ran with captureInputs: false; or the call had no arguments, or null: pass `args` to give them)',
     );
   }
   refuseMarkers(step.id, findMarkers(input), 'the recorded input');

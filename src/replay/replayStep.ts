@@ -123,14 +123,14 @@ export async function replayStep(store: ExecutionStore, stepId: string, node: ob
   };
 }
 
-function outcomeOf({ step, outputStored }: RecordedStep): ReplayOutcome {
+function outcomeOf({ step }: RecordedStep): ReplayOutcome {
   if (step.status === 'error') {
     return { status: 'error', output: null, error: { name: errorNameOf(step.errorStack), message: step.errorMessage ?? '' } };
   }
   if (step.status === 'running' || step.status === 'interrupted' || step.status === 'skipped') {
     throw new ReplayError('not-finished', step.id, `the step is ${step.status}: there is no outcome to compare with`);
   }
-  return { status: 'success', output: outputStored ? (step.outputData ?? null) : null, error: null };
+  return { status: 'success', output: step.outputData ?? null, error: null };
 }
 
 /** The labels the node gives itself must be the step's: replaying another node's step compares nothing useful. */
