@@ -136,8 +136,9 @@ function outcomeOf({ step }: RecordedStep): ReplayOutcome {
 /** The labels the node gives itself must be the step's: replaying another node's step compares nothing useful. */
 function checkNode(step: ExecutionStep, node: object, { site }: DecoratedNode, allowOtherNode: boolean): void {
   if (allowOtherNode) return;
-  const nodeId = site.nodeId(node);
-  const nodeType = site.nodeType(node);
+  // As the recorder reads them: an option function that throws labels the node 'unknown'.
+  const nodeId = label(() => site.nodeId(node));
+  const nodeType = label(() => site.nodeType(node));
   if (nodeId === step.nodeId && nodeType === step.nodeType) return;
   throw new ReplayError(
     'node-mismatch',
@@ -145,6 +146,14 @@ function checkNode(step: ExecutionStep, node: object, { site }: DecoratedNode, a
     `the step was recorded by node ${JSON.stringify(step.nodeId)} (type ${JSON.stringify(step.nodeType)}), ` +
       `the node given is ${JSON.stringify(nodeId)} (type ${JSON.stringify(nodeType)}); pass allowOtherNode: true to replay anyway`,
   );
+}
+
+function label(read: () => string): string {
+  try {
+    return read();
+  } catch {
+    return 'unknown';
+  }
 }
 
 function runnerContext({ execution }: RecordedStep, options: ReplayOptions): NodeContext {
