@@ -128,6 +128,8 @@ export class WorkflowCancelledError extends FlowtrailError {
 export type RerunRefusal =
   /** No execution has the id (or the runner has no logger, hence no store, to read it from). */
   | 'execution-not-found'
+  /** The execution ran another workflow (its `workflowId` is not the given workflow's id). */
+  | 'other-workflow'
   /** The execution has no stored definition (recorded before definitions, or not by the runner): `force` runs it anyway. */
   | 'definition-missing'
   /** The workflow's definition changed so that `from` or one of its upstream nodes is not in the stored one: `force` runs it anyway. */

@@ -1,4 +1,4 @@
-import { buildRedactPattern, captureJson, type CaptureOptions } from '../capture';
+import { buildRedactPattern, captureJson, CapturedJson, type CaptureOptions } from '../capture';
 import type { ResolvedLoggerConfig } from '../config/LoggerConfig';
 import type { ExecutionStatus, StepStatus, TriggerType } from '../entities';
 import { uuidv7 } from '../ids';
@@ -10,7 +10,7 @@ import type { ErrorReporter } from './ErrorReporter';
 import type { ExecutionLogger } from './ExecutionLogger';
 import { invoke, likeSite, type Method, type PromiseSite } from './invoke';
 import { Labels } from './Labels';
-import type { NodeSite, WorkflowSite } from './sites';
+import type { ExecutionOrigin, NodeSite, WorkflowSite } from './sites';
 import { TagSet } from './TagSet';
 
 export interface StartExecutionParams {
@@ -24,6 +24,26 @@ export interface StartExecutionParams {
   tags?: Record<string, string | number | boolean | bigint>;
   parentExecutionId?: string | null;
   parentStepId?: string | null;
+  /**
+   * The execution this one re-runs, and its step of the node the re-run started from (see
+   * `WorkflowRunner.rerun`); an engine of its own that re-runs part of a run may set them too.
+   */
+  forkedFromExecutionId?: string | null;
+  forkedFromStepId?: string | null;
+  /**
+   * The workflow's definition: stored once per hash (the first execution of it in this logger
+   * queues it with its own insert), and its hash recorded as the execution's `definitionHash`.
+   * `json` is the canonical JSON `hash` is the sha256 of, in the runner's `WorkflowShape` format
+   * (what `flowtrail show --graph` draws).
+   */
+  definition?: WorkflowDefinitionParams;
+}
+
+/** A workflow definition as `StartExecutionParams.definition` takes it. */
+export interface WorkflowDefinitionParams {
+  hash: string;
+  workflowId: string;
+  json: string;
 }
 
 export interface StartNodeParams {
@@ -38,6 +58,14 @@ export interface StartNodeParams {
 export interface SkipNodeParams extends Omit<StartNodeParams, 'inputData'> {
   /** Why the node did not run; stored as the step's message. */
   reason?: string;
+}
+
+/** A step of a re-run whose node did not run: its result is another step's, copied. */
+export interface ReuseNodeParams extends StartNodeParams {
+  /** The step whose result is reused. */
+  reusedFromStepId: string;
+  /** Its recorded output (already captured data: stored as it is, not captured again). */
+  outputData?: unknown;
 }
 
 /** What the recorder reads of the configuration. */
@@ -72,6 +100,8 @@ export class Recorder {
   private readonly openExecutions = new Map<string, ExecutionState>();
   private readonly openSteps = new Map<string, OpenRow>();
   private readonly counters = { executionsStarted: 0, stepsStarted: 0, tagsDropped: 0 };
+  /** Hashes of the definitions this logger has queued: each is written once per process, not once per run. */
+  private readonly definitionsQueued = new Set<string>();
   /** Executions started and not finished: what shutdown waits for, up to its grace period. */
   private inFlight = 0;
   private accepting = true;
@@ -173,6 +203,24 @@ export class Recorder {
     });
   }
 
+  /**
+   * Records a step whose node did not run in this execution: its input and output are those of
+   * `reusedFromStepId`, as stored there (captured data already, so not captured again), and it
+   * takes no time. Returns the step id, or '' when not recorded.
+   */
+  reuseNode(params: ReuseNodeParams): string {
+    const execution = this.executionFor(params.executionId);
+    if (!this.logger.recordsSteps || !execution) return '';
+    const now = Date.now();
+    return this.recordStep(execution, params, 'reused', now, {
+      completedAt: now,
+      durationMs: 0,
+      inputData: this.captureInputs ? storedData(params.inputData) : undefined,
+      outputData: this.captureOutputs ? storedData(params.outputData) : undefined,
+      reusedFromStepId: this.labels.optional(params.reusedFromStepId, 'reusedFromStepId'),
+    });
+  }
+
   // ── Decorator paths ──────────────────────────────────────────────────────────────────────────
 
   /** Runs a `@LoggedWorkflow` method as one recorded execution. */
@@ -189,6 +237,7 @@ export class Recorder {
         triggerData: this.captureInputs ? this.read(() => site.triggerData(self, args), undefined) : undefined,
         metadata: this.read(() => site.metadata(self, args), undefined),
         tags: site.tags === null ? undefined : this.read(() => site.tags!(self, args) as StartExecutionParams['tags'], undefined),
+        ...(site.origin === null ? undefined : this.read(() => site.origin!(self, args) as ExecutionOrigin | undefined, undefined)),
       },
       parent,
     );
@@ -272,8 +321,31 @@ export class Recorder {
       parentStepId: this.labels.optional(params.parentStepId, 'parentStepId') ?? parent?.stepId ?? null,
       instanceId: this.instanceId,
       tags: execution.tags === null || execution.tags.isEmpty ? undefined : execution.tags.snapshot(),
+      forkedFromExecutionId: this.labels.optional(params.forkedFromExecutionId, 'forkedFromExecutionId'),
+      forkedFromStepId: this.labels.optional(params.forkedFromStepId, 'forkedFromStepId'),
+      definitionHash: params.definition === undefined ? null : this.queueDefinition(params.definition),
     });
     return execution;
+  }
+
+  /**
+   * Queues a definition's row the first time this logger sees its hash; later runs only name it.
+   * The store ignores a hash it already has (another process, a replayed spool), so this is an
+   * economy, not what keeps it once. Returns the hash, or null for a definition it cannot store.
+   */
+  private queueDefinition(definition: WorkflowDefinitionParams): string | null {
+    const { hash, workflowId, json } = definition;
+    if (typeof hash !== 'string' || typeof json !== 'string') return null;
+    if (!this.definitionsQueued.has(hash)) {
+      this.definitionsQueued.add(hash);
+      this.writer.insertDefinition({
+        hash,
+        workflowId: this.labels.label(workflowId, 'unknown', 'workflowId'),
+        definition: new CapturedJson(json),
+        createdAt: Date.now(),
+      });
+    }
+    return hash;
   }
 
   /**
@@ -315,7 +387,14 @@ export class Recorder {
     params: { nodeId: string; nodeType: string; nodeName?: string | null },
     status: StepStatus,
     startedAt: number,
-    extra: { inputData?: unknown; completedAt?: number; durationMs?: number; errorMessage?: string | null },
+    extra: {
+      inputData?: unknown;
+      outputData?: unknown;
+      completedAt?: number;
+      durationMs?: number;
+      errorMessage?: string | null;
+      reusedFromStepId?: string | null;
+    },
   ): string {
     const id = uuidv7(startedAt);
     this.counters.stepsStarted++;
@@ -333,6 +412,8 @@ export class Recorder {
       completedAt: extra.completedAt,
       durationMs: extra.durationMs,
       errorMessage: extra.errorMessage,
+      outputData: extra.outputData,
+      reusedFromStepId: extra.reusedFromStepId,
     });
     return id;
   }
@@ -409,4 +490,12 @@ export class Recorder {
       return fallback;
     }
   }
+}
+
+/** Data read back from the store, as the JSON text it was stored as; nothing for none. */
+function storedData(value: unknown): CapturedJson | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof CapturedJson) return value;
+  const json = JSON.stringify(value);
+  return json === undefined ? undefined : new CapturedJson(json);
 }

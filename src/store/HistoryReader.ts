@@ -7,6 +7,7 @@ import { tagLookup } from './tagFilter';
 import { optionalString, optionalTime, requireId } from './queryArguments';
 import { readStepConditions, stepConditionsSql, type StepConditions } from './stepConditions';
 import type { ExecutionPage, ExecutionStats, ListExecutionsQuery, StatsQuery } from './types';
+import { parseWorkflowShape, type StoredDefinition } from './WorkflowShape';
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
@@ -38,6 +39,7 @@ export class HistoryReader {
     const status = optionalString(query.status, 'status');
     const triggerType = optionalString(query.triggerType, 'triggerType');
     const parentExecutionId = optionalString(query.parentExecutionId, 'parentExecutionId');
+    const forkedFromExecutionId = optionalString(query.forkedFromExecutionId, 'forkedFromExecutionId');
     const startedAfter = optionalTime(query.startedAfter, 'startedAfter');
     const startedBefore = optionalTime(query.startedBefore, 'startedBefore');
     const byTag = tagLookup(query.tags, this.db.tables.tags, 'e');
@@ -54,6 +56,11 @@ export class HistoryReader {
     if (triggerType !== undefined) qb.andWhere('e.trigger_type = :triggerType', { triggerType: this.bind(triggerType) });
     if (parentExecutionId !== undefined) {
       qb.andWhere('e.parent_execution_id = :parentExecutionId', { parentExecutionId: this.bind(parentExecutionId) });
+    }
+    if (forkedFromExecutionId !== undefined) {
+      // A history written before re-runs has no fork (and no column to look in).
+      if (!(await this.db.executionColumns.has('forkedFromExecutionId'))) return { items: [], nextCursor: null };
+      qb.andWhere('e.forked_from_execution_id = :forkedFromExecutionId', { forkedFromExecutionId: this.bind(forkedFromExecutionId) });
     }
     if (startedAfter !== undefined) qb.andWhere(`${startedAtColumn} >= :startedAfter`, { startedAfter });
     if (startedBefore !== undefined) qb.andWhere(`${startedAtColumn} < :startedBefore`, { startedBefore });
@@ -190,6 +197,29 @@ export class HistoryReader {
     return found;
   }
 
+  /**
+   * A stored workflow definition by its hash; null when there is none (or the history has no
+   * definitions table: written before them, read without migrating) or it is of a format this
+   * release does not read.
+   */
+  async getDefinition(hash: string): Promise<StoredDefinition | null> {
+    this.db.assertOpen();
+    requireId(hash, 'hash');
+    const params = this.db.params();
+    const sql = `SELECT hash, workflow_id, definition, created_at FROM ${this.db.tables.definitions} WHERE hash = ${params.add(this.bind(hash))}`;
+    let rows: { hash: string; workflow_id: string; definition: unknown; created_at: unknown }[];
+    try {
+      rows = await this.db.query(sql, params.values);
+    } catch (error) {
+      if (!(await this.tableExists(this.db.tables.definitions))) return null;
+      throw error;
+    }
+    const row = rows[0];
+    const definition = row === undefined ? null : parseWorkflowShape(row.definition);
+    if (row === undefined || definition === null) return null;
+    return { hash: row.hash, workflowId: row.workflow_id, definition, createdAt: Number(row.created_at) };
+  }
+
   async listWorkflowIds(): Promise<string[]> {
     const rows = await this.db.query<{ workflow_id: string }>(
       `SELECT DISTINCT workflow_id FROM ${this.db.tables.executions} ORDER BY workflow_id`,
@@ -264,7 +294,11 @@ export class HistoryReader {
 
   /** Whether the history tables exist here (a database flowtrail never wrote has none). */
   async hasHistoryTables(): Promise<boolean> {
-    const rows = await this.db.query<{ name: string | null }>(this.db.dialect.tableExistsSql, [this.db.tables.executions]);
+    return this.tableExists(this.db.tables.executions);
+  }
+
+  private async tableExists(table: string): Promise<boolean> {
+    const rows = await this.db.query<{ name: string | null }>(this.db.dialect.tableExistsSql, [table]);
     return rows.length > 0 && rows[0]?.name !== null && rows[0]?.name !== undefined;
   }
 

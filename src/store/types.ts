@@ -90,6 +90,9 @@ export interface ListExecutionsQuery {
   /** Exclusive upper bound on `startedAt`, epoch ms. */
   startedBefore?: number;
   parentExecutionId?: string;
+  /** Only the re-runs of this execution (`runner.rerun()`), newest first. */
+  forkedFromExecutionId?: string;
+  // Replays (`replayOfStepId`) would be listed the same way: one equality on its indexed column.
   /** Only executions carrying every one of these tags (key → exact value). */
   tags?: Record<string, string>;
   /**

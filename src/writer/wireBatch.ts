@@ -1,6 +1,6 @@
 import { CapturedJson } from '../capture/CapturedJson';
 import type { WriteBatch } from '../store/types';
-import { EXECUTION_DATA, EXECUTION_PATCH_DATA, STEP_DATA, STEP_PATCH_DATA } from './records';
+import { DEFINITION_DATA, EXECUTION_DATA, EXECUTION_PATCH_DATA, STEP_DATA, STEP_PATCH_DATA } from './records';
 
 /*
  * A WriteBatch as it crosses to the writer thread. Structured clone keeps plain data but not
@@ -13,6 +13,7 @@ import { EXECUTION_DATA, EXECUTION_PATCH_DATA, STEP_DATA, STEP_PATCH_DATA } from
 /** Before the batch is posted to the thread. */
 export function toWire(batch: WriteBatch): WriteBatch {
   return {
+    definitions: batch.definitions?.map((row) => captured(row, DEFINITION_DATA)),
     executions: batch.executions?.map((row) => captured(row, EXECUTION_DATA)),
     steps: batch.steps?.map((row) => captured(row, STEP_DATA)),
     executionUpdates: batch.executionUpdates?.map((update) => withPatch(update, EXECUTION_PATCH_DATA)),
@@ -22,6 +23,7 @@ export function toWire(batch: WriteBatch): WriteBatch {
 
 /** On the thread, once the batch has arrived. */
 export function fromWire(batch: WriteBatch): WriteBatch {
+  for (const row of batch.definitions ?? []) revive(row, DEFINITION_DATA);
   for (const row of batch.executions ?? []) revive(row, EXECUTION_DATA);
   for (const row of batch.steps ?? []) revive(row, STEP_DATA);
   for (const { patch } of batch.executionUpdates ?? []) revive(patch, EXECUTION_PATCH_DATA);

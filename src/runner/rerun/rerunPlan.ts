@@ -76,7 +76,10 @@ export function planRerun(
     });
   }
 
-  const starts = [from, ...[...graph.nodes.keys()].filter((node) => node !== from && !upstream.has(node) && !REUSABLE.has(stepOf.get(node)?.status ?? ''))];
+  const starts = [
+    from,
+    ...[...graph.nodes.keys()].filter((node) => node !== from && !upstream.has(node) && !REUSABLE.has(stepOf.get(node)?.status ?? '')),
+  ];
   const runs = downstreamOf(graph, starts);
   const reused = new Map<string, ReusedNode>();
   for (const node of graph.nodes.keys()) {
@@ -97,7 +100,8 @@ type Refuse = (reason: RerunRefusal, message: string, details?: { nodes?: readon
 function checkDefinition(graph: WorkflowGraph, original: OriginalRun, from: string, upstream: ReadonlySet<string>, refuse: Refuse): void {
   const stored = original.definition;
   if (stored === null) {
-    const why = original.definitionHash === null ? 'it was recorded without a workflow definition' : 'its workflow definition is not stored';
+    const why =
+      original.definitionHash === null ? 'it was recorded without a workflow definition' : 'its workflow definition is not stored';
     throw refuse('definition-missing', `${why}, so the graph it ran cannot be compared with this one (pass force: true to re-run anyway)`);
   }
   const storedNodes = new Set(stored.nodes.map((node) => node.id));
