@@ -6,7 +6,9 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ExecutionStore, executionHistoryEntities, executionHistoryMigrations, uuidv7 } from '../src';
 import { CreateExecutionHistory1764201600000 } from '../src/migrations/1764201600000-CreateExecutionHistory';
 import { NameStepsForeignKey1795996800000 } from '../src/migrations/1795996800000-NameStepsForeignKey';
+import { AddExecutionTags1796860800000 } from '../src/migrations/1796860800000-AddExecutionTags';
 import {
+  definitionsTable,
   executionsTable,
   instancesTable,
   stepsTable,
@@ -44,6 +46,9 @@ const ENTITY_TYPES: Record<ColumnKind, { type: string; length?: string }> = {
   json: { type: 'simple-json' },
   tagKey: { type: 'varchar', length: '64' },
   tagValue: { type: 'varchar', length: '256' },
+  traceId: { type: 'varchar', length: '32' },
+  spanId: { type: 'varchar', length: '16' },
+  hash: { type: 'varchar', length: '64' },
 };
 
 /** The indexes crash recovery and the history queries rely on, with the partial ones' condition. */
@@ -117,10 +122,10 @@ async function indexes(dataSource: DataSource): Promise<Map<string, { partial: b
       'SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1',
       [dataSource.options.schema],
     );
-    for (const row of rows) found.set(row.indexname, { partial: /WHERE \(+\(?status\)?::text = 'running'/.test(row.indexdef) });
+    for (const row of rows) found.set(row.indexname, { partial: / WHERE /.test(row.indexdef) });
   } else {
     const rows: { name: string; sql: string | null }[] = await dataSource.query("SELECT name, sql FROM sqlite_master WHERE type = 'index'");
-    for (const row of rows) found.set(row.name, { partial: /WHERE status = 'running'/.test(row.sql ?? '') });
+    for (const row of rows) found.set(row.name, { partial: / WHERE /i.test(row.sql ?? '') });
   }
   return found;
 }
@@ -156,6 +161,7 @@ describe('the schema definition and the entities', () => {
     ['ExecutionStep', stepsTable],
     ['LoggerInstance', instancesTable],
     ['ExecutionTag', tagsTable],
+    ['WorkflowDefinition', definitionsTable],
   ] as const)('%s declares exactly the columns of the schema, in its order, with their kinds', (entity, table) => {
     const metadata = dataSource.getMetadata(entity);
     expect(metadata.tableName).toBe(table.name);
@@ -364,6 +370,113 @@ describe.each(databaseKinds)('entities and migrations agree on %s, as TypeORM se
     expect((await store.listExecutions({ tags: { tenant: 'acme' } })).items).toEqual([]);
     const tagTable = qualified(kind, db.options, 'execution_tags');
     expect(await dataSource.query(`SELECT execution_id FROM ${tagTable}`)).toEqual([]);
+    await store.close();
+  });
+
+  test('a database written by the release before traces, forks and definitions is upgraded with its data; new rows carry them', async () => {
+    const old = new DataSource({
+      ...db.options,
+      entities: executionHistoryEntities,
+      migrations: [CreateExecutionHistory1764201600000, NameStepsForeignKey1795996800000, AddExecutionTags1796860800000],
+    });
+    await old.initialize();
+    await old.runMigrations();
+    const oldId = uuidv7(1000);
+    await insertRow(old, kind, db.options, 'workflow_executions', {
+      id: oldId,
+      workflow_id: 'w',
+      workflow_name: 'W',
+      trigger_type: 'manual',
+      status: 'success',
+      started_at: 1000,
+      tags: JSON.stringify({ tenant: 'acme' }),
+    });
+    const oldStep = uuidv7(1000);
+    await insertRow(old, kind, db.options, 'execution_steps', {
+      id: oldStep,
+      execution_id: oldId,
+      node_id: 'n',
+      node_type: 't',
+      step_index: 0,
+      started_at: 1000,
+      status: 'success',
+      output_data: JSON.stringify({ total: 5 }),
+    });
+    await old.destroy();
+
+    dataSource = new DataSource({ ...db.options, entities: executionHistoryEntities, migrations: executionHistoryMigrations });
+    const store = await ExecutionStore.open({ dataSource });
+    expect(await pendingSchemaChanges(dataSource)).toEqual([]);
+    expect(await store.getExecution(oldId, { steps: true })).toMatchObject({
+      tags: { tenant: 'acme' },
+      traceId: null,
+      forkedFromExecutionId: null,
+      definitionHash: null,
+      steps: [{ outputData: { total: 5 }, traceId: null, spanId: null, reusedFromStepId: null }],
+    });
+
+    // A fork of the old run, with the shape it ran and a reused step, in one batch (twice: replays change nothing).
+    const hash = 'a'.repeat(64);
+    const forkId = uuidv7(2000);
+    const batch = {
+      definitions: [{ hash, workflowId: 'w', definition: { nodes: [{ id: 'n' }], edges: [] }, createdAt: 2000 }],
+      executions: [
+        {
+          id: forkId,
+          workflowId: 'w',
+          workflowName: 'W',
+          triggerType: 'manual',
+          status: 'success' as const,
+          startedAt: 2000,
+          traceId: '0af7651916cd43dd8448eb211c80319c',
+          spanId: 'b7ad6b7169203331',
+          forkedFromExecutionId: oldId,
+          forkedFromStepId: oldStep,
+          definitionHash: hash,
+        },
+      ],
+      steps: [
+        {
+          id: uuidv7(2000),
+          executionId: forkId,
+          nodeId: 'n',
+          nodeType: 't',
+          stepIndex: 0,
+          startedAt: 2000,
+          status: 'reused' as const,
+          outputData: { total: 5 },
+          reusedFromStepId: oldStep,
+        },
+      ],
+    };
+    for (const jsonBatches of [true, false]) {
+      store.jsonBatches = jsonBatches;
+      await store.writeBatch(batch);
+      await store.writeBatch({ ...batch, definitions: [{ ...batch.definitions[0]!, workflowId: 'changed', createdAt: 3000 }] });
+    }
+    expect(await store.getExecution(forkId, { steps: true })).toMatchObject({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      forkedFromExecutionId: oldId,
+      forkedFromStepId: oldStep,
+      replayOfStepId: null,
+      definitionHash: hash,
+      steps: [{ status: 'reused', reusedFromStepId: oldStep, outputData: { total: 5 } }],
+    });
+    const definitions = await dataSource.query(
+      `SELECT hash, workflow_id, definition, created_at FROM ${qualified(kind, db.options, 'workflow_definitions')}`,
+    );
+    expect(
+      definitions.map((row: Record<string, unknown>) => [
+        row.hash,
+        row.workflow_id,
+        JSON.parse(String(row.definition)),
+        Number(row.created_at),
+      ]),
+    ).toEqual([[hash, 'w', { nodes: [{ id: 'n' }], edges: [] }, 2000]]);
+    const found = await indexes(dataSource);
+    for (const name of ['idx_executions_trace', 'idx_executions_forked_from'])
+      expect(found.get(name)).toEqual({ partial: kind !== 'mysql' });
     await store.close();
   });
 });

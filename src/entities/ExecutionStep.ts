@@ -2,10 +2,11 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typ
 import { epochMs } from './columns';
 import type { WorkflowExecution } from './WorkflowExecution';
 
-export type StepStatus = 'running' | 'success' | 'error' | 'skipped' | 'interrupted';
+/** `reused`: a re-run took this node's recorded output from the original run instead of running it. */
+export type StepStatus = 'running' | 'success' | 'error' | 'skipped' | 'interrupted' | 'reused';
 
 /** Every step status, for checking a filter. */
-export const STEP_STATUSES: readonly StepStatus[] = ['running', 'success', 'error', 'interrupted', 'skipped'];
+export const STEP_STATUSES: readonly StepStatus[] = ['running', 'success', 'error', 'interrupted', 'skipped', 'reused'];
 
 /** One node execution inside a workflow run (CF11-004 `execution_steps`). */
 @Entity({ name: 'execution_steps' })
@@ -63,4 +64,15 @@ export class ExecutionStep {
 
   @Column({ name: 'instance_id', type: 'varchar', length: 36, nullable: true })
   instanceId!: string | null;
+
+  /** The OpenTelemetry trace and span active when the step started, or flowtrail's own span for it. */
+  @Column({ name: 'trace_id', type: 'varchar', length: 32, nullable: true })
+  traceId!: string | null;
+
+  @Column({ name: 'span_id', type: 'varchar', length: 16, nullable: true })
+  spanId!: string | null;
+
+  /** On a `reused` step: the original run's step whose recorded output a re-run took. */
+  @Column({ name: 'reused_from_step_id', type: 'varchar', length: 36, nullable: true })
+  reusedFromStepId!: string | null;
 }

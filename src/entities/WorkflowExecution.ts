@@ -21,6 +21,8 @@ export type TriggerType = 'webhook' | 'schedule' | 'manual' | 'db_change' | 'int
 @Index('idx_executions_workflow_started', ['workflowId', 'startedAt', 'id'])
 @Index('idx_executions_parent', ['parentExecutionId'])
 @Index('idx_executions_running', ['instanceId'], { where: "status = 'running'" })
+@Index('idx_executions_trace', ['traceId'], { where: 'trace_id IS NOT NULL' })
+@Index('idx_executions_forked_from', ['forkedFromExecutionId'], { where: 'forked_from_execution_id IS NOT NULL' })
 export class WorkflowExecution {
   /** UUIDv7, made by the client: time-ordered. */
   @PrimaryColumn({ type: 'varchar', length: 36 })
@@ -74,6 +76,29 @@ export class WorkflowExecution {
   /** Tags to find the run by (string → string); indexed in `execution_tags`. */
   @Column({ name: 'tags', type: 'simple-json', nullable: true })
   tags!: Record<string, string> | null;
+
+  /** The OpenTelemetry trace this run belongs to: the span active when it started, or flowtrail's own. */
+  @Column({ name: 'trace_id', type: 'varchar', length: 32, nullable: true })
+  traceId!: string | null;
+
+  @Column({ name: 'span_id', type: 'varchar', length: 16, nullable: true })
+  spanId!: string | null;
+
+  /** On a re-run (`runner.rerun`): the execution it was forked from. */
+  @Column({ name: 'forked_from_execution_id', type: 'varchar', length: 36, nullable: true })
+  forkedFromExecutionId!: string | null;
+
+  /** On a re-run: the original execution's step it re-ran from. */
+  @Column({ name: 'forked_from_step_id', type: 'varchar', length: 36, nullable: true })
+  forkedFromStepId!: string | null;
+
+  /** On a recorded replay (`replayStep(…, { record: true })`): the step whose input it ran again. */
+  @Column({ name: 'replay_of_step_id', type: 'varchar', length: 36, nullable: true })
+  replayOfStepId!: string | null;
+
+  /** The workflow's shape this run had: a `WorkflowDefinition.hash` (runs of the built-in runner). */
+  @Column({ name: 'definition_hash', type: 'varchar', length: 64, nullable: true })
+  definitionHash!: string | null;
 
   @OneToMany('ExecutionStep', (step: ExecutionStep) => step.execution)
   steps?: ExecutionStep[];

@@ -3,8 +3,8 @@ import { encodeJsonRows } from './jsonBatch';
 import { slices, textChars } from './slices';
 import { patchEncoder, rowEncoder, type PatchEncoder, type PatchSql, type RowEncoder } from './rows';
 import { TagIndex } from './TagIndex';
-import { castsOf, executionsTable, stepsTable, type ColumnDef, type TableDef } from './schema';
-import type { ExecutionPatch, NewExecution, NewStep, StepPatch, WriteBatch } from './types';
+import { castsOf, definitionsTable, executionsTable, stepsTable, type ColumnDef, type TableDef } from './schema';
+import type { ExecutionPatch, NewDefinition, NewExecution, NewStep, StepPatch, WriteBatch } from './types';
 
 /** Bound on parameters per statement: under SQLite's 32 766 and PostgreSQL's 65 535. */
 const MAX_PARAMS_PER_STATEMENT = 30_000;
@@ -39,6 +39,7 @@ export class BatchWrites {
   jsonBatches: boolean;
   private readonly executions: TableWrites<NewExecution & { id: string }, ExecutionPatch>;
   private readonly steps: TableWrites<NewStep & { id: string }, StepPatch>;
+  private readonly definitions: TableWrites<NewDefinition, never>;
   private readonly sqlCache = new Map<string, string>();
   private readonly tagIndex: TagIndex;
 
@@ -49,11 +50,13 @@ export class BatchWrites {
     this.jsonBatches = jsonBatches;
     this.executions = tableWrites(executionsTable, db.tables.executions);
     this.steps = tableWrites(stepsTable, db.tables.steps);
+    this.definitions = tableWrites(definitionsTable, db.tables.definitions);
     this.tagIndex = new TagIndex(db);
   }
 
   async writeBatch(batch: WriteBatch): Promise<void> {
     await this.db.transaction(async (execute) => {
+      if (batch.definitions?.length) await this.insertRows(execute, this.definitions, batch.definitions);
       if (batch.executions?.length) await this.insertRows(execute, this.executions, batch.executions);
       if (batch.steps?.length) await this.insertRows(execute, this.steps, batch.steps);
       if (batch.executionUpdates?.length) await this.updateRows(execute, this.executions, batch.executionUpdates);
@@ -112,7 +115,7 @@ export class BatchWrites {
       const width = table.rows.columns.length;
       const tuples: string[] = [];
       for (let row = 0; row < rowCount; row++) tuples.push(`(${params.list(new Array(width).fill(null))})`);
-      return `INSERT INTO ${table.name} (${table.rows.columns.join(', ')}) VALUES ${tuples.join(', ')}${this.db.dialect.ignoreDuplicateIdSql}`;
+      return `INSERT INTO ${table.name} (${table.rows.columns.join(', ')}) VALUES ${tuples.join(', ')}${this.db.dialect.ignoreDuplicateSql(table.rows.columns[0]!)}`;
     });
   }
 

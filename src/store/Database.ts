@@ -1,10 +1,10 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { StoreClosedError } from '../errors';
 import type { SqlDialect } from './dialects';
-import { executionsTable, instancesTable, stepsTable, tagsTable } from './schema';
+import { definitionsTable, executionsTable, instancesTable, stepsTable, tagsTable } from './schema';
 import { SerialQueue } from './SerialQueue';
 import { SqlParams } from './SqlParams';
-import { ExecutionColumns } from './ExecutionColumns';
+import { HistoryColumns } from './HistoryColumns';
 
 /** Runs one statement inside a transaction: its rows, and how many rows it changed. */
 export type Execute = (sql: string, params?: unknown[]) => Promise<{ rows: any[]; affected: number }>;
@@ -15,6 +15,7 @@ export interface TableNames {
   readonly steps: string;
   readonly instances: string;
   readonly tags: string;
+  readonly definitions: string;
 }
 
 /**
@@ -24,8 +25,8 @@ export interface TableNames {
  */
 export class Database {
   readonly tables: TableNames;
-  /** The columns of `workflow_executions` this database has (one without tags is read as it is). */
-  readonly executionColumns = new ExecutionColumns(this);
+  /** The columns this database has: a history an earlier release wrote is read as it is. */
+  readonly columns = new HistoryColumns(this);
   private readonly serial = new SerialQueue();
   private closed = false;
 
@@ -42,6 +43,7 @@ export class Database {
       steps: name(stepsTable.name),
       instances: name(instancesTable.name),
       tags: name(tagsTable.name),
+      definitions: name(definitionsTable.name),
     };
   }
 

@@ -47,14 +47,14 @@ export class HistoryFollower {
     const { executions, steps } = db.tables;
     this.executions = {
       cursor: new FollowCursor(sinceId, options.lookBackMs),
-      select: () => db.executionColumns.select('t'),
+      select: () => db.columns.executions('t'),
       name: executions,
       restrict: (qb) => (workflowId === undefined ? qb : qb.andWhere('t.workflow_id = :workflowId', { workflowId })),
       event: (execution, change) => ({ type: 'execution', change, execution }),
     };
     this.steps = {
       cursor: new FollowCursor(sinceId, options.lookBackMs),
-      select: async () => db.dataSource.getRepository(ExecutionStep).createQueryBuilder('t'),
+      select: () => db.columns.steps('t'),
       name: steps,
       restrict: (qb) =>
         workflowId === undefined ? qb : qb.innerJoin('t.execution', 'e').andWhere('e.workflow_id = :workflowId', { workflowId }),

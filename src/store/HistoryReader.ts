@@ -1,4 +1,4 @@
-import type { Repository, SelectQueryBuilder } from 'typeorm';
+import type { SelectQueryBuilder } from 'typeorm';
 import { ExecutionStep, ExecutionTag, LoggerInstance, WorkflowExecution } from '../entities';
 import { QueryError } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -17,13 +17,7 @@ export const IDS_PER_QUERY = 500;
 
 /** The queries users, the CLI and the viewer inspect history with. Reads only. */
 export class HistoryReader {
-  private readonly executions: Repository<WorkflowExecution>;
-  private readonly steps: Repository<ExecutionStep>;
-
-  constructor(private readonly db: Database) {
-    this.executions = db.dataSource.getRepository(WorkflowExecution);
-    this.steps = db.dataSource.getRepository(ExecutionStep);
-  }
+  constructor(private readonly db: Database) {}
 
   /**
    * Executions newest first, filtered, one page at a time. Keyset pagination on
@@ -45,7 +39,7 @@ export class HistoryReader {
     const byTag = tagLookup(query.tags, this.db.tables.tags, 'e');
     const stepConditions = readStepConditions(query);
     // A history written before tags has no tagged run (and no tag table to look in).
-    if (byTag !== undefined && !(await this.db.executionColumns.tagsExist())) return { items: [], nextCursor: null };
+    if (byTag !== undefined && !(await this.db.columns.tagsExist())) return { items: [], nextCursor: null };
     const qb = await this.executionQuery();
     // With tags, the page is read through the first tag's index, in the same order (see tagFilter.ts).
     if (byTag !== undefined) qb.innerJoin(ExecutionTag, byTag.alias, byTag.on, byTag.params);
@@ -59,7 +53,7 @@ export class HistoryReader {
     }
     if (forkedFromExecutionId !== undefined) {
       // A history written before re-runs has no fork (and no column to look in).
-      if (!(await this.db.executionColumns.has('forkedFromExecutionId'))) return { items: [], nextCursor: null };
+      if (!(await this.db.columns.lineageExists())) return { items: [], nextCursor: null };
       qb.andWhere('e.forked_from_execution_id = :forkedFromExecutionId', { forkedFromExecutionId: this.bind(forkedFromExecutionId) });
     }
     if (startedAfter !== undefined) qb.andWhere(`${startedAtColumn} >= :startedAfter`, { startedAfter });
@@ -106,8 +100,9 @@ export class HistoryReader {
     for (const execution of executions) found[execution.id] = [];
     if (executions.length === 0) return found;
     const parameters: Record<string, unknown> = { ids: executions.map((execution) => this.bind(execution.id)) };
-    const steps = await this.steps
-      .createQueryBuilder('s')
+    const steps = await (
+      await this.db.columns.steps('s')
+    )
       .where('s.execution_id IN (:...ids)', parameters)
       .andWhere(stepConditionsSql(this.db.dialect, 's', conditions, this.namedParameters(parameters, 'step')), parameters)
       .orderBy('s.execution_id')
@@ -137,7 +132,10 @@ export class HistoryReader {
   async getSteps(executionId: string): Promise<ExecutionStep[]> {
     this.db.assertOpen();
     requireId(executionId, 'executionId');
-    return this.steps.find({ where: { executionId: this.bind(executionId) }, order: { stepIndex: 'ASC' } });
+    return (await this.db.columns.steps('s'))
+      .where('s.execution_id = :id', { id: this.bind(executionId) })
+      .orderBy('s.step_index')
+      .getMany();
   }
 
   /** The steps of several executions in one query, grouped by execution, each in `stepIndex` order. */
@@ -147,8 +145,9 @@ export class HistoryReader {
     for (const id of executionIds) requireId(id, 'executionIds');
     const grouped = new Map<string, ExecutionStep[]>();
     if (executionIds.length === 0) return grouped;
-    const steps = await this.steps
-      .createQueryBuilder('s')
+    const steps = await (
+      await this.db.columns.steps('s')
+    )
       .where('s.execution_id IN (:...ids)', { ids: executionIds.map((id) => this.bind(id)) })
       .orderBy('s.execution_id')
       .addOrderBy('s.step_index')
@@ -304,7 +303,7 @@ export class HistoryReader {
 
   /** Executions as `e`, with every column this database has. */
   private executionQuery(): Promise<SelectQueryBuilder<WorkflowExecution>> {
-    return this.db.executionColumns.select('e');
+    return this.db.columns.executions('e');
   }
 
   /** A filter value as the database holds it: ids and names alike, so that a NUL finds its row instead of failing the query. */

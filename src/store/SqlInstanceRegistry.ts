@@ -69,7 +69,7 @@ export class SqlInstanceRegistry implements InstanceRegistry {
     const params = this.db.params();
     const values = params.list([instance.id, instance.hostname, instance.pid, instance.startedAt, heartbeatAt]);
     await execute(
-      `INSERT INTO ${this.db.tables.instances} (id, hostname, pid, started_at, heartbeat_at) VALUES (${values})${ifMissing ? this.db.dialect.ignoreDuplicateIdSql : ''}`,
+      `INSERT INTO ${this.db.tables.instances} (id, hostname, pid, started_at, heartbeat_at) VALUES (${values})${ifMissing ? this.db.dialect.ignoreDuplicateSql('id') : ''}`,
       params.values,
     );
   }

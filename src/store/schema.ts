@@ -27,7 +27,13 @@ export type ColumnKind =
   /** A tag's key, `varchar(64)` (see `store/tags.ts`). */
   | 'tagKey'
   /** A tag's value, `varchar(256)`. */
-  | 'tagValue';
+  | 'tagValue'
+  /** An OpenTelemetry trace id, 32 lowercase hex digits, `varchar(32)`. */
+  | 'traceId'
+  /** An OpenTelemetry span id, 16 lowercase hex digits, `varchar(16)`. */
+  | 'spanId'
+  /** A SHA-256 in hex, `varchar(64)`. */
+  | 'hash';
 
 export interface ColumnDef<T = unknown, N extends boolean = boolean, P extends boolean = boolean> {
   /** The column's name in SQL (snake_case). */
@@ -89,6 +95,16 @@ export const executionColumns = {
    * The store keeps `execution_tags` in step with it, in the same transaction.
    */
   tags: column<Record<string, string>>('tags', 'json').nullable().patchable(),
+  /** The OpenTelemetry span active when the run started (or flowtrail's own span for it). */
+  traceId: column<string>('trace_id', 'traceId').nullable(),
+  spanId: column<string>('span_id', 'spanId').nullable(),
+  /** Set on a re-run: the execution it was forked from, and that execution's step it re-ran from. */
+  forkedFromExecutionId: column<string>('forked_from_execution_id', 'id').nullable(),
+  forkedFromStepId: column<string>('forked_from_step_id', 'id').nullable(),
+  /** Set on a recorded replay: the step whose recorded input it ran again. */
+  replayOfStepId: column<string>('replay_of_step_id', 'id').nullable(),
+  /** The workflow's shape this run had, a key of `workflow_definitions` (runner runs only). */
+  definitionHash: column<string>('definition_hash', 'hash').nullable(),
 };
 
 /** `execution_steps`: one row per node execution. Property order is column order. */
@@ -109,6 +125,11 @@ export const stepColumns = {
   errorMessage: column<string>('error_message', 'text').nullable().patchable(),
   errorStack: column<string>('error_stack', 'text').nullable().patchable(),
   instanceId: column<string>('instance_id', 'id').nullable(),
+  /** The OpenTelemetry span active when the step started (or flowtrail's own span for it). */
+  traceId: column<string>('trace_id', 'traceId').nullable(),
+  spanId: column<string>('span_id', 'spanId').nullable(),
+  /** On a `reused` step of a re-run: the original step whose recorded output it took. */
+  reusedFromStepId: column<string>('reused_from_step_id', 'id').nullable(),
 };
 
 /** `flowtrail_instances`: one row per logger (process), for leases and crash recovery. */
@@ -133,6 +154,19 @@ export const tagColumns = {
   startedAt: column<number>('started_at', 'epochMs'),
 };
 
+/**
+ * `workflow_definitions`: the shape of each workflow the runner ran, once per content hash, so
+ * that a run's graph can be shown after its workflow changed. Never updated; insert-only.
+ */
+export const definitionColumns = {
+  /** SHA-256 (hex) of `definition`'s canonical JSON. */
+  hash: column<string>('hash', 'hash'),
+  workflowId: column<string>('workflow_id', 'text'),
+  definition: column<unknown>('definition', 'json'),
+  /** When this shape was first stored, epoch milliseconds. */
+  createdAt: column<number>('created_at', 'epochMs'),
+};
+
 export interface TableDef<C extends Record<string, ColumnDef>> {
   readonly name: string;
   readonly columns: C;
@@ -142,6 +176,7 @@ export const executionsTable: TableDef<typeof executionColumns> = { name: 'workf
 export const stepsTable: TableDef<typeof stepColumns> = { name: 'execution_steps', columns: stepColumns };
 export const instancesTable: TableDef<typeof instanceColumns> = { name: 'flowtrail_instances', columns: instanceColumns };
 export const tagsTable: TableDef<typeof tagColumns> = { name: 'execution_tags', columns: tagColumns };
+export const definitionsTable: TableDef<typeof definitionColumns> = { name: 'workflow_definitions', columns: definitionColumns };
 
 // ── Types derived from a table ─────────────────────────────────────────────────────────────────
 

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { ExecutionStatus, ExecutionStep, StepStatus, WorkflowExecution } from '../entities';
 import type { DataPredicate } from './dataPredicate';
-import type { executionColumns, NewRow, Patch, stepColumns } from './schema';
+import type { definitionColumns, executionColumns, NewRow, Patch, stepColumns } from './schema';
 import type { SqliteDriverName } from './sqliteDriver';
 
 export type { SqliteDriverName } from './sqliteDriver';
@@ -69,12 +69,17 @@ export type NewStep = NewRow<typeof stepColumns>;
 
 export type StepPatch = Patch<typeof stepColumns>;
 
+/** A new `workflow_definitions` row: a workflow's shape under its content hash. */
+export type NewDefinition = Omit<NewRow<typeof definitionColumns>, 'id'>;
+
 /**
  * Rows to write in one transaction. Applied in this order, so a batch may insert an execution,
  * its steps, and update rows inserted earlier. Inserts of an id already present are ignored,
  * which makes replaying a batch harmless.
  */
 export interface WriteBatch {
+  /** Inserted first; a hash already stored is left as it is. */
+  definitions?: readonly NewDefinition[];
   executions?: readonly (NewExecution & { id: string })[];
   steps?: readonly (NewStep & { id: string })[];
   executionUpdates?: readonly { id: string; patch: ExecutionPatch }[];

@@ -26,14 +26,17 @@ export interface SqlDialect {
   readonly beginSql: readonly string[];
   /** UTF-8 bytes a text column holds; Infinity where it is bounded only by memory. */
   readonly maxTextBytes: number;
-  /** What ends an `INSERT` so that a row whose id exists is skipped, not an error. */
-  readonly ignoreDuplicateIdSql: string;
+  /** What ends an `INSERT` so that a row whose primary key (`key`) exists is skipped, not an error. */
+  ignoreDuplicateSql(key: string): string;
   /**
    * Most characters of data one statement may carry, where the server bounds a statement's size
    * (MySQL's `max_allowed_packet`); Infinity where it does not matter.
    */
   readonly maxStatementChars: number;
-  /** `INSERT … SELECT` of rows sent as one JSON parameter (element i of each row → columns[i]); existing ids skipped. */
+  /**
+   * `INSERT … SELECT` of rows sent as one JSON parameter (element i of each row → columns[i]);
+   * rows whose primary key (the first column) exists are skipped.
+   */
   jsonInsertSql(table: string, columns: readonly string[], casts: Readonly<Record<string, string>>): string;
   /** `UPDATE … FROM` rows sent as one JSON parameter: element 0 the id, element i the value of columns[i-1]. */
   jsonUpdateSql(table: string, columns: readonly string[], casts: Readonly<Record<string, string>>): string;

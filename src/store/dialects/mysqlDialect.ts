@@ -23,7 +23,7 @@ export const mysqlDialect: SqlDialect = {
   bindable: (value) => value,
   // A duplicate of the primary key is skipped; one of another unique key (a step index taken
   // twice) sets the id to NULL, which fails as a data error, as it does on the other databases.
-  ignoreDuplicateIdSql: ' ON DUPLICATE KEY UPDATE id = IF(id = VALUES(id), id, NULL)',
+  ignoreDuplicateSql: (key) => ` ON DUPLICATE KEY UPDATE ${key} = IF(${key} = VALUES(${key}), ${key}, NULL)`,
   // TEXT, what TypeORM makes of the entities' text and simple-json columns.
   maxTextBytes: 65_535,
   // Under MariaDB's default max_allowed_packet, 16 MiB: a character takes up to four bytes in
@@ -37,8 +37,9 @@ export const mysqlDialect: SqlDialect = {
   // locks every row and gap it scans, and deadlocked with concurrent inserts (a spool replay).
   beginSql: ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', 'START TRANSACTION'],
   jsonInsertSql(table, columns, casts) {
+    const key = columns[0]!;
     const names = columns.map((_, i) => `c${i}`);
-    return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${names.join(', ')} FROM ${jsonTable(columns, casts, false)} AS r ON DUPLICATE KEY UPDATE id = IF(CAST(${table}.id AS BINARY) = CAST(r.c0 AS BINARY), ${table}.id, NULL)`;
+    return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${names.join(', ')} FROM ${jsonTable(columns, casts, false)} AS r ON DUPLICATE KEY UPDATE ${key} = IF(CAST(${table}.${key} AS BINARY) = CAST(r.c0 AS BINARY), ${table}.${key}, NULL)`;
   },
   jsonUpdateSql(table, columns, casts) {
     const set = columns.map((column, i) => `${table}.${column} = u.c${i + 1}`).join(', ');

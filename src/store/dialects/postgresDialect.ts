@@ -10,7 +10,7 @@ export const postgresDialect: SqlDialect = {
   // Text cannot hold U+0000, and one such string would fail its whole batch on every retry: it is
   // stored as U+FFFD, and filters are mapped the same way so they still match. JSON escapes NUL.
   bindable: (value) => (typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value),
-  ignoreDuplicateIdSql: ' ON CONFLICT (id) DO NOTHING',
+  ignoreDuplicateSql: (key) => ` ON CONFLICT (${key}) DO NOTHING`,
   maxStatementChars: Infinity,
   maxTextBytes: Infinity,
   rowBefore: (a, b, x, y, orEqual) => `(${a}, ${b}) ${orEqual ? '<=' : '<'} (${x()}, ${y()})`,
@@ -18,7 +18,7 @@ export const postgresDialect: SqlDialect = {
   beginSql: ['BEGIN'],
   jsonInsertSql(table, columns, casts) {
     const values = columns.map((column, i) => element('e', i, casts[column])).join(', ');
-    return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${values} FROM json_array_elements($1::json) AS r(e) ON CONFLICT (id) DO NOTHING`;
+    return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${values} FROM json_array_elements($1::json) AS r(e) ON CONFLICT (${columns[0]}) DO NOTHING`;
   },
   jsonUpdateSql(table, columns, casts) {
     const set = columns.map((column, i) => `${column} = ${element('u.e', i + 1, casts[column])}`).join(', ');

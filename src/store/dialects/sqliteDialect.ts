@@ -27,7 +27,7 @@ export const sqliteDialect: SqlDialect = {
   // A lone surrogate is stored as U+FFFD: sqlite3 does that itself, better-sqlite3 would write the
   // surrogate's own three bytes, which read back as three U+FFFD.
   bindable: (value) => (typeof value === 'string' ? wellFormed(value) : value),
-  ignoreDuplicateIdSql: ' ON CONFLICT (id) DO NOTHING',
+  ignoreDuplicateSql: (key) => ` ON CONFLICT (${key}) DO NOTHING`,
   maxStatementChars: Infinity,
   maxTextBytes: Infinity,
   rowBefore: (a, b, x, y, orEqual) => `(${a}, ${b}) ${orEqual ? '<=' : '<'} (${x()}, ${y()})`,
@@ -38,7 +38,7 @@ export const sqliteDialect: SqlDialect = {
   jsonInsertSql(table, columns) {
     const values = columns.map((_, i) => element('value', i)).join(', ');
     // The WHERE tells the upsert's ON CONFLICT from a join constraint.
-    return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${values} FROM json_each(?) WHERE true ON CONFLICT (id) DO NOTHING`;
+    return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${values} FROM json_each(?) WHERE true ON CONFLICT (${columns[0]}) DO NOTHING`;
   },
   jsonUpdateSql(table, columns) {
     const set = columns.map((column, i) => `${column} = ${element('u.value', i + 1)}`).join(', ');
