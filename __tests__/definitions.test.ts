@@ -111,11 +111,11 @@ describe('workflow definitions', () => {
     );
     expect(text).toBe(
       [
-        'NODE        TYPE       NAME           STATUS                  INPUTS FROM',
-        'large       condition  Over 100?      reused                  (trigger)',
-        '  review    review     Manual review  success                 large.true',
-        '  auto      function   Auto-approve   skipped                 large.false',
-        '    notify  retry      Notify         success (2 attempts)    review.out → reviewed, auto.out',
+        'NODE        TYPE       NAME           STATUS                INPUTS FROM',
+        'large       condition  Over 100?      reused                (trigger)',
+        '  review    review     Manual review  success               large.true',
+        '  auto      function   Auto-approve   skipped               large.false',
+        '    notify  retry      Notify         success (2 attempts)  review.out → reviewed, auto.out',
         '',
       ].join('\n'),
     );

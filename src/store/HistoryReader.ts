@@ -206,13 +206,9 @@ export class HistoryReader {
     requireId(hash, 'hash');
     const params = this.db.params();
     const sql = `SELECT hash, workflow_id, definition, created_at FROM ${this.db.tables.definitions} WHERE hash = ${params.add(this.bind(hash))}`;
-    let rows: { hash: string; workflow_id: string; definition: unknown; created_at: unknown }[];
-    try {
-      rows = await this.db.query(sql, params.values);
-    } catch (error) {
-      if (!(await this.tableExists(this.db.tables.definitions))) return null;
-      throw error;
-    }
+    // A history written before definitions has none (and no table to look in).
+    if (!(await this.db.columns.lineageExists())) return null;
+    const rows = await this.db.query<{ hash: string; workflow_id: string; definition: unknown; created_at: unknown }>(sql, params.values);
     const row = rows[0];
     const definition = row === undefined ? null : parseWorkflowShape(row.definition);
     if (row === undefined || definition === null) return null;
@@ -293,11 +289,7 @@ export class HistoryReader {
 
   /** Whether the history tables exist here (a database flowtrail never wrote has none). */
   async hasHistoryTables(): Promise<boolean> {
-    return this.tableExists(this.db.tables.executions);
-  }
-
-  private async tableExists(table: string): Promise<boolean> {
-    const rows = await this.db.query<{ name: string | null }>(this.db.dialect.tableExistsSql, [table]);
+    const rows = await this.db.query<{ name: string | null }>(this.db.dialect.tableExistsSql, [this.db.tables.executions]);
     return rows.length > 0 && rows[0]?.name !== null && rows[0]?.name !== undefined;
   }
 
