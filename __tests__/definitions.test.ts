@@ -59,6 +59,12 @@ describe('workflow definitions', () => {
     expect(workflowDefinition(refund((amount) => amount > 5000)).hash).toBe(hash);
     expect(workflowDefinition(refund((amount) => amount > 100, 'Review')).hash).not.toBe(hash);
     expect(parseWorkflowShape(json)).toEqual(shape);
+    // Computed once per workflow object, again when its nodes or connections are other objects.
+    const workflow = refund(() => true);
+    expect(workflowDefinition(workflow)).toBe(workflowDefinition(workflow));
+    const grown = { ...workflow, nodes: [...workflow.nodes, new FunctionNode('extra', 'Extra', () => ({}))] };
+    expect(workflowDefinition(grown).hash).not.toBe(hash);
+    expect(Object.isFrozen(workflowDefinition(workflow).shape.nodes[0])).toBe(true);
     expect(parseWorkflowShape('{"format":2}')).toBeNull();
     expect(parseWorkflowShape('not json')).toBeNull();
   });

@@ -35,9 +35,30 @@ export function workflowShape(workflow: Workflow): WorkflowShape {
   };
 }
 
-/** {@link workflowShape}, its JSON and hash. Linear in the graph's size, once per run. */
+/** The definition last computed per workflow object, with the nodes and connections it was computed from. */
+const computed = new WeakMap<Workflow, { nodes: readonly unknown[]; connections: readonly unknown[]; record: WorkflowDefinitionRecord }>();
+
+/**
+ * {@link workflowShape}, its JSON and hash. Computed once per workflow object (hashing takes tens
+ * of microseconds a run otherwise), and again when its nodes or connections are other objects:
+ * a workflow is readonly data, so a node changed in place is not noticed.
+ */
 export function workflowDefinition(workflow: Workflow): WorkflowDefinitionRecord {
+  const cached = computed.get(workflow);
+  if (cached !== undefined && sameItems(cached.nodes, workflow.nodes) && sameItems(cached.connections, workflow.connections)) {
+    return cached.record;
+  }
   const shape = workflowShape(workflow);
   const json = JSON.stringify(shape);
-  return { hash: createHash('sha256').update(json).digest('hex'), json, shape };
+  // Frozen: every caller of the same workflow gets this one object.
+  for (const item of [...shape.nodes, ...shape.edges, shape.nodes, shape.edges, shape]) Object.freeze(item);
+  const record = Object.freeze({ hash: createHash('sha256').update(json).digest('hex'), json, shape });
+  computed.set(workflow, { nodes: [...workflow.nodes], connections: [...workflow.connections], record });
+  return record;
+}
+
+function sameItems(before: readonly unknown[], now: readonly unknown[]): boolean {
+  if (before.length !== now.length) return false;
+  for (let i = 0; i < now.length; i++) if (before[i] !== now[i]) return false;
+  return true;
 }
