@@ -2,6 +2,8 @@ import {
   ConditionNode,
   ExecutionLogger,
   FunctionNode,
+  LoggedNode,
+  LoggedWorkflow,
   RerunError,
   WorkflowRunner,
   workflowDefinition,
@@ -326,6 +328,31 @@ describe.each(databaseKinds)('runner.rerun on %s', (kind) => {
     expect(await store.getDefinition('0'.repeat(64))).toBeNull();
     const { items } = await store.listExecutions({ workflowId: 'chain', limit: 10 });
     expect(new Set(items.map((item) => item.definitionHash))).toEqual(new Set([before.hash, after.hash]));
+  });
+
+  test('executions recorded by the decorators alone have no definition, and store none', async () => {
+    class Step {
+      readonly id = 'only';
+      @LoggedNode()
+      execute(value: number): number {
+        return value + 1;
+      }
+    }
+    const step = new Step();
+    class Plain {
+      readonly id = 'plain';
+      @LoggedWorkflow({ logger: () => logger })
+      async run(value: number): Promise<number> {
+        return step.execute(value);
+      }
+    }
+    await new Plain().run(1);
+    const run = await latest();
+    expect(run.workflowId).toBe('plain');
+    expect(run.steps.map((s) => s.status)).toEqual(['success']);
+    expect(run.definitionHash).toBeNull();
+    expect(run.forkedFromExecutionId).toBeNull();
+    expect((await store.dataSource.query('SELECT hash FROM workflow_definitions')).length).toBe(0);
   });
 
   test('a definition record replayed from the spool is harmless: written again, still one row, the same definition', async () => {
