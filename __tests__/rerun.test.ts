@@ -395,6 +395,33 @@ describe.each(databaseKinds)('runner.rerun on %s', (kind) => {
     expect(outputs[2]?.output).toBeNull();
     expect(await store.getRecordedOutputs(original.id, ['B'])).toHaveLength(1);
     expect(await store.getRecordedOutputs('no-such-execution')).toEqual([]);
+
+    // An engine of its own re-runs from C as docs/rerun.md shows: the imperative lifecycle with the links, reuseNode for B.
+    const [b] = await store.getRecordedOutputs(original.id, ['B']);
+    const id = await logger.startExecution({
+      workflowId: 'pay',
+      workflowName: 'Pay',
+      forkedFromExecutionId: original.id,
+      forkedFromStepId: stepOf(original, 'C').id,
+    });
+    const reusedId = logger.reuseNode({
+      executionId: id,
+      nodeId: 'B',
+      nodeType: 'function',
+      reusedFromStepId: b!.stepId,
+      inputData: stepOf(original, 'B').inputData,
+      outputData: b!.output,
+    });
+    const stepId = await logger.startNode({ executionId: id, nodeId: 'C', nodeType: 'function', inputData: b!.output });
+    await logger.completeNode(stepId, true, { done: true });
+    await logger.completeExecution(id, true);
+    const forked = await execution(id);
+    expect(forked).toMatchObject({ forkedFromExecutionId: original.id, forkedFromStepId: stepOf(original, 'C').id, definitionHash: null });
+    expect(forked.steps.map((step) => [step.id, step.nodeId, step.status, step.reusedFromStepId, step.outputData])).toEqual([
+      [reusedId, 'B', 'reused', b!.stepId, { value: 4 }],
+      [stepId, 'C', 'success', null, { done: true }],
+    ]);
+    expect((await store.listExecutions({ forkedFromExecutionId: original.id })).items.map((item) => item.id)).toEqual([id]);
   });
 
   test('show --graph draws the graph each run had, with each node status; show names forks both ways', async () => {
