@@ -5,6 +5,7 @@ import {
   LoggedNode,
   LoggedWorkflow,
   RerunError,
+  uuidv7,
   WorkflowRunner,
   workflowDefinition,
   type Connection,
@@ -19,8 +20,11 @@ import {
 import { encodeSpoolLine, parseSpoolLine, type SpoolRecord } from '../src/writer/records';
 import { RecordBuffer } from '../src/writer/RecordBuffer';
 import { CapturedJson } from '../src/capture';
+import { rmSync } from 'node:fs';
+import { Spool } from '../src/writer/Spool';
 import { cli } from './support/cli';
-import { cliArgs, databaseKinds, makeDatabase, type TestDatabase } from './support/databases';
+import { until } from './support/until';
+import { cliArgs, databaseKinds, makeDatabase, tempDir, type TestDatabase } from './support/databases';
 
 const edge = (from: string, to: string, output = 'value', input = output): Connection => ({
   from: { node: from, output },
@@ -368,6 +372,49 @@ describe.each(databaseKinds)('runner.rerun on %s', (kind) => {
     const rows = await store.dataSource.query('SELECT hash, created_at FROM workflow_definitions');
     expect(rows).toHaveLength(1);
     expect((await store.getDefinition(hash))?.definition).toEqual(JSON.parse(json));
+  });
+
+  test('a spool holding a definition twice (a replay cut short, replayed again) is replayed into one row, the execution naming it', async () => {
+    const spoolDir = tempDir('flowtrail-spool-');
+    try {
+      const { hash, json } = workflowDefinition(chain({}));
+      const startedAt = Date.now();
+      const executionId = uuidv7(startedAt);
+      const definition: SpoolRecord = {
+        q: 1,
+        t: 'D',
+        r: { hash, workflowId: 'chain', definition: new CapturedJson(json), createdAt: startedAt },
+      };
+      const reports: unknown[] = [];
+      const config = { spoolDir, maxBatchSize: 100, maxQueueSize: 100, maxQueueBytes: 32 * 1024 * 1024 };
+      const spool = Spool.forSink(store.sink, config, 'closed-logger', (error) => reports.push(error))!;
+      const run: SpoolRecord = {
+        q: 2,
+        t: 'E',
+        r: {
+          id: executionId,
+          workflowId: 'chain',
+          workflowName: 'Chain',
+          triggerType: 'manual',
+          status: 'success',
+          startedAt,
+          definitionHash: hash,
+        },
+      };
+      expect(spool.append([definition, run, { ...definition, q: 3 }])).toBe(true);
+      spool.close();
+      await logger.shutdown();
+      await start({ spoolDir });
+      await until(() => logger.stats().replayed === 3, 'the spool to be replayed');
+      expect(logger.stats()).toMatchObject({ dropped: 0, rejected: 0 });
+      expect(reports).toEqual([]);
+      expect((await store.dataSource.query('SELECT hash FROM workflow_definitions')).length).toBe(1);
+      expect((await execution(executionId)).definitionHash).toBe(hash);
+      expect((await store.getDefinition(hash))?.definition).toEqual(JSON.parse(json));
+    } finally {
+      await logger.shutdown();
+      rmSync(spoolDir, { recursive: true, force: true });
+    }
   });
 
   test('getRecordedOutputs: each step with its output and whether it is whole', async () => {
