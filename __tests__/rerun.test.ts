@@ -5,6 +5,8 @@ import {
   LoggedNode,
   LoggedWorkflow,
   RerunError,
+  RetryNode,
+  SubWorkflowNode,
   uuidv7,
   WorkflowRunner,
   workflowDefinition,
@@ -87,9 +89,9 @@ describe.each(databaseKinds)('runner.rerun on %s', (kind) => {
     return found as Recorded;
   }
 
-  async function latest(): Promise<Recorded> {
+  async function latest(workflowId?: string): Promise<Recorded> {
     await logger.flush();
-    const { items } = await store.listExecutions({ limit: 1 });
+    const { items } = await store.listExecutions({ limit: 1, workflowId });
     return execution(items[0]!.id);
   }
 
@@ -310,6 +312,52 @@ describe.each(databaseKinds)('runner.rerun on %s', (kind) => {
       D: 'success',
     });
     expect(calls).toEqual({ A: 1, B: 2, C: 2, D: 1 });
+  });
+
+  test('retries and sub-workflows downstream run as in any run: attempts recorded, a child execution linked to the new step', async () => {
+    let tries = 0;
+    let childBroken = true;
+    const child: Workflow = {
+      id: 'child',
+      name: 'Child',
+      nodes: [
+        new FunctionNode('work', 'Work', ({ trigger }) => {
+          if (childBroken) throw new Error('child broken');
+          return { done: trigger };
+        }),
+      ],
+      connections: [],
+    };
+    const workflow: Workflow = {
+      id: 'parent',
+      name: 'Parent',
+      nodes: [
+        new FunctionNode('A', 'A', () => ({ value: 1 })),
+        new RetryNode('R', 'Retry', ({ value }) => (tries++ % 2 === 0 ? Promise.reject(new Error('flaky')) : { value }) as never, {
+          backoffMs: 1,
+        }),
+        new SubWorkflowNode('S', 'Sub', child, { output: 'work' }),
+      ],
+      connections: [edge('A', 'R'), edge('R', 'S')],
+    };
+    await expect(runner.run(workflow)).rejects.toThrow('child broken');
+    const original = await latest('parent');
+    childBroken = false;
+    const result = await runner.rerun(workflow, original.id, { from: 'R' });
+    expect(result.outputs.S).toEqual({ done: { value: 1 } });
+    const rerun = await latest();
+    expect(rerun.workflowId).toBe('child');
+    const parent = await execution(rerun.parentExecutionId!);
+    expect(parent.forkedFromExecutionId).toBe(original.id);
+    expect(parent.steps.map((step) => [step.nodeId, step.status])).toEqual([
+      ['A', 'reused'],
+      ['R', 'success'],
+      ['R#1', 'error'],
+      ['R#2', 'success'],
+      ['S', 'success'],
+    ]);
+    expect(rerun.parentStepId).toBe(stepOf(parent, 'S').id);
+    expect(rerun.forkedFromExecutionId).toBeNull();
   });
 
   test('the definition is stored once however many runs; a changed workflow stores a second; getDefinition reads each', async () => {
