@@ -124,6 +124,50 @@ export class WorkflowCancelledError extends FlowtrailError {
   }
 }
 
+/** Why `runner.rerun()` refused, before anything ran or was recorded. */
+export type RerunRefusal =
+  /** No execution has the id (or the runner has no logger, hence no store, to read it from). */
+  | 'execution-not-found'
+  /** The execution ran another workflow (its `workflowId` is not the given workflow's id). */
+  | 'other-workflow'
+  /** The execution has no stored definition (recorded before definitions, or not by the runner): `force` runs it anyway. */
+  | 'definition-missing'
+  /** The workflow's definition changed so that `from` or one of its upstream nodes is not in the stored one: `force` runs it anyway. */
+  | 'definition-changed'
+  /** `from` is not a node of the workflow given. */
+  | 'unknown-node'
+  /** A node whose recorded output would be reused has no usable step there: never reached, failed, interrupted or running. */
+  | 'upstream-not-recorded'
+  /** A reused output was not captured (`captureOutputs: false`), so there is nothing to reuse. */
+  | 'output-not-recorded'
+  /** A reused output lost data when captured (truncated, redacted…): `details.lost` names the paths. */
+  | 'output-incomplete';
+
+/**
+ * Thrown (as a rejection) by `WorkflowRunner.rerun()` when the run cannot go as asked; nothing was
+ * run or recorded. `reason` says why, `nodes` names the nodes at fault, and for
+ * `output-incomplete` `lost` names each lost path as `<node>.<output path>` with its kind.
+ */
+export class RerunError extends FlowtrailError {
+  readonly reason: RerunRefusal;
+  readonly executionId: string;
+  readonly nodes: readonly string[];
+  readonly lost: readonly { node: string; path: string; kind: string }[];
+
+  constructor(
+    reason: RerunRefusal,
+    executionId: string,
+    message: string,
+    details: { nodes?: readonly string[]; lost?: readonly { node: string; path: string; kind: string }[] } = {},
+  ) {
+    super('FLOWTRAIL_RERUN', `Cannot re-run execution ${executionId}: ${message}`);
+    this.reason = reason;
+    this.executionId = executionId;
+    this.nodes = details.nodes ?? [];
+    this.lost = details.lost ?? [];
+  }
+}
+
 /** Why `replayStep` refused to replay a step (`ReplayError.reason`). */
 export type ReplayRefusal =
   /** No step has that id. */

@@ -10,7 +10,7 @@ import { ErrorReporter } from './ErrorReporter';
 import { addExitHooks, removeExitHooks, type ExitHookTarget } from './exitHooks';
 import { InstanceLifecycle } from './InstanceLifecycle';
 import type { Method } from './invoke';
-import { Recorder, type SkipNodeParams, type StartExecutionParams, type StartNodeParams } from './Recorder';
+import { Recorder, type ReuseNodeParams, type SkipNodeParams, type StartExecutionParams, type StartNodeParams } from './Recorder';
 import { retentionPlan } from './retentionPlan';
 import type { NodeSite, WorkflowSite } from './sites';
 
@@ -142,6 +142,15 @@ export class ExecutionLogger {
   /** Records a step that did not run (an untaken branch), in the given or current execution. */
   skipNode(params: SkipNodeParams): string {
     return this.recorder.skipNode(params);
+  }
+
+  /**
+   * Records a step whose node did not run because its result is reused from another step (a
+   * re-run), in the given or current execution: status `reused`, `reusedFromStepId` that step,
+   * its input and output copied as given (already captured data). Returns the step id.
+   */
+  reuseNode(params: ReuseNodeParams): string {
+    return this.recorder.reuseNode(params);
   }
 
   /**

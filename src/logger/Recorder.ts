@@ -1,4 +1,4 @@
-import { buildRedactPattern, captureJson, type CaptureOptions } from '../capture';
+import { buildRedactPattern, captureJson, CapturedJson, type CaptureOptions } from '../capture';
 import type { ResolvedLoggerConfig } from '../config/LoggerConfig';
 import type { ExecutionStatus, StepStatus, TriggerType } from '../entities';
 import { uuidv7 } from '../ids';
@@ -13,7 +13,7 @@ import type { ErrorReporter } from './ErrorReporter';
 import type { ExecutionLogger } from './ExecutionLogger';
 import { invoke, likeSite, type Method, type PromiseSite } from './invoke';
 import { Labels } from './Labels';
-import type { NodeSite, WorkflowSite } from './sites';
+import type { ExecutionOrigin, NodeSite, WorkflowSite } from './sites';
 import { TagSet } from './TagSet';
 import { isUnrecorded } from './unrecorded';
 
@@ -30,6 +30,26 @@ export interface StartExecutionParams {
   parentStepId?: string | null;
   /** The step this execution replays (`replayStep(…, { record: true })` sets it). */
   replayOfStepId?: string | null;
+  /**
+   * The execution this one re-runs, and its step of the node the re-run started from (see
+   * `WorkflowRunner.rerun`); an engine of its own that re-runs part of a run may set them too.
+   */
+  forkedFromExecutionId?: string | null;
+  forkedFromStepId?: string | null;
+  /**
+   * The workflow's definition: stored once per hash (the first execution of it in this logger
+   * queues it with its own insert), and its hash recorded as the execution's `definitionHash`.
+   * `json` is the canonical JSON `hash` is the sha256 of, in the runner's `WorkflowShape` format
+   * (what `flowtrail show --graph` draws).
+   */
+  definition?: WorkflowDefinitionParams;
+}
+
+/** A workflow definition as `StartExecutionParams.definition` takes it. */
+export interface WorkflowDefinitionParams {
+  hash: string;
+  workflowId: string;
+  json: string;
 }
 
 export interface StartNodeParams {
@@ -44,6 +64,14 @@ export interface StartNodeParams {
 export interface SkipNodeParams extends Omit<StartNodeParams, 'inputData'> {
   /** Why the node did not run; stored as the step's message. */
   reason?: string;
+}
+
+/** A step of a re-run whose node did not run: its result is another step's, copied. */
+export interface ReuseNodeParams extends StartNodeParams {
+  /** The step whose result is reused. */
+  reusedFromStepId: string;
+  /** Its recorded output (already captured data: stored as it is, not captured again). */
+  outputData?: unknown;
 }
 
 /** What the recorder reads of the configuration. */
@@ -80,6 +108,8 @@ export class Recorder {
   /** The spans of steps running now, by step id; empty unless `otel.spans`. */
   private readonly stepSpans = new Map<string, FlowSpan>();
   private readonly counters = { executionsStarted: 0, stepsStarted: 0, tagsDropped: 0 };
+  /** Hashes of the definitions this logger has queued: each is written once per process, not once per run. */
+  private readonly definitionsQueued = new Set<string>();
   /** Executions started and not finished: what shutdown waits for, up to its grace period. */
   private inFlight = 0;
   private accepting = true;
@@ -185,6 +215,24 @@ export class Recorder {
     return stepId;
   }
 
+  /**
+   * Records a step whose node did not run in this execution: its input and output are those of
+   * `reusedFromStepId`, as stored there (captured data already, so not captured again), and it
+   * takes no time. Returns the step id, or '' when not recorded.
+   */
+  reuseNode(params: ReuseNodeParams): string {
+    const execution = this.executionFor(params.executionId);
+    if (!this.logger.recordsSteps || !execution) return '';
+    const now = Date.now();
+    return this.recordStep(execution, params, 'reused', now, {
+      completedAt: now,
+      durationMs: 0,
+      inputData: this.captureInputs ? storedData(params.inputData) : undefined,
+      outputData: this.captureOutputs ? storedData(params.outputData) : undefined,
+      reusedFromStepId: this.labels.optional(params.reusedFromStepId, 'reusedFromStepId'),
+    });
+  }
+
   // ── Decorator paths ──────────────────────────────────────────────────────────────────────────
 
   /** Runs a `@LoggedWorkflow` method as one recorded execution. */
@@ -201,6 +249,7 @@ export class Recorder {
         triggerData: this.captureInputs ? this.read(() => site.triggerData(self, args), undefined) : undefined,
         metadata: this.read(() => site.metadata(self, args), undefined),
         tags: site.tags === null ? undefined : this.read(() => site.tags!(self, args) as StartExecutionParams['tags'], undefined),
+        ...(site.origin === null ? undefined : this.read(() => site.origin!(self, args) as ExecutionOrigin | undefined, undefined)),
       },
       parent,
     );
@@ -300,6 +349,9 @@ export class Recorder {
       tags: execution.tags === null || execution.tags.isEmpty ? undefined : execution.tags.snapshot(),
       traceId: ids === null ? null : ids.traceId,
       spanId: ids === null ? null : ids.spanId,
+      forkedFromExecutionId: this.labels.optional(params.forkedFromExecutionId, 'forkedFromExecutionId'),
+      forkedFromStepId: this.labels.optional(params.forkedFromStepId, 'forkedFromStepId'),
+      definitionHash: params.definition === undefined ? null : this.queueDefinition(params.definition),
     });
     return execution;
   }
@@ -307,6 +359,26 @@ export class Recorder {
   /** The ids a row stores: those of its own span, else of the span active as it starts, else none. */
   private traceIds(span: FlowSpan | null): TraceIds | null {
     return span === null ? this.tracing.activeIds() : this.tracing.idsOf(span.otelSpan);
+  }
+
+  /**
+   * Queues a definition's row the first time this logger sees its hash; later runs only name it.
+   * The store ignores a hash it already has (another process, a replayed spool), so this is an
+   * economy, not what keeps it once. Returns the hash, or null for a definition it cannot store.
+   */
+  private queueDefinition(definition: WorkflowDefinitionParams): string | null {
+    const { hash, workflowId, json } = definition;
+    if (typeof hash !== 'string' || typeof json !== 'string') return null;
+    if (!this.definitionsQueued.has(hash)) {
+      this.definitionsQueued.add(hash);
+      this.writer.insertDefinition({
+        hash,
+        workflowId: this.labels.label(workflowId, 'unknown', 'workflowId'),
+        definition: new CapturedJson(json),
+        createdAt: Date.now(),
+      });
+    }
+    return hash;
   }
 
   /**
@@ -349,7 +421,14 @@ export class Recorder {
     params: { nodeId: string; nodeType: string; nodeName?: string | null },
     status: StepStatus,
     startedAt: number,
-    extra: { inputData?: unknown; completedAt?: number; durationMs?: number; errorMessage?: string | null },
+    extra: {
+      inputData?: unknown;
+      outputData?: unknown;
+      completedAt?: number;
+      durationMs?: number;
+      errorMessage?: string | null;
+      reusedFromStepId?: string | null;
+    },
   ): string {
     const id = uuidv7(startedAt);
     this.counters.stepsStarted++;
@@ -376,6 +455,8 @@ export class Recorder {
       errorMessage: extra.errorMessage,
       traceId: ids === null ? null : ids.traceId,
       spanId: ids === null ? null : ids.spanId,
+      outputData: extra.outputData,
+      reusedFromStepId: extra.reusedFromStepId,
     });
     return id;
   }
@@ -473,4 +554,12 @@ export class Recorder {
       return fallback;
     }
   }
+}
+
+/** Data read back from the store, as the JSON text it was stored as; nothing for none. */
+function storedData(value: unknown): CapturedJson | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof CapturedJson) return value;
+  const json = JSON.stringify(value);
+  return json === undefined ? undefined : new CapturedJson(json);
 }

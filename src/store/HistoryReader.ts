@@ -7,6 +7,7 @@ import { tagLookup } from './tagFilter';
 import { optionalString, optionalTime, optionalTraceId, requireId } from './queryArguments';
 import { readStepConditions, stepConditionsSql, type StepConditions } from './stepConditions';
 import type { ExecutionPage, ExecutionStats, ListExecutionsQuery, StatsQuery } from './types';
+import { parseWorkflowShape, type StoredDefinition } from './WorkflowShape';
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
@@ -33,6 +34,7 @@ export class HistoryReader {
     const triggerType = optionalString(query.triggerType, 'triggerType');
     const parentExecutionId = optionalString(query.parentExecutionId, 'parentExecutionId');
     const traceId = optionalTraceId(query.traceId, 'traceId');
+    const forkedFromExecutionId = optionalString(query.forkedFromExecutionId, 'forkedFromExecutionId');
     const startedAfter = optionalTime(query.startedAfter, 'startedAfter');
     const startedBefore = optionalTime(query.startedBefore, 'startedBefore');
     const byTag = tagLookup(query.tags, this.db.tables.tags, 'e');
@@ -53,6 +55,11 @@ export class HistoryReader {
       qb.andWhere('e.parent_execution_id = :parentExecutionId', { parentExecutionId: this.bind(parentExecutionId) });
     }
     if (traceId !== undefined) qb.andWhere('e.trace_id = :traceId', { traceId: this.bind(traceId) });
+    if (forkedFromExecutionId !== undefined) {
+      // A history written before re-runs has no fork (and no column to look in).
+      if (!(await this.db.columns.lineageExists())) return { items: [], nextCursor: null };
+      qb.andWhere('e.forked_from_execution_id = :forkedFromExecutionId', { forkedFromExecutionId: this.bind(forkedFromExecutionId) });
+    }
     if (startedAfter !== undefined) qb.andWhere(`${startedAtColumn} >= :startedAfter`, { startedAfter });
     if (startedBefore !== undefined) qb.andWhere(`${startedAtColumn} < :startedBefore`, { startedBefore });
     if (query.cursor) {
@@ -197,6 +204,25 @@ export class HistoryReader {
       found.push(...rows);
     }
     return found;
+  }
+
+  /**
+   * A stored workflow definition by its hash; null when there is none (or the history has no
+   * definitions table: written before them, read without migrating) or it is of a format this
+   * release does not read.
+   */
+  async getDefinition(hash: string): Promise<StoredDefinition | null> {
+    this.db.assertOpen();
+    requireId(hash, 'hash');
+    const params = this.db.params();
+    const sql = `SELECT hash, workflow_id, definition, created_at FROM ${this.db.tables.definitions} WHERE hash = ${params.add(this.bind(hash))}`;
+    // A history written before definitions has none (and no table to look in).
+    if (!(await this.db.columns.lineageExists())) return null;
+    const rows = await this.db.query<{ hash: string; workflow_id: string; definition: unknown; created_at: unknown }>(sql, params.values);
+    const row = rows[0];
+    const definition = row === undefined ? null : parseWorkflowShape(row.definition);
+    if (row === undefined || definition === null) return null;
+    return { hash: row.hash, workflowId: row.workflow_id, definition, createdAt: Number(row.created_at) };
   }
 
   async listWorkflowIds(): Promise<string[]> {

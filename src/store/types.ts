@@ -97,6 +97,9 @@ export interface ListExecutionsQuery {
   parentExecutionId?: string;
   /** Only executions started in this OpenTelemetry trace (32 lowercase hex digits); see docs/opentelemetry.md. */
   traceId?: string;
+  /** Only the re-runs of this execution (`runner.rerun()`), newest first. */
+  forkedFromExecutionId?: string;
+  // Replays (`replayOfStepId`) would be listed the same way: one equality on its indexed column.
   /** Only executions carrying every one of these tags (key → exact value). */
   tags?: Record<string, string>;
   /**
