@@ -88,14 +88,32 @@ describe('workflow definitions', () => {
       { maxDataSize: 100_000, redact },
     );
     expect(findLostData(captured)).toEqual([
-      { path: '.user.password', kind: 'redacted' },
-      { path: '["odd key"][1].token', kind: 'redacted' },
-      { path: '.link.self', kind: 'not-followed' },
-      { path: '.fn', kind: 'not-data' },
-      { path: '.url', kind: 'masked' },
-      { path: '.buffer', kind: 'binary-preview' },
+      { path: '$.user.password', kind: 'redacted' },
+      { path: '$["odd key"][1].token', kind: 'redacted' },
+      { path: '$.link.self', kind: 'not-followed' },
+      { path: '$.fn', kind: 'not-data' },
+      { path: '$.url', kind: 'masked' },
+      { path: '$.buffer', kind: 'binary-preview' },
     ]);
-    expect(findLostData(captureData('x'.repeat(5000), { maxDataSize: 1000, redact }))).toEqual([{ path: '', kind: 'truncated' }]);
+    expect(findLostData(captured, { limit: 2, base: ['output'] })).toEqual([
+      { path: '$.output.user.password', kind: 'redacted' },
+      { path: '$.output["odd key"][1].token', kind: 'redacted' },
+    ]);
+    expect(findLostData(captureData('x'.repeat(5000), { maxDataSize: 1000, redact }))).toEqual([{ path: '$', kind: 'truncated' }]);
+    // A thenable's function and a throwing toJSON; and arguments built by hand may be cyclic.
+    const pending = { then: () => undefined };
+    const throwing = {
+      toJSON() {
+        throw new Error('no');
+      },
+    };
+    expect(findLostData(captureData({ pending, throwing }, { maxDataSize: 1000, redact }))).toEqual([
+      { path: '$.pending.then', kind: 'not-data' },
+      { path: '$.throwing', kind: 'unreadable' },
+    ]);
+    const args: unknown[] = ['[Thenable]'];
+    args.push(args);
+    expect(findLostData(args)).toEqual([{ path: '$[0]', kind: 'not-data' }]);
     expect(findLostData(captureData({ when: new Date(0), n: 1, list: [1, 2] }, { maxDataSize: 1000, redact }))).toEqual([]);
     expect(findLostData(null)).toEqual([]);
   });

@@ -354,7 +354,7 @@ describe.each(databaseKinds)('replayStep on %s', (kind) => {
     const error = await refusal(replayStep(store, stepId, new PriceNode(0.2)));
     expect(error.reason).toBe('inputs-incomplete');
     expect(error.paths).toEqual(['$']);
-    expect(error.markers).toEqual([{ path: '$', marker: 'truncated' }]);
+    expect(error.markers).toEqual([{ path: '$', kind: 'truncated' }]);
     expect(error.message).toContain('$ (truncated)');
   });
 
@@ -380,11 +380,11 @@ describe.each(databaseKinds)('replayStep on %s', (kind) => {
     );
     const error = await refusal(replayStep(store, stepId, new Echo()));
     expect(error.markers).toEqual([
-      { path: '$.list[1].apiKey', marker: 'redacted' },
-      { path: '$.fn', marker: 'function' },
-      { path: '$.cyclic.self', marker: 'circular' },
-      { path: '$.pending', marker: 'opaque' },
-      { path: '$.nested.token', marker: 'redacted' },
+      { path: '$.list[1].apiKey', kind: 'redacted' },
+      { path: '$.fn', kind: 'not-data' },
+      { path: '$.cyclic.self', kind: 'not-followed' },
+      { path: '$.pending', kind: 'not-data' },
+      { path: '$.nested.token', kind: 'redacted' },
     ]);
   });
 
@@ -486,7 +486,7 @@ describe.each(databaseKinds)('replayStep on %s', (kind) => {
     const stepId = await recordStep(() => new Big('a').execute(300));
     const same = await replayStep(store, stepId, new Big('a'), { logger: logger! });
     expect(same.changes).toEqual([]);
-    expect(same.incomparable).toEqual([{ path: '$.output', marker: 'truncated' }]);
+    expect(same.incomparable).toEqual([{ path: '$.output', kind: 'truncated' }]);
     expect(() => expect(same).toMatchRecordedOutput()).not.toThrow();
     const other = await replayStep(store, stepId, new Big('b'), { logger: logger! });
     expect(other.changes).toMatchObject([{ path: '$.output', kind: 'changed', marker: 'truncated' }]);

@@ -215,9 +215,9 @@ describe.each(databaseKinds)('runner.rerun on %s', (kind) => {
       code: 'FLOWTRAIL_RERUN',
       reason: 'output-incomplete',
       nodes: ['A'],
-      lost: [{ node: 'A', path: '', kind: 'truncated' }],
+      lost: [{ node: 'A', path: '$', kind: 'truncated' }],
     });
-    expect((refusal as Error).message).toContain('A (truncated)');
+    expect((refusal as Error).message).toContain('A $ (truncated)');
     expect(calls).toEqual({ A: 1, B: 1, C: 1 });
     // From A nothing truncated is read: the trigger data is whole.
     await expect(runner.rerun(workflow, original.id, { from: 'A' })).resolves.toBeDefined();
@@ -230,7 +230,7 @@ describe.each(databaseKinds)('runner.rerun on %s', (kind) => {
     const original = await latest();
     await expect(runner.rerun(workflow, original.id, { from: 'B' })).rejects.toMatchObject({
       reason: 'output-incomplete',
-      lost: [{ node: 'A', path: '.value.apiToken', kind: 'redacted' }],
+      lost: [{ node: 'A', path: '$.value.apiToken', kind: 'redacted' }],
     });
     // The caller may give the inputs instead.
     await expect(runner.rerun(workflow, original.id, { from: 'B', input: { value: 1 } })).resolves.toBeDefined();
@@ -482,7 +482,7 @@ describe.each(databaseKinds)('runner.rerun on %s', (kind) => {
     const original = await latest();
     const outputs = await store.getRecordedOutputs(original.id, ['A', 'B', 'C']);
     expect(outputs.map((output) => [output.nodeId, output.status, output.complete, output.lost])).toEqual([
-      ['A', 'success', false, [{ path: '.auth.password', kind: 'redacted' }]],
+      ['A', 'success', false, [{ path: '$.auth.password', kind: 'redacted' }]],
       ['B', 'success', true, []],
       ['C', 'error', false, []],
     ]);

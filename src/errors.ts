@@ -1,3 +1,5 @@
+import type { LostData } from './capture/lostData';
+
 /**
  * What a report of a contained failure says about where it happened: every part of the pipeline
  * (writer, spool, logger) hands its failures to one reporter with one of these.
@@ -146,19 +148,20 @@ export type RerunRefusal =
 /**
  * Thrown (as a rejection) by `WorkflowRunner.rerun()` when the run cannot go as asked; nothing was
  * run or recorded. `reason` says why, `nodes` names the nodes at fault, and for
- * `output-incomplete` `lost` names each lost path as `<node>.<output path>` with its kind.
+ * `output-incomplete` `lost` names each lost path: the node, the path in its outputs (`$.value.token`;
+ * `$` for all of them) and the kind of loss.
  */
 export class RerunError extends FlowtrailError {
   readonly reason: RerunRefusal;
   readonly executionId: string;
   readonly nodes: readonly string[];
-  readonly lost: readonly { node: string; path: string; kind: string }[];
+  readonly lost: readonly ({ node: string } & LostData)[];
 
   constructor(
     reason: RerunRefusal,
     executionId: string,
     message: string,
-    details: { nodes?: readonly string[]; lost?: readonly { node: string; path: string; kind: string }[] } = {},
+    details: { nodes?: readonly string[]; lost?: readonly ({ node: string } & LostData)[] } = {},
   ) {
     super('FLOWTRAIL_RERUN', `Cannot re-run execution ${executionId}: ${message}`);
     this.reason = reason;
@@ -187,17 +190,11 @@ export type ReplayRefusal =
   /** `record: true` with no logger to record with (none given, no default set). */
   | 'no-logger';
 
-/** A place in a recorded value where capture stored a marker instead of the value. */
-export interface IncompleteValue {
-  /** Where, in the notation `flowtrail diff` prints: `$.card.number`, `$.items[3]`. */
-  path: string;
-  /**
-   * What is there: `redacted` ("[REDACTED]"), `truncated` (a `{ _truncated: true, … }` marker, or
-   * binary data cut short), `circular`, `max-depth`, `function`, `opaque` (a promise, a weak
-   * collection, a thenable), `unreadable` (a getter, toJSON or proxy threw) or `capture-failed`.
-   */
-  marker: 'redacted' | 'truncated' | 'circular' | 'max-depth' | 'function' | 'opaque' | 'unreadable' | 'capture-failed';
-}
+/**
+ * A place in a recorded value where capture stored a marker instead of the value: the `path`
+ * (`$.card.number`, `$.items[3]`) and the `kind` of loss (`redacted`, `truncated`…); see `findLostData`.
+ */
+export type IncompleteValue = LostData;
 
 /** Thrown by `replayStep` when a step cannot be replayed faithfully; `reason` says why, before anything runs. */
 export class ReplayError extends FlowtrailError {

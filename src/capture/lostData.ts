@@ -1,9 +1,12 @@
+import { jsonPath, type PathSegment } from '../store/jsonPath';
 import { REDACTED } from './redact';
 
 /**
  * How a captured value can have lost what the original held: what capture writes in place of data
- * it did not keep. A value holding none of these is the original's JSON (dates as ISO text, Maps
- * and Sets as `{ _type, … }`, BigInts as `"12n"`: typed renderings, kept in full).
+ * it did not keep (src/capture: truncate.ts, redact.ts, maskUrl.ts, serialize.ts, guardedReads.ts,
+ * renderOpaque.ts, errorMessage.ts; invoke.ts for an output not awaited). A value holding none of
+ * these is the original's JSON (dates as ISO text, Maps and Sets as `{ _type, … }`, BigInts as
+ * `"12n"`: typed renderings, kept in full).
  */
 export type LostDataKind =
   /** The whole value was over `maxDataSize`: `{ _truncated: true, _originalSize, _preview }`. */
@@ -14,68 +17,79 @@ export type LostDataKind =
   | 'masked'
   /** `"[Circular]"`, `"[MaxDepth]"`: a reference or a nesting level capture did not follow. */
   | 'not-followed'
-  /** `"[Function: name]"`, `"[Promise]"`, `"[WeakMap]"`, `"[WeakSet]"`: no data to keep. */
+  /** `"[Function: name]"`, `"[Promise]"`, `"[Thenable]"`, `"[WeakMap]"`, `"[WeakSet]"`: no data to keep. */
   | 'not-data'
-  /** `"[Getter threw: …]"`, `"[Unserializable: …]"`, `{ _captureError }`: reading the value failed. */
+  /** `"[Getter threw: …]"`, `"[toJSON threw: …]"`, `"[Unserializable: …]"`, `{ _captureError }`: reading the value failed. */
   | 'unreadable'
   /** A Buffer or binary view kept only in part (`truncated: true`, or fewer `values` than `length`). */
   | 'binary-preview';
 
 /** One place in a captured value where data was lost. */
 export interface LostData {
-  /** Where, from the value's root: `.key`, `["odd key"]`, `[index]`; '' for the value itself. */
+  /** Where, in the notation `flowtrail diff` prints: `$` for the value itself, `$.card.number`, `$.items[3]`, `$["odd key"]`. */
   path: string;
   kind: LostDataKind;
 }
 
-const NOT_FOLLOWED = new Set(['[Circular]', '[MaxDepth]']);
-const NOT_DATA = new Set(['[Promise]', '[WeakMap]', '[WeakSet]']);
+const EXACT: ReadonlyMap<string, LostDataKind> = new Map([
+  [REDACTED, 'redacted'],
+  ['[Circular]', 'not-followed'],
+  ['[MaxDepth]', 'not-followed'],
+  ['[Promise]', 'not-data'],
+  ['[Thenable]', 'not-data'],
+  ['[WeakMap]', 'not-data'],
+  ['[WeakSet]', 'not-data'],
+]);
+const PREFIXES: readonly (readonly [string, LostDataKind])[] = [
+  ['[Function: ', 'not-data'],
+  ['[Thenable ', 'not-data'],
+  ['[Getter threw: ', 'unreadable'],
+  ['[toJSON threw: ', 'unreadable'],
+  ['[Unserializable: ', 'unreadable'],
+];
 const MASKED_URL = /:\/\/[^\s:/@]*:\*\*\*@/;
-const BARE_KEY = /^[A-Za-z_$][\w$]*$/;
 
 /**
- * The places in a captured value (parsed JSON, as the store reads it back) where capture wrote a
- * marker instead of the data, depth first, at most `limit` of them. A user's own string that reads
- * like a marker (`"[REDACTED]"`) is found too: nothing tells them apart, and claiming too much is
- * the safe side for a caller about to reuse the value as if it were the original.
+ * The places in a captured value (parsed JSON, as the store reads it back, or arguments built from
+ * it) where capture wrote a marker instead of the data, in document order, at most `limit` of them.
+ * A user's own string that reads like a marker (`"[REDACTED]"`) is found too: nothing tells them
+ * apart, and claiming too much is the safe side for a caller about to use the value as if it were
+ * the original (a replay, a re-run). Walks arrays and plain objects only, each once.
  */
-export function findLostData(value: unknown, limit = 20): LostData[] {
+export function findLostData(value: unknown, options: { limit?: number; base?: readonly PathSegment[] } = {}): LostData[] {
+  const limit = options.limit ?? Infinity;
   const found: LostData[] = [];
-  const visit = (node: unknown, path: string): void => {
-    if (found.length >= limit) return;
-    if (typeof node === 'string') {
-      const kind = stringLoss(node);
-      if (kind !== null) found.push({ path, kind });
-      return;
-    }
-    if (typeof node !== 'object' || node === null) return;
-    if (Array.isArray(node)) {
-      node.forEach((item, index) => visit(item, `${path}[${index}]`));
-      return;
-    }
-    const record = node as Record<string, unknown>;
-    const kind = objectLoss(record);
+  const seen = new Set<object>();
+  const stack: { value: unknown; path: readonly PathSegment[] }[] = [{ value, path: options.base ?? [] }];
+  for (let item = stack.pop(); item !== undefined && found.length < limit; item = stack.pop()) {
+    const kind = lossOf(item.value);
     if (kind !== null) {
-      found.push({ path, kind });
-      return;
+      found.push({ path: jsonPath(item.path), kind });
+      continue;
     }
-    for (const key of Object.keys(record)) visit(record[key], `${path}${BARE_KEY.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}`);
-  };
-  visit(value, '');
+    const current = item.value;
+    if (current === null || typeof current !== 'object' || seen.has(current) || !isWalked(current)) continue;
+    seen.add(current);
+    const keys: PathSegment[] = Array.isArray(current) ? current.map((_, index) => index) : Object.keys(current);
+    // Pushed in reverse, so that they come off the stack in document order.
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i]!;
+      stack.push({ value: (current as Record<PathSegment, unknown>)[key], path: [...item.path, key] });
+    }
+  }
   return found;
 }
 
-function stringLoss(text: string): LostDataKind | null {
-  if (text === REDACTED) return 'redacted';
-  if (text.startsWith('[')) {
-    if (NOT_FOLLOWED.has(text)) return 'not-followed';
-    if (NOT_DATA.has(text) || text.startsWith('[Function: ')) return 'not-data';
-    if (text.startsWith('[Getter threw: ') || text.startsWith('[Unserializable: ')) return 'unreadable';
-  }
-  return text.includes('://') && MASKED_URL.test(text) ? 'masked' : null;
+function isWalked(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
-function objectLoss(record: Record<string, unknown>): LostDataKind | null {
+function lossOf(value: unknown): LostDataKind | null {
+  if (typeof value === 'string') return stringLoss(value);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const record = value as Record<string, unknown>;
   if (record._truncated === true && typeof record._originalSize === 'number') return 'truncated';
   if (typeof record._captureError === 'string') return 'unreadable';
   if (typeof record._type === 'string') {
@@ -83,4 +97,13 @@ function objectLoss(record: Record<string, unknown>): LostDataKind | null {
     if (Array.isArray(record.values) && typeof record.length === 'number' && record.values.length < record.length) return 'binary-preview';
   }
   return null;
+}
+
+function stringLoss(text: string): LostDataKind | null {
+  if (text.startsWith('[') && text.endsWith(']')) {
+    const exact = EXACT.get(text);
+    if (exact !== undefined) return exact;
+    for (const [prefix, kind] of PREFIXES) if (text.startsWith(prefix)) return kind;
+  }
+  return text.includes('://') && MASKED_URL.test(text) ? 'masked' : null;
 }

@@ -1,4 +1,4 @@
-import { findLostData } from '../../capture/lostData';
+import { findLostData, type LostData } from '../../capture/lostData';
 import type { ExecutionStep } from '../../entities';
 import { RerunError, type RerunRefusal } from '../../errors';
 import type { WorkflowShape } from '../../store/WorkflowShape';
@@ -33,7 +33,7 @@ export interface OriginalRun {
   steps: readonly ExecutionStep[];
 }
 
-type LostValue = { node: string; path: string; kind: string };
+type LostValue = { node: string } & LostData;
 
 /** Statuses of a step whose recorded output stands for the node's result. */
 const REUSABLE = new Set(['success', 'reused']);
@@ -139,18 +139,18 @@ function checkReusedData(
       uncaptured.push(node);
       continue;
     }
-    const whole = findLostData(outputs, 1).find((found) => found.path === '');
+    const whole = findLostData(outputs, { limit: 1 }).find((found) => found.path === '$');
     if (whole !== undefined) {
-      lost.push({ node, path: '', kind: whole.kind });
+      lost.push({ node, path: '$', kind: whole.kind });
       continue;
     }
     for (const output of new Set(read.map((edge) => edge.from.output))) {
-      for (const found of findLostData(outputs[output])) lost.push({ node, path: `.${output}${found.path}`, kind: found.kind });
+      for (const found of findLostData(outputs[output], { base: [output] })) lost.push({ node, ...found });
     }
   }
   const rootsRun = graph.roots.filter((root) => !reused.has(root.id) && root.id !== overridden);
   if (rootsRun.length > 0) {
-    for (const found of findLostData(original.triggerData)) lost.push({ node: TRIGGER_INPUT, path: found.path, kind: found.kind });
+    for (const found of findLostData(original.triggerData)) lost.push({ node: TRIGGER_INPUT, ...found });
   }
   if (uncaptured.length > 0) {
     throw refuse(
@@ -160,7 +160,7 @@ function checkReusedData(
     );
   }
   if (lost.length > 0) {
-    const listed = lost.map((item) => `${item.node}${item.path} (${item.kind})`).join(', ');
+    const listed = lost.map((item) => `${item.node} ${item.path} (${item.kind})`).join(', ');
     throw refuse('output-incomplete', `a recorded value the re-run needs lost data when it was captured: ${listed}`, {
       nodes: [...new Set(lost.map((item) => item.node))],
       lost,
