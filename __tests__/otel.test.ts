@@ -12,6 +12,7 @@ import {
   skipNode,
   type ExecutionStore,
   type LoggerConfig,
+  uuidv7,
   type WorkflowExecution,
 } from '../src';
 import { resolveLoggerConfig } from '../src/config/LoggerConfig';
@@ -350,6 +351,55 @@ describe.each(databaseKinds)('OpenTelemetry on %s', (kind) => {
     const spansById = byId(exporter.getFinishedSpans());
     expect(parentOf(spansById.get(execution.steps![0]!.spanId!)!)).toBe(execution.spanId);
     expect(spansById.get(execution.spanId!)!.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  test('spans on: a reused step (a re-run, or reuseNode of an engine of its own) ends its span at once; what it is given is captured like any data, never thrown', async () => {
+    const errors: unknown[] = [];
+    const logger = await startLogger({ otel: { spans: true }, onError: (error) => errors.push(error) });
+    const executionId = await logger.startExecution({ workflowId: 'reusing', workflowName: 'Reusing' });
+    const cyclic: Record<string, unknown> = { big: 12n, auth: { password: 'hunter2' } };
+    cyclic.self = cyclic;
+    const reusedId = logger.reuseNode({
+      executionId,
+      nodeId: 'fetch',
+      nodeType: 'http',
+      reusedFromStepId: uuidv7(),
+      inputData: { url: 'x' },
+      outputData: cyclic,
+    });
+    expect(reusedId).not.toBe('');
+    await logger.completeExecution(executionId, true);
+    expect(await logger.flush()).toBe(true);
+    const execution = (await current.store.getExecution(executionId, { steps: true }))!;
+    const [step] = execution.steps!;
+    expect(step).toMatchObject({
+      id: reusedId,
+      status: 'reused',
+      outputData: { big: '12n', auth: { password: '[REDACTED]' }, self: '[Circular]' },
+    });
+    const span = byId(exporter.getFinishedSpans()).get(step!.spanId!)!;
+    expect(span.attributes['flowtrail.step.status']).toBe('reused');
+    expect(parentOf(span)).toBe(execution.spanId);
+    expect(JSON.stringify(execution)).not.toContain('hunter2');
+
+    // A tracer of the user's whose spans throw when asked for their ids: reported, the run goes on.
+    const odd = {
+      startSpan: () => ({
+        spanContext: () => {
+          throw new Error('no context');
+        },
+        setAttribute: () => undefined,
+        setStatus: () => undefined,
+        recordException: () => undefined,
+        end: () => undefined,
+      }),
+    };
+    const other = await startLogger({ otel: { spans: true, tracer: odd as unknown as Tracer }, onError: (error) => errors.push(error) });
+    await new Skipping().run({});
+    expect(await other.flush()).toBe(true);
+    const [skipping] = await recorded(current.store, 'skipping');
+    expect(skipping).toMatchObject({ status: 'success', traceId: null, spanId: null });
+    expect(errors.map((error) => (error as Error).message)).toContain('no context');
   });
 
   test('spans on: a skipped step gets a span at once; strict durability nests the same; a throwing tracer is reported, never thrown', async () => {

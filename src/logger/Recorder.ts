@@ -17,6 +17,9 @@ import type { ExecutionOrigin, NodeSite, WorkflowSite } from './sites';
 import { TagSet } from './TagSet';
 import { isUnrecorded } from './unrecorded';
 
+/** A definition's hash as `workflow_definitions.hash` holds it. */
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
 export interface StartExecutionParams {
   workflowId: string;
   workflowName: string;
@@ -217,20 +220,28 @@ export class Recorder {
 
   /**
    * Records a step whose node did not run in this execution: its input and output are those of
-   * `reusedFromStepId`, as stored there (captured data already, so not captured again), and it
-   * takes no time. Returns the step id, or '' when not recorded.
+   * `reusedFromStepId` (as read back from the store, usually), captured like any data, so that
+   * what an engine of its own passes is redacted and capped too; it takes no time. Returns the
+   * step id, or '' when not recorded. Never throws.
    */
   reuseNode(params: ReuseNodeParams): string {
-    const execution = this.executionFor(params.executionId);
-    if (!this.logger.recordsSteps || !execution) return '';
-    const now = Date.now();
-    return this.recordStep(execution, params, 'reused', now, {
-      completedAt: now,
-      durationMs: 0,
-      inputData: this.captureInputs ? storedData(params.inputData) : undefined,
-      outputData: this.captureOutputs ? storedData(params.outputData) : undefined,
-      reusedFromStepId: this.labels.optional(params.reusedFromStepId, 'reusedFromStepId'),
-    });
+    try {
+      const execution = this.executionFor(params.executionId);
+      if (!this.logger.recordsSteps || !execution) return '';
+      const now = Date.now();
+      const stepId = this.recordStep(execution, params, 'reused', now, {
+        completedAt: now,
+        durationMs: 0,
+        inputData: this.captureInput(params.inputData ?? undefined),
+        outputData: this.captureOutput(params.outputData ?? undefined),
+        reusedFromStepId: this.labels.optional(params.reusedFromStepId, 'reusedFromStepId'),
+      });
+      if (this.tracing.spans) this.endStepSpan(stepId, 'reused', null);
+      return stepId;
+    } catch (error) {
+      this.reporter.report(error, { operation: 'capture' });
+      return '';
+    }
   }
 
   // ── Decorator paths ──────────────────────────────────────────────────────────────────────────
@@ -368,7 +379,8 @@ export class Recorder {
    */
   private queueDefinition(definition: WorkflowDefinitionParams): string | null {
     const { hash, workflowId, json } = definition;
-    if (typeof hash !== 'string' || typeof json !== 'string') return null;
+    // A hash the column cannot hold would fail the execution's row, and with it the run's history.
+    if (typeof hash !== 'string' || !SHA256_HEX.test(hash) || typeof json !== 'string') return null;
     if (!this.definitionsQueued.has(hash)) {
       this.definitionsQueued.add(hash);
       this.writer.insertDefinition({
@@ -554,12 +566,4 @@ export class Recorder {
       return fallback;
     }
   }
-}
-
-/** Data read back from the store, as the JSON text it was stored as; nothing for none. */
-function storedData(value: unknown): CapturedJson | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (value instanceof CapturedJson) return value;
-  const json = JSON.stringify(value);
-  return json === undefined ? undefined : new CapturedJson(json);
 }

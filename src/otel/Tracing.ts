@@ -77,14 +77,22 @@ export class Tracing {
 
   /**
    * A span's ids, when they are valid: a span of the no-op tracer (no provider registered) has ids
-   * of zeros, and one made from a foreign context may have anything, which no row should store.
+   * of zeros, and one made from a foreign context (or by a tracer of the user's) may have anything,
+   * or throw, which no row should store nor the workflow see.
    */
   idsOf(span: Span): TraceIds | null {
     if (span === this.lastSpan) return this.lastIds;
-    const ids = span.spanContext();
+    let ids: TraceIds | null;
+    try {
+      const context = span.spanContext();
+      ids = this.api!.isSpanContextValid(context) ? { traceId: context.traceId, spanId: context.spanId } : null;
+    } catch (error) {
+      this.report(error, { operation: 'otel' });
+      ids = null;
+    }
     this.lastSpan = span;
-    this.lastIds = this.api!.isSpanContextValid(ids) ? ids : null;
-    return this.lastIds;
+    this.lastIds = ids;
+    return ids;
   }
 
   /** Starts an execution's span, child of the span active now (a step's, for a child workflow); null if the tracer fails. */

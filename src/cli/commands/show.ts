@@ -99,8 +99,8 @@ async function forkedNode(store: ExecutionStore, execution: WorkflowExecution): 
 function renderGraphSection(execution: WorkflowExecution, hash: string | null, shape: WorkflowShape | null, palette: Palette): string {
   if (hash === null)
     return `${palette.bold('Graph')}\nNo workflow definition was stored for this execution (it was not started by the workflow runner, or before definitions were recorded).\n`;
-  if (shape === null) return `${palette.bold('Graph')}\nThe definition this execution ran (${hash}) is not in this history.\n`;
-  const title = `Graph of ${sanitize(shape.id)} (definition ${hash.slice(0, 12)}, ${shape.nodes.length} nodes, ${shape.edges.length} edges)`;
+  if (shape === null) return `${palette.bold('Graph')}\nThe definition this execution ran (${sanitize(hash)}) is not in this history.\n`;
+  const title = `Graph of ${sanitize(shape.id)} (definition ${sanitize(hash.slice(0, 12))}, ${shape.nodes.length} nodes, ${shape.edges.length} edges)`;
   return `${palette.bold(title)}\n${renderGraph(shape, execution.steps ?? [], palette)}`;
 }
 
@@ -177,7 +177,10 @@ function renderHeader(execution: WorkflowExecution, options: RenderOptions): str
     ['Duration', formatDuration(execution.durationMs)],
   ];
   if (execution.parentExecutionId) {
-    fields.push(['Parent', `${execution.parentExecutionId}${execution.parentStepId ? ` (step ${execution.parentStepId})` : ''}`]);
+    fields.push([
+      'Parent',
+      `${sanitize(execution.parentExecutionId)}${execution.parentStepId ? ` (step ${sanitize(execution.parentStepId)})` : ''}`,
+    ]);
   }
   if (execution.traceId) fields.push(['Trace', `${sanitize(execution.traceId)} (span ${sanitize(execution.spanId ?? NONE)})`]);
   if (execution.forkedFromExecutionId) {
@@ -188,6 +191,7 @@ function renderHeader(execution: WorkflowExecution, options: RenderOptions): str
         : '';
     fields.push(['Forked from', `${sanitize(execution.forkedFromExecutionId)}${at}`]);
   }
+  if (execution.replayOfStepId) fields.push(['Replay of', `step ${sanitize(execution.replayOfStepId)}`]);
   if (options.forks !== undefined && options.forks.length > 0) {
     const more = options.forks.length === MAX_CHILDREN ? ' …' : '';
     fields.push(['Forks', options.forks.map((fork) => sanitize(fork.id)).join(', ') + more]);
