@@ -87,7 +87,7 @@ export function planRerun(
     if (runs.has(node) || step === undefined || !REUSABLE.has(step.status)) continue;
     reused.set(node, { step, outputs: (step.outputData ?? {}) as NodeOutputs });
   }
-  checkReusedData(graph, original, reused, options.input === undefined ? null : from, refuse);
+  checkReusedData(graph, original, reused, options.input === undefined ? null : from, options.input, refuse);
   return { from, forkedFromStepId: stepOf.get(from)?.id ?? null, reused, input: options.input };
 }
 
@@ -128,6 +128,7 @@ function checkReusedData(
   original: OriginalRun,
   reused: ReadonlyMap<string, ReusedNode>,
   overridden: string | null,
+  input: NodeInputs | undefined,
   refuse: Refuse,
 ): void {
   const lost: LostValue[] = [];
@@ -148,14 +149,27 @@ function checkReusedData(
       for (const found of findLostData(outputs[output], { base: [output] })) lost.push({ node, ...found });
     }
   }
+  // A new trigger given as `from`'s input is what every root of the re-run reads: the original's is not.
+  const triggerGiven =
+    overridden !== null && graph.roots.some((root) => root.id === overridden) && Object.hasOwn(input ?? {}, TRIGGER_INPUT);
   const rootsRun = graph.roots.filter((root) => !reused.has(root.id) && root.id !== overridden);
-  if (rootsRun.length > 0) {
-    for (const found of findLostData(original.triggerData)) lost.push({ node: TRIGGER_INPUT, ...found });
+  if (rootsRun.length > 0 && !triggerGiven) {
+    if ((original.triggerData === null || original.triggerData === undefined) && !inputsCaptured(original)) {
+      uncaptured.push(TRIGGER_INPUT);
+    } else {
+      for (const found of findLostData(original.triggerData)) lost.push({ node: TRIGGER_INPUT, ...found });
+    }
   }
   if (uncaptured.length > 0) {
     throw refuse(
       'output-not-recorded',
-      `the output of ${uncaptured.map((node) => `"${node}"`).join(', ')} was not captured there (captureOutputs off), and the re-run needs it`,
+      uncaptured
+        .map((node) =>
+          node === TRIGGER_INPUT
+            ? 'the trigger data was not captured there (captureInputs off)'
+            : `the output of "${node}" was not captured there (captureOutputs off)`,
+        )
+        .join('; ') + ', and the re-run needs it (pass input, or re-run from earlier)',
       { nodes: uncaptured },
     );
   }
@@ -166,6 +180,14 @@ function checkReusedData(
       lost,
     });
   }
+}
+
+/**
+ * Whether the original recorded its inputs: a step with input data shows it. Without, a trigger
+ * stored as null may be data that was not captured (`captureInputs: false`) rather than none.
+ */
+function inputsCaptured(original: OriginalRun): boolean {
+  return original.steps.some((step) => step.inputData !== null && step.inputData !== undefined);
 }
 
 /** Every node `node` depends on, transitively. */
