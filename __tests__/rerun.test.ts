@@ -677,4 +677,28 @@ describe.each(databaseKinds)('runner.rerun on %s', (kind) => {
       nodes: ['B'],
     });
   });
+
+  test('show --graph of an execution whose stored definition lacks fields it reads says so, without crashing', async () => {
+    const json = JSON.stringify({
+      format: 1,
+      id: 'partial',
+      name: 'Partial',
+      nodes: [
+        { id: 'A', type: 'function' },
+        { id: 'B', type: 'function', name: 'B' },
+      ],
+      edges: [{ from: 'A', to: 'B' }],
+    });
+    const id = await logger.startExecution({
+      workflowId: 'partial',
+      workflowName: 'Partial',
+      definition: { hash: 'f'.repeat(64), workflowId: 'partial', json },
+    });
+    await logger.completeExecution(id, true);
+    await logger.shutdown();
+    const shown = await cli(['show', id, '--graph', ...cliArgs(db)]);
+    expect(shown.stderr).toBe('');
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`The definition this execution ran (${'f'.repeat(64)})`);
+  });
 });
