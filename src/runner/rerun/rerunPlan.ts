@@ -2,6 +2,7 @@ import { findLostData, type LostData } from '../../capture/lostData';
 import type { ExecutionStep } from '../../entities';
 import { RerunError, type RerunRefusal } from '../../errors';
 import type { WorkflowShape } from '../../store/WorkflowShape';
+import { incomingEdges, reachable } from '../definition/shapeGraph';
 import type { NodeInputs, NodeOutputs } from '../types';
 import { TRIGGER_INPUT, type WorkflowGraph } from '../Workflow';
 
@@ -192,41 +193,16 @@ function inputsCaptured(original: OriginalRun): boolean {
 
 /** Every node `node` depends on, transitively. */
 function ancestors(graph: WorkflowGraph, node: string): Set<string> {
-  const found = new Set<string>();
-  const walk = [node];
-  for (let next = walk.pop(); next !== undefined; next = walk.pop()) {
-    for (const edge of graph.incoming.get(next) ?? []) {
-      if (found.has(edge.from.node)) continue;
-      found.add(edge.from.node);
-      walk.push(edge.from.node);
-    }
-  }
-  return found;
+  return reachable([node], (next) => (graph.incoming.get(next) ?? []).map((edge) => edge.from.node));
 }
 
+/** Every node `node` depended on in a stored definition, transitively. */
 function shapeAncestors(shape: WorkflowShape, node: string): Set<string> {
-  const found = new Set<string>();
-  const walk = [node];
-  for (let next = walk.pop(); next !== undefined; next = walk.pop()) {
-    for (const edge of shape.edges) {
-      if (edge.to !== next || found.has(edge.from)) continue;
-      found.add(edge.from);
-      walk.push(edge.from);
-    }
-  }
-  return found;
+  const incoming = incomingEdges(shape);
+  return reachable([node], (next) => (incoming.get(next) ?? []).map((edge) => edge.from));
 }
 
 /** `starts` and every node downstream of any of them. */
 function downstreamOf(graph: WorkflowGraph, starts: readonly string[]): Set<string> {
-  const found = new Set(starts);
-  const walk = [...starts];
-  for (let next = walk.pop(); next !== undefined; next = walk.pop()) {
-    for (const edge of graph.outgoing.get(next) ?? []) {
-      if (found.has(edge.to.node)) continue;
-      found.add(edge.to.node);
-      walk.push(edge.to.node);
-    }
-  }
-  return found;
+  return new Set([...starts, ...reachable(starts, (next) => (graph.outgoing.get(next) ?? []).map((edge) => edge.to.node))]);
 }
