@@ -145,4 +145,21 @@ describe('workflow definitions', () => {
     );
     expect(renderGraph(shape, [], makePalette(false))).toContain('not run');
   });
+  test('a stored definition missing a field the graph reads is unreadable (null), not a crash of show --graph', () => {
+    const { shape } = workflowDefinition(refund(() => true));
+    const json = JSON.parse(JSON.stringify(shape)) as { nodes: Record<string, unknown>[]; edges: Record<string, unknown>[] };
+    expect(parseWorkflowShape(JSON.stringify(json))).toEqual(shape);
+    const damaged = [
+      { ...json, name: undefined },
+      { ...json, nodes: [{ ...json.nodes[0], name: undefined }, ...json.nodes.slice(1)] },
+      { ...json, nodes: [{ ...json.nodes[0], requiredInputs: [1] }, ...json.nodes.slice(1)] },
+      { ...json, nodes: [null, ...json.nodes.slice(1)] },
+      { ...json, edges: [{ ...json.edges[0], output: undefined }, ...json.edges.slice(1)] },
+      { ...json, edges: [{ ...json.edges[0], input: 7 }, ...json.edges.slice(1)] },
+    ];
+    for (const definition of damaged) {
+      const parsed = parseWorkflowShape(JSON.stringify(definition));
+      expect(parsed).toBeNull();
+    }
+  });
 });

@@ -10,6 +10,7 @@ import {
   uuidv7,
   WorkflowRunner,
   workflowDefinition,
+  currentExecution,
   type Connection,
   type ExecutionStep,
   type ExecutionStore,
@@ -557,5 +558,147 @@ describe.each(databaseKinds)('runner.rerun on %s', (kind) => {
 
     const json = await cli(['show', rerun.id, '--graph', '--json', ...cliArgs(db)]);
     expect(JSON.parse(json.stdout)).toMatchObject({ forkedFromExecutionId: original.id, definition: { id: 'chain', format: 1 } });
+  });
+  test('a root re-run refuses trigger data that was not captured (captureInputs off); a trigger given as input runs', async () => {
+    await logger.shutdown();
+    await start({ captureInputs: false });
+    const calls: Record<string, number> = {};
+    const workflow = chain(calls);
+    await runner.run(workflow, { type: 'webhook', data: { n: 1 } });
+    const original = await latest();
+    expect(original.triggerData).toBeNull();
+    await expect(runner.rerun(workflow, original.id, { from: 'A' })).rejects.toMatchObject({
+      reason: 'output-not-recorded',
+      nodes: ['trigger'],
+    });
+    expect(calls).toEqual({ A: 1, B: 1, C: 1 });
+    await expect(runner.rerun(workflow, original.id, { from: 'A', input: { trigger: { n: 4 } } })).resolves.toMatchObject({
+      outputs: { C: { value: 60 } },
+    });
+    // From B the trigger is not read: A's output is reused.
+    await expect(runner.rerun(workflow, original.id, { from: 'B' })).resolves.toBeDefined();
+  });
+
+  test('a run started without trigger data, its inputs captured, re-runs from its root', async () => {
+    const calls: Record<string, number> = {};
+    const workflow: Workflow = {
+      id: 'bare',
+      name: 'Bare',
+      nodes: [new FunctionNode('A', 'A', () => ((calls.A = (calls.A ?? 0) + 1), { value: 1 }))],
+      connections: [],
+    };
+    await runner.run(workflow);
+    const original = await latest();
+    await expect(runner.rerun(workflow, original.id, { from: 'A' })).resolves.toMatchObject({ outputs: { A: { value: 1 } } });
+    expect(calls.A).toBe(2);
+  });
+
+  test('a trigger given as input is checked instead of the original one: lost data in the original does not refuse', async () => {
+    const calls: Record<string, number> = {};
+    const workflow = chain(calls);
+    await runner.run(workflow, { type: 'manual', data: { n: 1, apiToken: 's3cr3t' } });
+    const original = await latest();
+    await expect(runner.rerun(workflow, original.id, { from: 'A' })).rejects.toMatchObject({
+      reason: 'output-incomplete',
+      lost: [{ node: 'trigger', path: '$.apiToken', kind: 'redacted' }],
+    });
+    await expect(runner.rerun(workflow, original.id, { from: 'A', input: { trigger: { n: 2 } } })).resolves.toMatchObject({
+      outputs: { C: { value: 40 } },
+    });
+  });
+
+  test('a re-run right after the run, in the same process, reads it without a flush of its own', async () => {
+    await logger.shutdown();
+    await start({ flushIntervalMs: 60_000 });
+    const calls: Record<string, number> = {};
+    let executionId: string | undefined;
+    let broken = true;
+    const workflow = chain(calls, {
+      failC: () => {
+        executionId ??= currentExecution()?.executionId;
+        return broken;
+      },
+    });
+    await expect(runner.run(workflow, { type: 'manual', data: { n: 1 } })).rejects.toThrow('C is broken');
+    broken = false;
+    await expect(runner.rerun(workflow, executionId!, { from: 'C' })).resolves.toMatchObject({ outputs: { C: { value: 30 } } });
+    expect(calls).toEqual({ A: 1, B: 1, C: 2 });
+  });
+
+  test('rerun without options, or without from, is a RerunError (unknown-node) before anything is read', async () => {
+    const workflow = chain({});
+    const refusal = await (runner.rerun as (...args: unknown[]) => Promise<unknown>)(workflow, 'some-id').catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(RerunError);
+    expect(refusal).toMatchObject({ reason: 'unknown-node', executionId: 'some-id' });
+    await expect(runner.rerun(workflow, 'some-id', {} as never)).rejects.toMatchObject({ reason: 'unknown-node' });
+  });
+
+  test('refuses a reused output that was not captured (captureOutputs off) when a re-run node reads it', async () => {
+    await logger.shutdown();
+    await start({ captureOutputs: false });
+    const calls: Record<string, number> = {};
+    const workflow = chain(calls);
+    await runner.run(workflow, { type: 'manual', data: { n: 1 } });
+    const original = await latest();
+    await expect(runner.rerun(workflow, original.id, { from: 'C' })).rejects.toMatchObject({
+      reason: 'output-not-recorded',
+      nodes: ['B'],
+    });
+    expect(calls).toEqual({ A: 1, B: 1, C: 1 });
+    await expect(runner.rerun(workflow, original.id, { from: 'C', input: { value: 5 } })).resolves.toMatchObject({
+      outputs: { C: { value: 50 } },
+    });
+  });
+
+  test('refuses an execution of another workflow', async () => {
+    const calls: Record<string, number> = {};
+    await runner.run(chain(calls), { type: 'manual', data: { n: 1 } });
+    const original = await latest();
+    const other: Workflow = { ...chain(calls), id: 'other' };
+    await expect(runner.rerun(other, original.id, { from: 'B' })).rejects.toMatchObject({
+      reason: 'other-workflow',
+      executionId: original.id,
+    });
+    expect(calls).toEqual({ A: 1, B: 1, C: 1 });
+  });
+
+  test('refuses a definition where a node is upstream now that was not then, runs with force', async () => {
+    const calls: Record<string, number> = {};
+    await runner.run(chain(calls, { withoutB: true }), { type: 'manual', data: { n: 1 } });
+    const original = await latest();
+    await expect(runner.rerun(chain(calls), original.id, { from: 'C' })).rejects.toMatchObject({
+      reason: 'definition-changed',
+      nodes: ['B'],
+    });
+    expect(calls).toEqual({ A: 1, C: 1 });
+    // B has no step there to reuse: forced, it is upstream with nothing recorded.
+    await expect(runner.rerun(chain(calls), original.id, { from: 'C', force: true })).rejects.toMatchObject({
+      reason: 'upstream-not-recorded',
+      nodes: ['B'],
+    });
+  });
+
+  test('show --graph of an execution whose stored definition lacks fields it reads says so, without crashing', async () => {
+    const json = JSON.stringify({
+      format: 1,
+      id: 'partial',
+      name: 'Partial',
+      nodes: [
+        { id: 'A', type: 'function' },
+        { id: 'B', type: 'function', name: 'B' },
+      ],
+      edges: [{ from: 'A', to: 'B' }],
+    });
+    const id = await logger.startExecution({
+      workflowId: 'partial',
+      workflowName: 'Partial',
+      definition: { hash: 'f'.repeat(64), workflowId: 'partial', json },
+    });
+    await logger.completeExecution(id, true);
+    await logger.shutdown();
+    const shown = await cli(['show', id, '--graph', ...cliArgs(db)]);
+    expect(shown.stderr).toBe('');
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`The definition this execution ran (${'f'.repeat(64)})`);
   });
 });

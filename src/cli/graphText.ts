@@ -1,4 +1,5 @@
 import type { ExecutionStep } from '../entities';
+import { incomingEdges } from '../runner/definition/shapeGraph';
 import type { ShapeEdge, WorkflowShape } from '../store/WorkflowShape';
 import { colorStatus, renderTable, sanitize, type Palette } from './format';
 
@@ -13,8 +14,7 @@ export const NOT_RUN = 'not run';
  * leaves from: `check.true`.
  */
 export function renderGraph(shape: WorkflowShape, steps: readonly ExecutionStep[], palette: Palette): string {
-  const incoming = new Map<string, ShapeEdge[]>(shape.nodes.map((node) => [node.id, []]));
-  for (const edge of shape.edges) incoming.get(edge.to)?.push(edge);
+  const incoming = incomingEdges(shape);
   const statusOf = new Map<string, string>();
   const attempts = new Map<string, number>();
   for (const step of steps) {

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { LoggedWorkflow } from '../decorators';
+import { RerunError } from '../errors';
 import { ExecutionLogger } from '../logger/ExecutionLogger';
 import type { ExecutionOrigin } from '../logger/sites';
 import { workflowDefinition } from './definition/workflowShape';
@@ -65,12 +66,20 @@ export class WorkflowRunner {
    */
   async rerun(workflow: Workflow, executionId: string, options: RerunOptions): Promise<RunResult> {
     const graph = validateWorkflow(workflow);
+    if (typeof options !== 'object' || options === null || typeof options.from !== 'string') {
+      const from = (options as Partial<RerunOptions> | null | undefined)?.from;
+      throw new RerunError('unknown-node', String(executionId), 'rerun needs options { from } naming the node to run again from', {
+        nodes: [String(from)],
+      });
+    }
     assertRunOptions(options);
-    if (options?.input !== undefined && (typeof options.input !== 'object' || options.input === null || Array.isArray(options.input))) {
+    if (options.input !== undefined && (typeof options.input !== 'object' || options.input === null || Array.isArray(options.input))) {
       throw new TypeError('rerun: input must be an object of named inputs, as execute() receives them');
     }
     const logger = this.logger ?? ExecutionLogger.getDefault();
     const definition = workflowDefinition(workflow);
+    // A run of this process may still be queued in the logger: read it once it is written.
+    await logger?.flush();
     const original = await readOriginal(logger?.store ?? null, executionId, workflow);
     const plan = planRerun(graph, definition.hash, original, options);
     const fromRoot = graph.roots.some((root) => root.id === plan.from);

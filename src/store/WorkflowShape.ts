@@ -41,7 +41,10 @@ export interface StoredDefinition {
   createdAt: number;
 }
 
-/** `text` parsed as a WorkflowShape, or null when it is not one (damaged, or of a format this release does not read). */
+/**
+ * `text` parsed as a WorkflowShape, or null when it is not one (damaged, of a format this release
+ * does not read, or missing a field a reader uses: `StartExecutionParams.definition` takes any JSON).
+ */
 export function parseWorkflowShape(text: unknown): WorkflowShape | null {
   let value: unknown = text;
   if (typeof text === 'string') {
@@ -53,8 +56,31 @@ export function parseWorkflowShape(text: unknown): WorkflowShape | null {
   }
   const shape = value as Partial<WorkflowShape> | null;
   if (typeof shape !== 'object' || shape === null || shape.format !== 1) return null;
-  if (typeof shape.id !== 'string' || !Array.isArray(shape.nodes) || !Array.isArray(shape.edges)) return null;
-  const nodesOk = shape.nodes.every((node) => typeof node?.id === 'string' && typeof node.type === 'string');
-  const edgesOk = shape.edges.every((edge) => typeof edge?.from === 'string' && typeof edge.to === 'string');
-  return nodesOk && edgesOk ? (shape as WorkflowShape) : null;
+  if (typeof shape.id !== 'string' || typeof shape.name !== 'string' || !Array.isArray(shape.nodes) || !Array.isArray(shape.edges)) {
+    return null;
+  }
+  return shape.nodes.every(isShapeNode) && shape.edges.every(isShapeEdge) ? (shape as WorkflowShape) : null;
+}
+
+function isShapeNode(node: unknown): node is ShapeNode {
+  const candidate = node as Partial<ShapeNode> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    [candidate.id, candidate.type, candidate.name].every((field) => typeof field === 'string') &&
+    [candidate.requiredInputs, candidate.outputNames].every((names) => names === undefined || isStrings(names))
+  );
+}
+
+function isShapeEdge(edge: unknown): edge is ShapeEdge {
+  const candidate = edge as Partial<ShapeEdge> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    [candidate.from, candidate.output, candidate.to, candidate.input].every((field) => typeof field === 'string')
+  );
+}
+
+function isStrings(value: unknown): boolean {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }

@@ -99,7 +99,7 @@ export interface ListExecutionsQuery {
   traceId?: string;
   /** Only the re-runs of this execution (`runner.rerun()`), newest first. */
   forkedFromExecutionId?: string;
-  // Replays (`replayOfStepId`) would be listed the same way: one equality on its indexed column.
+  // Replays carry `replayOfStepId`, but no filter lists them yet (that column has no index).
   /** Only executions carrying every one of these tags (key → exact value). */
   tags?: Record<string, string>;
   /**

@@ -2,6 +2,7 @@ import { findLostData, type LostData } from '../../capture/lostData';
 import type { ExecutionStep } from '../../entities';
 import { RerunError, type RerunRefusal } from '../../errors';
 import type { WorkflowShape } from '../../store/WorkflowShape';
+import { incomingEdges, reachable } from '../definition/shapeGraph';
 import type { NodeInputs, NodeOutputs } from '../types';
 import { TRIGGER_INPUT, type WorkflowGraph } from '../Workflow';
 
@@ -87,7 +88,7 @@ export function planRerun(
     if (runs.has(node) || step === undefined || !REUSABLE.has(step.status)) continue;
     reused.set(node, { step, outputs: (step.outputData ?? {}) as NodeOutputs });
   }
-  checkReusedData(graph, original, reused, options.input === undefined ? null : from, refuse);
+  checkReusedData(graph, original, reused, options.input === undefined ? null : from, options.input, refuse);
   return { from, forkedFromStepId: stepOf.get(from)?.id ?? null, reused, input: options.input };
 }
 
@@ -128,6 +129,7 @@ function checkReusedData(
   original: OriginalRun,
   reused: ReadonlyMap<string, ReusedNode>,
   overridden: string | null,
+  input: NodeInputs | undefined,
   refuse: Refuse,
 ): void {
   const lost: LostValue[] = [];
@@ -148,14 +150,27 @@ function checkReusedData(
       for (const found of findLostData(outputs[output], { base: [output] })) lost.push({ node, ...found });
     }
   }
+  // A new trigger given as `from`'s input is what every root of the re-run reads: the original's is not.
+  const triggerGiven =
+    overridden !== null && graph.roots.some((root) => root.id === overridden) && Object.hasOwn(input ?? {}, TRIGGER_INPUT);
   const rootsRun = graph.roots.filter((root) => !reused.has(root.id) && root.id !== overridden);
-  if (rootsRun.length > 0) {
-    for (const found of findLostData(original.triggerData)) lost.push({ node: TRIGGER_INPUT, ...found });
+  if (rootsRun.length > 0 && !triggerGiven) {
+    if ((original.triggerData === null || original.triggerData === undefined) && !inputsCaptured(original)) {
+      uncaptured.push(TRIGGER_INPUT);
+    } else {
+      for (const found of findLostData(original.triggerData)) lost.push({ node: TRIGGER_INPUT, ...found });
+    }
   }
   if (uncaptured.length > 0) {
     throw refuse(
       'output-not-recorded',
-      `the output of ${uncaptured.map((node) => `"${node}"`).join(', ')} was not captured there (captureOutputs off), and the re-run needs it`,
+      uncaptured
+        .map((node) =>
+          node === TRIGGER_INPUT
+            ? 'the trigger data was not captured there (captureInputs off)'
+            : `the output of "${node}" was not captured there (captureOutputs off)`,
+        )
+        .join('; ') + ', and the re-run needs it (pass input, or re-run from earlier)',
       { nodes: uncaptured },
     );
   }
@@ -168,43 +183,26 @@ function checkReusedData(
   }
 }
 
-/** Every node `node` depends on, transitively. */
-function ancestors(graph: WorkflowGraph, node: string): Set<string> {
-  const found = new Set<string>();
-  const walk = [node];
-  for (let next = walk.pop(); next !== undefined; next = walk.pop()) {
-    for (const edge of graph.incoming.get(next) ?? []) {
-      if (found.has(edge.from.node)) continue;
-      found.add(edge.from.node);
-      walk.push(edge.from.node);
-    }
-  }
-  return found;
+/**
+ * Whether the original recorded its inputs: a step with input data shows it. Without, a trigger
+ * stored as null may be data that was not captured (`captureInputs: false`) rather than none.
+ */
+function inputsCaptured(original: OriginalRun): boolean {
+  return original.steps.some((step) => step.inputData !== null && step.inputData !== undefined);
 }
 
+/** Every node `node` depends on, transitively. */
+function ancestors(graph: WorkflowGraph, node: string): Set<string> {
+  return reachable([node], (next) => (graph.incoming.get(next) ?? []).map((edge) => edge.from.node));
+}
+
+/** Every node `node` depended on in a stored definition, transitively. */
 function shapeAncestors(shape: WorkflowShape, node: string): Set<string> {
-  const found = new Set<string>();
-  const walk = [node];
-  for (let next = walk.pop(); next !== undefined; next = walk.pop()) {
-    for (const edge of shape.edges) {
-      if (edge.to !== next || found.has(edge.from)) continue;
-      found.add(edge.from);
-      walk.push(edge.from);
-    }
-  }
-  return found;
+  const incoming = incomingEdges(shape);
+  return reachable([node], (next) => (incoming.get(next) ?? []).map((edge) => edge.from));
 }
 
 /** `starts` and every node downstream of any of them. */
 function downstreamOf(graph: WorkflowGraph, starts: readonly string[]): Set<string> {
-  const found = new Set(starts);
-  const walk = [...starts];
-  for (let next = walk.pop(); next !== undefined; next = walk.pop()) {
-    for (const edge of graph.outgoing.get(next) ?? []) {
-      if (found.has(edge.to.node)) continue;
-      found.add(edge.to.node);
-      walk.push(edge.to.node);
-    }
-  }
-  return found;
+  return new Set([...starts, ...reachable(starts, (next) => (graph.outgoing.get(next) ?? []).map((edge) => edge.to.node))]);
 }
