@@ -99,7 +99,8 @@ async function forkedNode(store: ExecutionStore, execution: WorkflowExecution): 
 function renderGraphSection(execution: WorkflowExecution, hash: string | null, shape: WorkflowShape | null, palette: Palette): string {
   if (hash === null)
     return `${palette.bold('Graph')}\nNo workflow definition was stored for this execution (it was not started by the workflow runner, or before definitions were recorded).\n`;
-  if (shape === null) return `${palette.bold('Graph')}\nThe definition this execution ran (${sanitize(hash)}) is not in this history.\n`;
+  if (shape === null)
+    return `${palette.bold('Graph')}\nThe definition this execution ran (${sanitize(hash)}) is not in this history, or cannot be read.\n`;
   const title = `Graph of ${sanitize(shape.id)} (definition ${sanitize(hash.slice(0, 12))}, ${shape.nodes.length} nodes, ${shape.edges.length} edges)`;
   return `${palette.bold(title)}\n${renderGraph(shape, execution.steps ?? [], palette)}`;
 }
