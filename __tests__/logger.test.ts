@@ -107,7 +107,7 @@ describe.each(databaseKinds)('ExecutionLogger on %s', (kind) => {
 
   test('a definition whose hash the column cannot hold is not stored, and the run is recorded without it', async () => {
     makeLogger();
-    const json = JSON.stringify({ format: 1, id: 'imp', nodes: [], edges: [] });
+    const json = JSON.stringify({ format: 1, id: 'imp', name: 'Imperative', nodes: [], edges: [] });
     const good = 'ab'.repeat(32);
     const ids = [];
     for (const hash of ['x'.repeat(70), 'AB'.repeat(32), good]) {
