@@ -12,6 +12,8 @@ module.exports = async () => {
     cwd: join(__dirname, '..', '..'),
     stdio: 'inherit',
   });
+  // The viewer's bundle (dist/ui/assets), which the handler serves and the browser suites load.
+  execFileSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'build-viewer.mjs')], { stdio: 'inherit' });
   checkBetterSqlite3();
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   client.on('error', () => undefined);

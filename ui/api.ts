@@ -1,0 +1,81 @@
+/** The viewer API's wire format (src/ui/summaries.ts on the server), as the browser reads it. */
+
+export type ExecutionStatus = 'running' | 'success' | 'error' | 'interrupted';
+export type StepStatus = ExecutionStatus | 'skipped' | 'reused';
+
+export interface ExecutionSummary {
+  id: string;
+  workflowId: string;
+  workflowName: string;
+  triggerType: string;
+  status: ExecutionStatus;
+  startedAt: number;
+  completedAt: number | null;
+  durationMs: number | null;
+  errorMessage: string | null;
+  parentExecutionId: string | null;
+  parentStepId: string | null;
+  tags?: Record<string, string> | null;
+  traceId?: string | null;
+  hasTriggerData: boolean;
+  hasMetadata: boolean;
+}
+
+export interface StepSummary {
+  id: string;
+  executionId: string;
+  nodeId: string;
+  nodeType: string;
+  nodeName: string | null;
+  stepIndex: number;
+  startedAt: number;
+  completedAt: number | null;
+  durationMs: number | null;
+  status: StepStatus;
+  errorMessage: string | null;
+  hasInput: boolean;
+  hasOutput: boolean;
+  hasErrorStack: boolean;
+}
+
+export interface ExecutionPage {
+  items: ExecutionSummary[];
+  nextCursor: string | null;
+  matchingSteps?: Record<string, StepSummary[]>;
+}
+
+export interface ExecutionDetail {
+  execution: ExecutionSummary;
+  steps: StepSummary[];
+}
+
+export interface StepData {
+  step: StepSummary;
+  input: unknown;
+  output: unknown;
+  errorMessage: string | null;
+  errorStack: string | null;
+}
+
+/** What the API answers for a request it refuses; `field` names the bad parameter. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The path the viewer is mounted under, given by the page (`<body data-base>`). */
+export const basePath: string = document.body.dataset.base ?? '';
+
+export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(`${basePath}${path}`, { signal, headers: { Accept: 'application/json' } });
+  const body = (await response.json().catch(() => null)) as { error?: { message?: string; field?: string } } | null;
+  if (!response.ok) {
+    throw new ApiError(response.status, body?.error?.message ?? `${response.status} ${response.statusText}`, body?.error?.field);
+  }
+  return body as T;
+}
