@@ -66,6 +66,31 @@ export class ViewerHistory {
     return new Held().run({ orderId });
   }
 
+  /** One run of `count` steps, one after another; resolves with its execution id once stored. */
+  async runLong(count: number): Promise<string> {
+    const logger = this.logger;
+    class Item {
+      readonly id = 'item';
+      @LoggedNode({ nodeType: 'loop' })
+      async execute(i: number): Promise<number> {
+        return i * 2;
+      }
+    }
+    class Long {
+      readonly id = 'long-run';
+      @LoggedWorkflow({ logger, triggerType: 'manual' })
+      async run(n: number): Promise<number> {
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum += await new Item().execute(i);
+        return sum;
+      }
+    }
+    await new Long().run(count);
+    await this.logger.flush();
+    const page = await this.store.listExecutions({ workflowId: 'long-run', limit: 1 });
+    return page.items[0]!.id;
+  }
+
   workflows(gate?: Gate) {
     const logger = this.logger;
     class Fetch {

@@ -8,7 +8,10 @@ import { Gate, serveViewer, stopServer, ViewerHistory, XSS } from '../support/vi
 
 // What the page's functions see in the browser; this suite compiles without the DOM's types.
 declare const window: Record<string, any>;
-declare const document: { querySelectorAll(selector: string): { length: number } };
+declare const document: {
+  querySelectorAll(selector: string): { length: number };
+  activeElement: { closest(selector: string): { getAttribute(name: string): string | null } | null } | null;
+};
 
 // globalSetup decided: on CI a missing Chromium failed the run already; elsewhere it said loudly that these are skipped.
 const describeInBrowser = chromiumAvailable ? describe : describe.skip;
@@ -131,13 +134,13 @@ describeInBrowser('the viewer in Chromium', () => {
       await page.goto(`${base}/?${new URLSearchParams({ tag: 'tenant=acme', status: 'success' })}`);
       await rows(page, 1);
       await page.click('table.executions tbody tr a');
-      await page.waitForSelector('table.step-list');
-      await page.click('table.step-list button:text("fetch")');
+      await page.waitForSelector('.timeline');
+      await page.click('.timeline button:has(.timeline-name:text-is("fetch"))');
       await page.waitForSelector('.inspector .json-tree');
       expect(new URL(page.url()).searchParams.get('step')).toBeTruthy();
       const fetchOutput = page.locator('.inspector .json-tree').nth(1);
       await expect(fetchOutput.locator('.marker-truncated').textContent()).resolves.toBe('truncated');
-      await page.click('table.step-list button:text("charge")');
+      await page.click('.timeline button:has(.timeline-name:text-is("charge"))');
       await page.waitForSelector('.inspector h2:has-text("charge")');
       const redacted = page.locator('.inspector .json-row:has(.json-key:text("password")) .marker-redacted');
       expect(await redacted.count()).toBe(2);
@@ -150,7 +153,7 @@ describeInBrowser('the viewer in Chromium', () => {
       await page.goto(`${base}/?workflow=order-sync&status=error`);
       await rows(page, 1);
       await page.click('table.executions tbody tr a');
-      await page.click('table.step-list button:text("charge")');
+      await page.click('.timeline button:has(.timeline-name:text-is("charge"))');
       await page.waitForSelector('.inspector .step-error');
       expect(await page.textContent('.inspector .step-error')).toBe('card declined: amount below zero');
       expect(await page.textContent('.inspector')).toContain('none recorded');
@@ -160,8 +163,8 @@ describeInBrowser('the viewer in Chromium', () => {
       await page.goto(`${base}/?status=error&trigger=${encodeURIComponent(XSS.url)}`);
       await rows(page, 1);
       await page.click('table.executions tbody tr:first-child a');
-      await page.waitForSelector('table.step-list');
-      await page.click('table.step-list tbody tr:first-child button');
+      await page.waitForSelector('.timeline');
+      await page.click('.timeline-row:first-child button');
       await page.waitForSelector('.inspector .json-tree');
       const text = await page.textContent('main');
       for (const payload of [XSS.script, XSS.img, XSS.url, XSS.svg]) expect(text).toContain(payload);
@@ -194,12 +197,40 @@ describeInBrowser('the viewer in Chromium', () => {
       await page.waitForSelector('table.executions tbody tr');
       expect(await audit()).toEqual([]);
       await page.click('table.executions tbody tr:nth-child(3) a');
-      await page.click('table.step-list tbody tr:first-child button');
+      await page.click('.timeline-row:first-child button');
       await page.waitForSelector('.inspector .json-tree');
       expect(await audit()).toEqual([]);
       await page.emulateMedia({ colorScheme: 'dark' });
       expect(await audit()).toEqual([]);
       await page.emulateMedia({ colorScheme: 'light' });
+    });
+
+    test('an execution of 1000 steps renders its timeline at once, draws only the rows in view, and walks by keyboard', async () => {
+      const id = await history.runLong(1000);
+      const started = Date.now();
+      await page.goto(`${base}/executions/${id}`);
+      await page.waitForSelector('.timeline-row');
+      const renderMs = Date.now() - started;
+      expect(renderMs).toBeLessThan(1000);
+      expect(await page.textContent('#steps-heading')).toBe('Steps (1000)');
+      const drawn = await page.$$eval('.timeline-row', (rows) => rows.length);
+      expect(drawn).toBeGreaterThan(5);
+      expect(drawn).toBeLessThan(100);
+      // In start order, one after another: each bar starts where the one before it does or later.
+      const lefts = await page.$$eval('.timeline-bar', (bars) =>
+        bars.map((bar) => parseFloat((bar as unknown as { style: { left: string } }).style.left)),
+      );
+      expect(lefts).toEqual([...lefts].sort((a, b) => a - b));
+
+      await page.click('.timeline-row:first-child button');
+      await page.keyboard.press('End');
+      await page.waitForSelector('.timeline-row[aria-posinset="1000"].selected');
+      expect(await page.$$eval('.timeline-row', (rows) => rows.length)).toBeLessThan(100);
+      expect(await page.evaluate(() => document.activeElement?.closest('.timeline-row')?.getAttribute('aria-posinset'))).toBe('1000');
+      await page.keyboard.press('ArrowUp');
+      await page.waitForSelector('.timeline-row[aria-posinset="999"].selected');
+      expect(new URL(page.url()).searchParams.get('step')).toBe(await page.getAttribute('.timeline-row.selected', 'data-step'));
+      await page.waitForSelector('.inspector .json-tree');
     });
   });
 });

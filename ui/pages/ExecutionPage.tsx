@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, getJson, type ExecutionDetail, type StepData, type StepSummary } from '../api';
+import { ApiError, getJson, type ExecutionDetail, type ExecutionSummary, type StepData, type StepSummary } from '../api';
 import { JsonTree } from '../components/JsonTree';
+import { Timeline } from '../components/Timeline';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatDuration, formatTime } from '../format';
 import { useLiveEvents } from '../liveEvents';
@@ -113,7 +114,17 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
       <div class="execution-body">
         <section aria-labelledby="steps-heading" class="steps">
           <h2 id="steps-heading">Steps ({steps.length})</h2>
-          <StepList executionId={execution.id} steps={steps} selected={selected} executionStart={execution.startedAt} />
+          <Timeline
+            steps={steps}
+            startedAt={execution.startedAt}
+            endedAt={endOf(execution, steps)}
+            selected={selected}
+            onSelect={(stepId) => {
+              const params = new URLSearchParams(place.search);
+              params.set('step', stepId);
+              navigate(`/executions/${encodeURIComponent(execution.id)}?${params}`, { replace: true });
+            }}
+          />
         </section>
         {step && <Inspector executionId={execution.id} step={step} />}
       </div>
@@ -121,58 +132,12 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
   );
 }
 
-function StepList({
-  executionId,
-  steps,
-  selected,
-  executionStart,
-}: {
-  executionId: string;
-  steps: StepSummary[];
-  selected: string | null;
-  executionStart: number;
-}) {
-  const select = (stepId: string) => {
-    const params = new URLSearchParams(location.search);
-    params.set('step', stepId);
-    navigate(`/executions/${encodeURIComponent(executionId)}?${params}`, { replace: true });
-  };
-  return (
-    <table class="step-list">
-      <thead>
-        <tr>
-          <th scope="col">#</th>
-          <th scope="col">Node</th>
-          <th scope="col">Type</th>
-          <th scope="col">Status</th>
-          <th scope="col" class="number">
-            At
-          </th>
-          <th scope="col" class="number">
-            Duration
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {steps.map((step) => (
-          <tr key={step.id} data-step={step.id} class={step.id === selected ? 'selected' : undefined}>
-            <td class="number">{step.stepIndex}</td>
-            <td>
-              <button type="button" class="link" aria-pressed={step.id === selected} onClick={() => select(step.id)}>
-                {step.nodeName || step.nodeId}
-              </button>
-            </td>
-            <td>{step.nodeType}</td>
-            <td>
-              <StatusBadge status={step.status} />
-            </td>
-            <td class="number">+{formatDuration(step.startedAt - executionStart)}</td>
-            <td class="number">{step.status === 'running' ? '…' : formatDuration(step.durationMs)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+/** Where the timeline ends: the execution's end, else the latest step end or start seen, else now. */
+function endOf(execution: ExecutionSummary, steps: StepSummary[]): number {
+  if (execution.completedAt !== null) return execution.completedAt;
+  let latest = Date.now();
+  for (const step of steps) latest = Math.max(latest, step.completedAt ?? step.startedAt);
+  return latest;
 }
 
 /** The selected step's payloads, fetched for it alone when it is opened. */
