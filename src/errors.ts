@@ -124,6 +124,66 @@ export class WorkflowCancelledError extends FlowtrailError {
   }
 }
 
+/** Why `replayStep` refused to replay a step (`ReplayError.reason`). */
+export type ReplayRefusal =
+  /** No step has that id. */
+  | 'not-found'
+  /** The step did not finish (running, interrupted) or never ran (skipped): there is no outcome to compare with. */
+  | 'not-finished'
+  /** The method to call is not a `@LoggedNode` method (or another decorator wraps it). */
+  | 'not-a-logged-node'
+  /** The node given labels itself with another node id or type than the step recorded (`allowOtherNode` replays anyway). */
+  | 'node-mismatch'
+  /** The step's input was not recorded (`captureInputs: false`), so there is nothing to call the method with. */
+  | 'inputs-not-captured'
+  /** The recorded input holds values capture did not keep (redacted, truncated, a function…): see `paths`. */
+  | 'inputs-incomplete'
+  /** The node's `inputs` option stored something else than its arguments: the `args` option must rebuild them. */
+  | 'args-required'
+  /** `record: true` with no logger to record with (none given, no default set). */
+  | 'no-logger';
+
+/** A place in a recorded value where capture stored a marker instead of the value. */
+export interface IncompleteValue {
+  /** Where, in the notation `flowtrail diff` prints: `$.card.number`, `$.items[3]`. */
+  path: string;
+  /**
+   * What is there: `redacted` ("[REDACTED]"), `truncated` (a `{ _truncated: true, … }` marker, or
+   * binary data cut short), `circular`, `max-depth`, `function`, `opaque` (a promise, a weak
+   * collection, a thenable), `unreadable` (a getter, toJSON or proxy threw) or `capture-failed`.
+   */
+  marker: 'redacted' | 'truncated' | 'circular' | 'max-depth' | 'function' | 'opaque' | 'unreadable' | 'capture-failed';
+}
+
+/** Thrown by `replayStep` when a step cannot be replayed faithfully; `reason` says why, before anything runs. */
+export class ReplayError extends FlowtrailError {
+  readonly reason: ReplayRefusal;
+  readonly stepId: string;
+  /** With `inputs-incomplete`: the paths holding a marker instead of the recorded value. */
+  readonly paths: readonly string[];
+  /** With `inputs-incomplete`: each of those paths with the marker found there. */
+  readonly markers: readonly IncompleteValue[];
+
+  constructor(reason: ReplayRefusal, stepId: string, message: string, markers: readonly IncompleteValue[] = []) {
+    super('FLOWTRAIL_REPLAY', `Cannot replay step ${JSON.stringify(stepId)}: ${message}`);
+    this.reason = reason;
+    this.stepId = stepId;
+    this.markers = markers;
+    this.paths = markers.map((marker) => marker.path);
+  }
+}
+
+/** Thrown by `assertReplayMatches` (and reported by `toMatchRecordedOutput`) when a replay differs from its recorded step. */
+export class ReplayMismatchError extends FlowtrailError {
+  /** The paths that changed, as `ReplayResult.changes` lists them. */
+  readonly paths: readonly string[];
+
+  constructor(message: string, paths: readonly string[]) {
+    super('FLOWTRAIL_REPLAY_MISMATCH', message);
+    this.paths = paths;
+  }
+}
+
 function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 export * from './decorators';
 export * from './logger';
 export * from './runner';
+export * from './replay';
 export { CONFIG_ENV_VARS, DEFAULT_CONFIG, type Durability, type LoggerConfig } from './config/LoggerConfig';
 export type { RetentionConfig } from './config/RetentionConfig';
 export { captureData, DEFAULT_REDACT_KEYS, type CaptureOptions, type TruncatedData } from './capture';

@@ -11,6 +11,7 @@ import {
   type Method,
   type MethodDecorator,
 } from './decorate';
+import { rememberDecoratedNode } from './nodeSites';
 
 export interface LoggedNodeOptions {
   /** @default `this.id`, else the class name */
@@ -48,6 +49,7 @@ export function LoggedNode(options: LoggedNodeOptions = {}): MethodDecorator {
       // eslint-disable-next-line prefer-rest-params
       return context.logger.runNode(site, context, this, Array.prototype.slice.call(arguments), method);
     };
+    rememberDecoratedNode(wrapper, { site, inputsOption: options.inputs });
     return preserveIdentity(wrapper, method);
   });
 }

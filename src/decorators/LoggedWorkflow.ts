@@ -1,6 +1,7 @@
 import type { TriggerType } from '../entities';
 import { ExecutionLogger } from '../logger/ExecutionLogger';
 import type { WorkflowSite } from '../logger/sites';
+import { isUnrecorded } from '../logger/unrecorded';
 import {
   alwaysReturnsPromise,
   className,
@@ -56,7 +57,7 @@ export function LoggedWorkflow(options: LoggedWorkflowOptions = {}): MethodDecor
     const wrapper: Method = function (this: unknown, ...args: unknown[]) {
       const logger = pickLogger();
       // Past enabled: a workflow started inside one being recorded during shutdown is still its child.
-      if (logger === null || !logger.recordsSteps) return method.apply(this, args);
+      if (logger === null || !logger.recordsSteps || isUnrecorded()) return method.apply(this, args);
       return logger.runWorkflow(site, this, args, method);
     };
     return preserveIdentity(wrapper, method);

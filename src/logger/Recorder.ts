@@ -12,6 +12,7 @@ import { invoke, likeSite, type Method, type PromiseSite } from './invoke';
 import { Labels } from './Labels';
 import type { NodeSite, WorkflowSite } from './sites';
 import { TagSet } from './TagSet';
+import { isUnrecorded } from './unrecorded';
 
 export interface StartExecutionParams {
   workflowId: string;
@@ -24,6 +25,8 @@ export interface StartExecutionParams {
   tags?: Record<string, string | number | boolean | bigint>;
   parentExecutionId?: string | null;
   parentStepId?: string | null;
+  /** The step this execution replays (`replayStep(…, { record: true })` sets it). */
+  replayOfStepId?: string | null;
 }
 
 export interface StartNodeParams {
@@ -130,7 +133,7 @@ export class Recorder {
   // ── Imperative lifecycle (for runners that cannot use the decorators) ────────────────────────
 
   async startExecution(params: StartExecutionParams): Promise<string> {
-    if (!this.logger.enabled || !this.acceptsExecution()) return '';
+    if (!this.logger.enabled || !this.acceptsExecution() || isUnrecorded()) return '';
     if (this.writer.mustWait) await this.writer.waitForRoom();
     const parent = executionContext.getStore();
     const execution = this.openExecution(params, parent);
@@ -270,6 +273,7 @@ export class Recorder {
       metadata: params.metadata === undefined ? undefined : captureJson(params.metadata, this.capture),
       parentExecutionId: this.labels.optional(params.parentExecutionId, 'parentExecutionId') ?? parent?.execution.id ?? null,
       parentStepId: this.labels.optional(params.parentStepId, 'parentStepId') ?? parent?.stepId ?? null,
+      replayOfStepId: this.labels.optional(params.replayOfStepId, 'replayOfStepId') ?? null,
       instanceId: this.instanceId,
       tags: execution.tags === null || execution.tags.isEmpty ? undefined : execution.tags.snapshot(),
     });

@@ -110,7 +110,7 @@ export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** What a step records as the output of a thenable it does not await: what it was, by name. */
-function thenableMarker(thenable: object): string {
+export function thenableMarker(thenable: object): string {
   try {
     const name = (thenable as { constructor?: { name?: unknown } }).constructor?.name;
     return typeof name === 'string' && name !== '' && name !== 'Object' ? `[Thenable ${name}]` : '[Thenable]';

@@ -163,6 +163,11 @@ export class ExecutionStore {
     return this.reader.getExecution(id, options);
   }
 
+  /** One step by its id; null when there is none. */
+  async getStep(id: string): Promise<ExecutionStep | null> {
+    return this.reader.getStep(id);
+  }
+
   /** Steps of one execution in `stepIndex` order. */
   async getSteps(executionId: string): Promise<ExecutionStep[]> {
     return this.reader.getSteps(executionId);

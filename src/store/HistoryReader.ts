@@ -122,6 +122,12 @@ export class HistoryReader {
     return execution;
   }
 
+  async getStep(id: string): Promise<ExecutionStep | null> {
+    this.db.assertOpen();
+    requireId(id, 'id');
+    return (await this.db.columns.steps('s')).where('s.id = :id', { id: this.bind(id) }).getOne();
+  }
+
   async getSteps(executionId: string): Promise<ExecutionStep[]> {
     this.db.assertOpen();
     requireId(executionId, 'executionId');
