@@ -103,9 +103,10 @@ export function createHistoryHandler(store: ExecutionStore, options: HistoryHand
     let match = EXECUTION.exec(path);
     if (match) {
       const id = decode(match[1]!);
-      const execution = await store.getExecution(id, { steps: true });
+      const execution = await store.getExecution(id);
       if (!execution) throw new HttpError(404, `No execution with id ${JSON.stringify(id)}`);
-      return sendJson(res, 200, { execution: summarizeExecution(execution), steps: (execution.steps ?? []).map(summarizeStep) });
+      // The steps' payloads stay in the database: the inspector asks for one step's at a time.
+      return sendJson(res, 200, { execution: summarizeExecution(execution), steps: await store.getStepOutlines(id) });
     }
     match = EXECUTION_DATA.exec(path);
     if (match) {
@@ -121,8 +122,9 @@ export function createHistoryHandler(store: ExecutionStore, options: HistoryHand
     match = STEP.exec(path);
     if (match) {
       const [executionId, stepId] = [decode(match[1]!), decode(match[2]!)];
-      const step = (await store.getSteps(executionId)).find((candidate) => candidate.id === stepId);
-      if (!step) throw new HttpError(404, `No step with id ${JSON.stringify(stepId)} in execution ${JSON.stringify(executionId)}`);
+      const step = await store.getStep(stepId);
+      if (!step || step.executionId !== executionId)
+        throw new HttpError(404, `No step with id ${JSON.stringify(stepId)} in execution ${JSON.stringify(executionId)}`);
       return sendJson(res, 200, {
         step: summarizeStep(step),
         input: step.inputData ?? null,
