@@ -11,8 +11,9 @@ import {
 } from '../../src';
 import { tempDir } from './databases';
 
-/** Texts a stored payload may hold that would run if the viewer ever rendered them as markup. */
+/** Texts a stored payload may hold that would run if the viewer ever rendered them as markup, or pasted as code. */
 export const XSS = {
+  code: 'echo"\n});globalThis.__xss = "code";//\u2028x',
   script: '<script>window.__xss = "script"</script>',
   img: '<img src=x onerror="window.__xss = \'img\'">',
   url: 'javascript:window.__xss="url"',
@@ -124,7 +125,7 @@ export class ViewerHistory {
       }
     }
     class Echo {
-      readonly id = 'echo';
+      readonly id = XSS.code;
       @LoggedNode({ nodeType: XSS.img })
       async execute(text: string): Promise<object> {
         return { html: text, img: XSS.img, link: XSS.url, svg: XSS.svg, [XSS.img]: 'a key' };

@@ -10,6 +10,7 @@ import { Gate, serveViewer, stopServer, ViewerHistory, XSS } from '../support/vi
 declare const window: Record<string, any>;
 declare const document: {
   querySelectorAll(selector: string): { length: number };
+  querySelector(selector: string): unknown;
   activeElement: { closest(selector: string): { getAttribute(name: string): string | null } | null } | null;
 };
 
@@ -23,6 +24,11 @@ async function rows(page: Page, count?: number): Promise<{ workflow: string; sta
   return page.$$eval('table.executions tbody tr', (trs) =>
     trs.map((tr) => ({ workflow: tr.children[1]!.textContent ?? '', status: tr.getAttribute('data-status') ?? '' })),
   );
+}
+
+/** Waits until a form field shows `value` (the form follows the URL on the next render). */
+async function fieldValue(page: Page, selector: string, value: string): Promise<void> {
+  await page.waitForFunction(([s, v]) => (document.querySelector(s!) as { value?: string } | null)?.value === v, [selector, value]);
 }
 
 describeInBrowser('the viewer in Chromium', () => {
@@ -97,11 +103,11 @@ describeInBrowser('the viewer in Chromium', () => {
       expect(await rows(page, 1)).toEqual([{ workflow: 'order-sync', status: 'error' }]);
       await page.goBack();
       expect(new URL(page.url()).search).toBe('?workflow=order-sync&status=error');
-      expect(await page.inputValue('input[name=workflow]')).toBe('order-sync');
-      expect(await page.inputValue('input[name=tag]')).toBe('');
+      await fieldValue(page, 'input[name=workflow]', 'order-sync');
+      await fieldValue(page, 'input[name=tag]', '');
       await page.goBack();
       expect(await rows(page, 5)).toHaveLength(5);
-      expect(await page.inputValue('select[name=status]')).toBe('');
+      await fieldValue(page, 'select[name=status]', '');
       await page.goForward();
       expect(await rows(page, 1)).toHaveLength(1);
       // A URL opened as it is, shared say, shows the same page.
@@ -144,6 +150,19 @@ describeInBrowser('the viewer in Chromium', () => {
       await page.waitForSelector('.inspector h2:has-text("charge")');
       const redacted = page.locator('.inspector .json-row:has(.json-key:text("password")) .marker-redacted');
       expect(await redacted.count()).toBe(2);
+      // Copy buttons: the payload as JSON, and the replay test of this step.
+      const stepId = new URL(page.url()).searchParams.get('step')!;
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(base).origin });
+      await page.click('.inspector h3:has-text("Input") button');
+      await page.waitForSelector('.inspector h3:has-text("Input") [role=status]:text("Copied")');
+      expect(JSON.parse(await page.evaluate(() => window.navigator.clipboard.readText()))).toMatchObject({
+        orderId: 'o-1',
+        password: '[REDACTED]',
+      });
+      expect(await page.textContent('pre.snippet')).toContain(`await replayStep(store, "${stepId}", new YourNode());`);
+      await page.click('.inspector h3:has-text("Replay") button');
+      await page.waitForSelector('.inspector h3:has-text("Replay") [role=status]:text("Copied")');
+      expect(await page.evaluate(() => window.navigator.clipboard.readText())).toBe(await page.textContent('pre.snippet'));
       // Keyboard: the tree's branches are native disclosures.
       const branch = page.locator('.inspector details.json-branch').first();
       await branch.locator('summary').focus();
@@ -167,7 +186,12 @@ describeInBrowser('the viewer in Chromium', () => {
       await page.click('.timeline-row:first-child button');
       await page.waitForSelector('.inspector .json-tree');
       const text = await page.textContent('main');
-      for (const payload of [XSS.script, XSS.img, XSS.url, XSS.svg]) expect(text).toContain(payload);
+      for (const payload of [XSS.script, XSS.img, XSS.url, XSS.svg, XSS.code]) expect(text).toContain(payload);
+      // The replay snippet holds the stored ids as string literals only: pasted, it is the same ten lines of code.
+      const snippet = (await page.textContent('pre.snippet'))!;
+      expect(snippet.split('\n')).toHaveLength(10);
+      expect(snippet).toContain(`(${JSON.stringify(XSS.code).slice(1, -1).replace('\u2028', '\\u2028')})`);
+      expect(snippet).not.toContain('\u2028');
       expect(await page.evaluate(() => (window as { __xss?: unknown }).__xss)).toBeUndefined();
       expect(await page.$$eval('img, svg, iframe, object, embed', (found) => found.length)).toBe(0);
       expect(await page.$$eval('script', (found) => found.map((script) => script.getAttribute('src')))).toEqual(['/assets/app.js']);

@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, getJson, type ExecutionDetail, type ExecutionSummary, type StepData, type StepSummary } from '../api';
+import { CopyButton } from '../components/CopyButton';
 import { JsonTree } from '../components/JsonTree';
 import { Timeline } from '../components/Timeline';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatDuration, formatTime } from '../format';
 import { useLiveEvents } from '../liveEvents';
+import { replaySnippet } from '../replaySnippet';
 import { href, navigate, type Place } from '../router';
 
 /** One execution: its header, its steps in order, and the inspector of the step the URL names (`?step=`). */
@@ -165,10 +167,8 @@ function Inspector({ executionId, step }: { executionId: string; step: StepSumma
       {!data && !error && <p aria-busy="true">Loading…</p>}
       {data && (
         <>
-          <h3>Input</h3>
-          {data.input === null ? <p class="empty">none recorded</p> : <JsonTree value={data.input} />}
-          <h3>Output</h3>
-          {data.output === null ? <p class="empty">none recorded</p> : <JsonTree value={data.output} />}
+          <Payload title="Input" value={data.input} />
+          <Payload title="Output" value={data.output} />
           {(data.errorMessage || data.errorStack) && (
             <>
               <h3>Error</h3>
@@ -181,8 +181,36 @@ function Inspector({ executionId, step }: { executionId: string; step: StepSumma
               )}
             </>
           )}
+          {step.status !== 'running' && (
+            <>
+              <h3>
+                Replay as a test <CopyButton text={replaySnippet(step)} label="Copy" />
+              </h3>
+              <pre class="snippet">{replaySnippet(step)}</pre>
+            </>
+          )}
         </>
       )}
     </section>
+  );
+}
+
+/** One payload: its tree and a button copying it as JSON. */
+function Payload({ title, value }: { title: string; value: unknown }) {
+  if (value === null) {
+    return (
+      <>
+        <h3>{title}</h3>
+        <p class="empty">none recorded</p>
+      </>
+    );
+  }
+  return (
+    <>
+      <h3>
+        {title} <CopyButton text={JSON.stringify(value, null, 2)} label="Copy JSON" />
+      </h3>
+      <JsonTree value={value} />
+    </>
   );
 }
