@@ -79,3 +79,71 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   }
   return body as T;
 }
+
+/** `/api/compare` (src/store/compareExecutions.ts). */
+export interface ComparedExecution {
+  id: string;
+  workflowId: string;
+  workflowName: string;
+  status: string;
+  triggerType: string;
+  startedAt: number;
+  durationMs: number | null;
+  errorMessage: string | null;
+  stepCount: number | null;
+}
+
+export interface ComparedStep {
+  id: string;
+  stepIndex: number;
+  nodeType: string;
+  nodeName: string | null;
+  status: string;
+  durationMs: number | null;
+  errorMessage: string | null;
+}
+
+export interface PathChange {
+  path: string;
+  kind: 'added' | 'removed' | 'changed';
+  a?: { json: string; omittedBytes: number };
+  b?: { json: string; omittedBytes: number };
+  marker?: 'truncated' | 'redacted';
+}
+
+export interface JsonDiff {
+  changes: PathChange[];
+  omitted: number;
+}
+
+export interface StepComparison {
+  nodeId: string;
+  occurrence: number;
+  presence: 'both' | 'onlyA' | 'onlyB';
+  a: ComparedStep | null;
+  b: ComparedStep | null;
+  statusChanged: boolean;
+  durationChangeMs: number | null;
+  input: JsonDiff | null;
+  output: JsonDiff | null;
+  changed: boolean;
+}
+
+export interface ExecutionComparison {
+  a: ComparedExecution;
+  b: ComparedExecution;
+  sameWorkflow: boolean;
+  statusChanged: boolean;
+  durationChangeMs: number | null;
+  steps: StepComparison[];
+  counts: { matched: number; changed: number; onlyInA: number; onlyInB: number };
+  children:
+    | {
+        parentNodeId: string | null;
+        workflowId: string;
+        presence: 'both' | 'onlyA' | 'onlyB';
+        a: ComparedExecution | null;
+        b: ComparedExecution | null;
+      }[]
+    | null;
+}

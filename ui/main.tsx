@@ -1,4 +1,5 @@
 import { render } from 'preact';
+import { ComparePage } from './pages/ComparePage';
 import { ExecutionPage } from './pages/ExecutionPage';
 import { ExecutionsPage } from './pages/ExecutionsPage';
 import { href, interceptLinks, usePlace } from './router';
@@ -12,6 +13,8 @@ function App() {
     page = <ExecutionPage key={id} id={id} place={place} />;
   } else if (place.path === '/') {
     page = <ExecutionsPage place={place} />;
+  } else if (place.path === '/compare') {
+    page = <ComparePage place={place} />;
   } else {
     page = (
       <main>
@@ -31,6 +34,9 @@ function App() {
         <nav aria-label="Pages">
           <a href={href('/')} aria-current={place.path === '/' ? 'page' : undefined}>
             Executions
+          </a>
+          <a href={href('/compare')} aria-current={place.path === '/compare' ? 'page' : undefined}>
+            Compare
           </a>
         </nav>
       </header>

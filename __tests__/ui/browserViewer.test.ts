@@ -8,6 +8,7 @@ import { Gate, serveViewer, stopServer, ViewerHistory, XSS } from '../support/vi
 
 // What the page's functions see in the browser; this suite compiles without the DOM's types.
 declare const window: Record<string, any>;
+declare const location: { href: string };
 declare const document: {
   querySelectorAll(selector: string): { length: number };
   querySelector(selector: string): unknown;
@@ -22,8 +23,26 @@ const kinds: DatabaseKind[] = ['sqlite', ...(pgAvailable ? (['postgres'] as cons
 async function rows(page: Page, count?: number): Promise<{ workflow: string; status: string }[]> {
   if (count !== undefined) await page.waitForFunction((n) => document.querySelectorAll('table.executions tbody tr').length === n, count);
   return page.$$eval('table.executions tbody tr', (trs) =>
-    trs.map((tr) => ({ workflow: tr.children[1]!.textContent ?? '', status: tr.getAttribute('data-status') ?? '' })),
+    trs.map((tr) => ({ workflow: tr.children[2]!.textContent ?? '', status: tr.getAttribute('data-status') ?? '' })),
   );
+}
+
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical violations on the page as it is now. */
+async function seriousViolations(page: Page): Promise<unknown[]> {
+  // Evaluated through the debugging protocol, which the page's CSP does not govern.
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run();
+    // The summary and the element of each failure, for a readable test failure.
+    return result.violations.map((violation: any) => ({
+      id: violation.id,
+      impact: violation.impact,
+      nodes: violation.nodes.map((node: any) => `${node.target}: ${node.failureSummary}`),
+    }));
+  });
+  return violations.filter((violation: { impact: string }) => violation.impact === 'serious' || violation.impact === 'critical');
 }
 
 /** Waits until a form field shows `value` (the form follows the URL on the next render). */
@@ -201,21 +220,7 @@ describeInBrowser('the viewer in Chromium', () => {
     });
 
     test('axe finds no serious or critical accessibility violation on either page', async () => {
-      const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-      const audit = async () => {
-        // Evaluated through the debugging protocol, which the page's CSP does not govern.
-        await page.evaluate(axe);
-        const violations = await page.evaluate(async () => {
-          const result = await window.axe.run();
-          // The summary and the element of each failure, for a readable test failure.
-          return result.violations.map((violation: any) => ({
-            id: violation.id,
-            impact: violation.impact,
-            nodes: violation.nodes.map((node: any) => `${node.target}: ${node.failureSummary}`),
-          }));
-        });
-        return violations.filter((violation: { impact: string }) => violation.impact === 'serious' || violation.impact === 'critical');
-      };
+      const audit = () => seriousViolations(page);
       await page.goto(`${base}/`);
       await rows(page);
       await page.waitForSelector('table.executions tbody tr');
@@ -227,6 +232,37 @@ describeInBrowser('the viewer in Chromium', () => {
       await page.emulateMedia({ colorScheme: 'dark' });
       expect(await audit()).toEqual([]);
       await page.emulateMedia({ colorScheme: 'light' });
+    });
+
+    test('two ticked runs compare side by side, the changed paths highlighted', async () => {
+      await page.goto(`${base}/?workflow=order-sync&status=success`);
+      await rows(page, 2);
+      expect(await page.textContent('.compare-pick')).toBe('Tick two runs to compare them.');
+      const ids = await page.$$eval('table.executions tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-id')!));
+      await page.check(`input[aria-label="Compare ${ids[0]}"]`);
+      await page.check(`input[aria-label="Compare ${ids[1]}"]`);
+      await page.click('.compare-pick a');
+      await page.waitForSelector('table.compare-steps');
+      // A is the older run (o-1, 120 charged, code 05), B the newer (o-2).
+      expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ a: ids[1], b: ids[0] });
+      const charge = page.locator('table.compare-steps tr[data-node=charge]');
+      expect(await charge.getAttribute('class')).toBe('changed');
+      const code = charge.locator('.path-change:has(code:text-is("$.code"))');
+      expect(await code.locator('del').textContent()).toBe('"05"');
+      expect(await code.locator('ins').textContent()).toBe('"00"');
+      expect(await charge.locator('.path-change:has(code:text-is("$.password"))').count()).toBe(0);
+      expect(await page.textContent('.compare-summary')).toContain('2 node steps in both, 2 changed; 0 only in A, 0 only in B.');
+      expect(await seriousViolations(page)).toEqual([]);
+      // The ids typed in the form are the same comparison, swapped.
+      await page.fill('input[name=a]', ids[0]!);
+      await page.fill('input[name=b]', ids[1]!);
+      await page.click('form button[type=submit]');
+      await page.waitForFunction((b) => new URL(location.href).searchParams.get('b') === b, ids[1]);
+      await page.waitForSelector('table.compare-steps tr[data-node=charge] ins:text-is("\\"05\\"")');
+      await page.fill('input[name=b]', 'no-such-run');
+      await page.click('form button[type=submit]');
+      await page.waitForSelector('[role=alert]');
+      seen.consoleErrors = seen.consoleErrors.filter((text) => !text.includes('404 (Not Found)'));
     });
 
     test('an execution of 1000 steps renders its timeline at once, draws only the rows in view, and walks by keyboard', async () => {

@@ -186,7 +186,7 @@ describe.each(databaseKinds.filter((kind) => kind !== 'better-sqlite3'))('the hi
   });
 
   test('pages, assets and refusals: no inline script, no path out of the asset map, read-only', async () => {
-    for (const path of ['/', '/executions/some-id']) {
+    for (const path of ['/', '/executions/some-id', '/compare']) {
       const page = await get(`${base}${path}`);
       expect(page.status).toBe(200);
       expect(page.headers['content-type']).toBe('text/html; charset=utf-8');

@@ -38,7 +38,7 @@ export interface HistoryHandlerOptions {
 export type HistoryHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Paths that are pages of the viewer: each is answered with the same document, the script routes. */
-const PAGE = /^\/(?:|executions\/[^/]+)$/;
+const PAGE = /^\/(?:|executions\/[^/]+|compare)$/;
 const EXECUTION = /^\/api\/executions\/([^/]+)$/;
 const EXECUTION_DATA = /^\/api\/executions\/([^/]+)\/data$/;
 const STEP = /^\/api\/executions\/([^/]+)\/steps\/([^/]+)$/;

@@ -107,6 +107,9 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
           </>
         )}
       </dl>
+      <p>
+        <a href={href(`/compare?${new URLSearchParams({ a: execution.id })}`)}>Compare with another run…</a>
+      </p>
       {execution.errorMessage && (
         <p class="error">
           <strong>Error: </strong>

@@ -40,6 +40,13 @@ export function ExecutionsPage({ place }: { place: Place }) {
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(true);
   const [liveSince, setLiveSince] = useState<number | null>(null);
+  // Two runs ticked for comparison, the older as A.
+  const [picked, setPicked] = useState<ExecutionSummary[]>([]);
+  const pick = (execution: ExecutionSummary, on: boolean) =>
+    setPicked((old) =>
+      on ? [...old.filter((p) => p.id !== execution.id), execution].slice(-2) : old.filter((p) => p.id !== execution.id),
+    );
+  const [older, newer] = [...picked].sort((x, y) => -byNewest(x, y));
 
   useEffect(() => {
     const abort = new AbortController();
@@ -107,6 +114,15 @@ export function ExecutionsPage({ place }: { place: Place }) {
     <main>
       <h1>Executions</h1>
       <Filters search={query} error={error} />
+      <p class="compare-pick" aria-live="polite">
+        {older && newer ? (
+          <a class="button" href={href(`/compare?${new URLSearchParams({ a: older.id, b: newer.id })}`)}>
+            Compare the two ticked runs
+          </a>
+        ) : (
+          'Tick two runs to compare them.'
+        )}
+      </p>
       {error && (
         <p class="error" role="alert">
           {error.field ? `${error.field}: ` : ''}
@@ -117,6 +133,9 @@ export function ExecutionsPage({ place }: { place: Place }) {
         <caption class="visually-hidden">Executions, newest first</caption>
         <thead>
           <tr>
+            <th scope="col">
+              <span class="visually-hidden">Compare</span>
+            </th>
             <th scope="col">Execution</th>
             <th scope="col">Workflow</th>
             <th scope="col">Status</th>
@@ -130,6 +149,14 @@ export function ExecutionsPage({ place }: { place: Place }) {
         <tbody>
           {items.map((execution) => (
             <tr key={execution.id} data-id={execution.id} data-status={execution.status}>
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={`Compare ${execution.id}`}
+                  checked={picked.some((p) => p.id === execution.id)}
+                  onChange={(event) => pick(execution, event.currentTarget.checked)}
+                />
+              </td>
               <td>
                 <a class="id" href={href(`/executions/${encodeURIComponent(execution.id)}`)}>
                   {execution.id}
