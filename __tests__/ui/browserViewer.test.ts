@@ -12,7 +12,10 @@ declare const location: { href: string };
 declare const document: {
   querySelectorAll(selector: string): { length: number };
   querySelector(selector: string): unknown;
-  activeElement: { closest(selector: string): { getAttribute(name: string): string | null } | null } | null;
+  activeElement: {
+    getAttribute(name: string): string | null;
+    closest(selector: string): { getAttribute(name: string): string | null } | null;
+  } | null;
 };
 
 // globalSetup decided: on CI a missing Chromium failed the run already; elsewhere it said loudly that these are skipped.
@@ -138,6 +141,40 @@ describeInBrowser('the viewer in Chromium', () => {
       expect(await page.getAttribute('input[name=where]', 'aria-invalid')).toBe('true');
       // The browser logs the 400 it was answered: expected here.
       seen.consoleErrors = seen.consoleErrors.filter((text) => !text.includes('400 (Bad Request)'));
+    });
+
+    test('Load more reads the next keyset page until there is none', async () => {
+      await page.goto(`${base}/?limit=2`);
+      const first = await rows(page, 2);
+      await page.click('button:text("Load more")');
+      const second = await rows(page, 4);
+      expect(second.slice(0, 2)).toEqual(first);
+      await page.click('button:text("Load more")');
+      expect(await rows(page, 5)).toHaveLength(5);
+      await page.waitForSelector('.pager:text("5 shown")');
+      expect(await page.locator('button:text("Load more")').count()).toBe(0);
+    });
+
+    test('the keyboard alone reaches a run, its steps and the inspector', async () => {
+      await page.goto(`${base}/?workflow=order-sync&status=error`);
+      await rows(page, 1);
+      const focused = () => page.evaluate(() => document.activeElement?.closest('[class]')?.getAttribute('class') ?? null);
+      const tabTo = async (test: () => Promise<boolean>) => {
+        for (let i = 0; i < 40; i++) {
+          await page.keyboard.press('Tab');
+          if (await test()) return;
+        }
+        throw new Error('never reached by Tab');
+      };
+      await tabTo(async () => (await page.evaluate(() => document.activeElement?.getAttribute('class'))) === 'id');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('.timeline-row');
+      await tabTo(async () => (await focused())?.startsWith('timeline-row') ?? false);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('.inspector h2:has-text("fetch")');
+      await page.keyboard.press('ArrowDown');
+      await page.waitForSelector('.inspector h2:has-text("charge")');
+      await page.waitForSelector('.inspector .step-error');
     });
 
     test('a run that starts appears without a reload, and its end shows', async () => {

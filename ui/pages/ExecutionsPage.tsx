@@ -9,6 +9,7 @@ import { href, navigate, type Place } from '../router';
 const FILTERS = ['workflow', 'status', 'trigger', 'since', 'until', 'tag', 'where'] as const;
 /** Filters on steps the browser cannot check for a new run: with one of them, live rows are not added. */
 const STEP_FILTERS = ['where', 'node', 'node-type', 'step-status'];
+/** Rows per page unless the URL says otherwise (`limit`, as the API reads it). */
 const PAGE_SIZE = 50;
 
 /** A new run from the live stream belongs on this page when it meets the filters the browser can check. */
@@ -54,7 +55,7 @@ export function ExecutionsPage({ place }: { place: Place }) {
     setError(null);
     const loadedAt = Date.now();
     const params = new URLSearchParams(query);
-    params.set('limit', String(PAGE_SIZE));
+    if (!params.has('limit')) params.set('limit', String(PAGE_SIZE));
     getJson<ExecutionPage>(`/api/executions?${params}`, abort.signal).then(
       (page) => {
         setItems(page.items);
@@ -91,7 +92,7 @@ export function ExecutionsPage({ place }: { place: Place }) {
   const loadMore = () => {
     if (cursor === null) return;
     const params = new URLSearchParams(query);
-    params.set('limit', String(PAGE_SIZE));
+    if (!params.has('limit')) params.set('limit', String(PAGE_SIZE));
     params.set('cursor', cursor);
     setLoading(true);
     getJson<ExecutionPage>(`/api/executions?${params}`).then(
