@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionStore } from '../../src';
@@ -24,6 +25,18 @@ function startUi(args: string[], env: Record<string, string> = {}) {
   return { child, url, exited, output: () => ({ stdout, stderr }) };
 }
 
+/** The status of GET `url` sent with this Host header. */
+function statusWithHost(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}api/executions`, { headers: { Host: host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('flowtrail ui', () => {
   let db: TestDatabase;
   let store: ExecutionStore;
@@ -47,6 +60,11 @@ describe('flowtrail ui', () => {
     const list = (await (await fetch(`${url}api/executions`)).json()) as { items: unknown[] };
     expect(list.items).toHaveLength(5);
     expect((await fetch(url)).headers.get('content-security-policy')).toContain("script-src 'self'");
+    // A page of another site pointing its name at 127.0.0.1 (DNS rebinding) is refused; loopback names pass.
+    const port = new URL(url).port;
+    expect(await statusWithHost(url, `evil.example:${port}`)).toBe(421);
+    expect(await statusWithHost(url, `localhost:${port}`)).toBe(200);
+    expect(await statusWithHost(url, `[::1]:${port}`)).toBe(200);
     // An open live stream does not keep the process from stopping.
     const stream = await fetch(`${url}api/events`);
     expect(stream.status).toBe(200);

@@ -55,9 +55,10 @@ export const uiCommand: Command = {
     }
     await withStore(args, context, 'read', async (store) => {
       // Loaded here, as the store is: --help and usage errors stay fast.
-      const { createHistoryHandler, tokenGate } = await import('../../ui');
+      const { createHistoryHandler, loopbackHostGate, tokenGate } = await import('../../ui');
       const handler = createHistoryHandler(store);
-      const server = createServer(token === undefined ? handler : tokenGate(token, handler));
+      // Without a token, the address is the only guard: only requests made to a loopback name pass.
+      const server = createServer(token === undefined ? loopbackHostGate(handler) : tokenGate(token, handler));
       await listen(server, port, host);
       const address = server.address();
       const bound = typeof address === 'object' && address !== null ? address.port : port;
