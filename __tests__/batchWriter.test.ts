@@ -180,7 +180,7 @@ describe('BatchWriter (fake sink, fake timers, real spool)', () => {
       .flatMap((name) => readFileSync(join(folder, name), 'utf8').split('\n').filter(Boolean))
       .map((line) => {
         const record = parseSpoolLine(line)!;
-        return `${record.t}:${record.t === 'E' || record.t === 'S' ? record.r.id : record.id}`;
+        return `${record.t}:${record.t === 'E' || record.t === 'S' ? record.r.id : record.t === 'D' ? record.r.hash : record.id}`;
       });
   }
 

@@ -104,8 +104,10 @@ describe('precedence: defaults → flowtrail.config.json → code → environmen
     ['flushOnExit', 'FLOWTRAIL_FLUSH_ON_EXIT', false, true, 'off', false],
   ];
 
-  test('every variable the logger reads has a row above (those of retention.<key>: retentionConfig.test.ts)', () => {
-    const topLevel = Object.entries(CONFIG_ENV_VARS).filter(([setting]) => !setting.startsWith('retention.'));
+  test('every variable the logger reads has a row above (those of retention.<key>: retentionConfig.test.ts; otel.<key>: otel.test.ts)', () => {
+    const topLevel = Object.entries(CONFIG_ENV_VARS).filter(
+      ([setting]) => !setting.startsWith('retention.') && !setting.startsWith('otel.'),
+    );
     expect(rows.map(([field, envVar]) => [field, envVar]).sort()).toEqual(topLevel.sort());
   });
 
@@ -195,6 +197,7 @@ describe('invalid values in code', () => {
     shutdownTimeoutMs: [-1, 1.5],
     writerThread: ['on', 0, null],
     spoolDir: ['', true, 0, '  '],
+    otel: [true, null, [], 'spans'], // its keys: otel.test.ts
     onError: ['console', {}],
     configFile: ['', true, 0, ' \t'],
   };
@@ -223,6 +226,7 @@ describe('invalid values in code', () => {
     shutdownTimeoutMs: 1,
     writerThread: false,
     spoolDir: false,
+    otel: { spans: false },
     onError: () => undefined,
     configFile: false,
   };
@@ -379,6 +383,7 @@ describe('invalid environment', () => {
     ['FLOWTRAIL_RETENTION_ERROR', '7x'],
     ['FLOWTRAIL_RETENTION_INTERRUPTED', '-1d'],
     ['FLOWTRAIL_RETENTION_MAX_PER_WORKFLOW', '-1'],
+    ['FLOWTRAIL_OTEL_SPANS', 'maybe'],
   ];
 
   test('every variable the logger reads has a bad value above', () => {

@@ -4,7 +4,7 @@ import { invoke, isPromiseLike, type CloseCall } from '../src/logger/invoke';
 
 const context: ExecutionContext = {
   logger: {} as ExecutionLogger, // invoke only hands the context to the method's async call
-  execution: { id: 'e', startedAt: 0, nextStepIndex: 0, tags: null },
+  execution: { id: 'e', startedAt: 0, nextStepIndex: 0, tags: null, span: null },
   stepId: 's',
 };
 

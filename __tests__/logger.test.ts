@@ -105,6 +105,26 @@ describe.each(databaseKinds)('ExecutionLogger on %s', (kind) => {
     expect(read?.completedAt).toBeGreaterThanOrEqual(read!.startedAt);
   });
 
+  test('a definition whose hash the column cannot hold is not stored, and the run is recorded without it', async () => {
+    makeLogger();
+    const json = JSON.stringify({ format: 1, id: 'imp', nodes: [], edges: [] });
+    const good = 'ab'.repeat(32);
+    const ids = [];
+    for (const hash of ['x'.repeat(70), 'AB'.repeat(32), good]) {
+      const id = await logger.startExecution({
+        workflowId: 'imp',
+        workflowName: 'Imperative',
+        definition: { hash, workflowId: 'imp', json },
+      });
+      await logger.completeExecution(id, true);
+      ids.push(id);
+    }
+    expect(await logger.flush()).toBe(true);
+    const hashes = await Promise.all(ids.map(async (id) => (await store.getExecution(id))!.definitionHash));
+    expect(hashes).toEqual([null, null, good]);
+    expect(await store.getDefinition(good)).not.toBeNull();
+  });
+
   test('a decorated workflow records the run and each node with its data', async () => {
     makeLogger();
     const result = await new ChainWorkflow('wf-chain', 3).run({ tag: 't' });

@@ -294,7 +294,11 @@ describe('database faults', () => {
       expect(logger.stats().failedWrites).toBeGreaterThan(0);
       expect(logger.stats().queued).toBe(150);
       await exec('COMMIT');
-      expect(await logger.flush()).toBe(true);
+      // An attempt that gave up on the lock just before it was released makes one flush false (its
+      // records stay queued, as documented); under load that can happen once or twice, never for long.
+      let flushed = false;
+      for (let attempt = 0; attempt < 10 && !flushed; attempt++) flushed = await logger.flush();
+      expect(flushed).toBe(true);
       expect(logger.stats()).toMatchObject({ queued: 0, dropped: 0, healthy: true });
       expect(await store.dataSource.getRepository(WorkflowExecution).count({ where: { status: 'success' } })).toBe(50);
       expect(await store.dataSource.getRepository(ExecutionStep).count()).toBe(100);

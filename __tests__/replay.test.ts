@@ -15,7 +15,10 @@ import {
   type LoggerConfig,
   type NodeContext,
   type NodeInputs,
+  type ReplayResult,
 } from '../src';
+import { renderExecution } from '../src/cli/commands/show';
+import { makePalette } from '../src/cli/format';
 import { databaseKinds, makeDatabase, type TestDatabase } from './support/databases';
 
 declare global {
@@ -192,10 +195,18 @@ describe.each(databaseKinds)('replayStep on %s', (kind) => {
     coupon: 'WELCOME',
   };
 
-  test('the same node on the same input: no changes, and nothing is written', async () => {
+  test('the same node on the same input: no changes, and nothing is written, even from inside a recorded run', async () => {
     const stepId = await recordStep(() => new PriceNode(0.2).execute(order));
     const before = await rowCounts();
-    const result = await replayStep(store, stepId, new PriceNode(0.2));
+    // Called from a workflow of the user's: that run is recorded, the replayed node's step is not.
+    class Audit {
+      readonly id = 'audit';
+      @LoggedWorkflow({ logger: () => logger })
+      run(): Promise<ReplayResult> {
+        return replayStep(store, stepId, new PriceNode(0.2));
+      }
+    }
+    const result = await new Audit().run();
     expect(result.changes).toEqual([]);
     expect(result.omitted).toBe(0);
     expect(result.recorded).toEqual({ status: 'success', output: { net: 25.5, vat: 5.1, lines: 2 }, error: null });
@@ -206,7 +217,7 @@ describe.each(databaseKinds)('replayStep on %s', (kind) => {
     expect(result).toMatchRecordedOutput();
     expect(() => assertReplayMatches(result)).not.toThrow();
     await logger!.flush();
-    expect(await rowCounts()).toEqual(before);
+    expect(await rowCounts()).toEqual({ executions: before.executions + 1, steps: before.steps });
   });
 
   test('a node that now computes otherwise: the changed paths, recorded against new values', async () => {
@@ -302,6 +313,9 @@ describe.each(databaseKinds)('replayStep on %s', (kind) => {
     // The recorded step compares with its replay as any two runs do.
     const comparison = await store.compareExecutions(original.executionId, replay.id);
     expect(comparison.steps[0]!.output!.changes.map((change) => change.path)).toEqual(['$.vat']);
+    expect(renderExecution(replay, [], { data: false, palette: makePalette(false) })).toMatch(
+      new RegExp(`^Replay of +step ${stepId}$`, 'm'),
+    );
 
     // A failing replay is recorded as failing.
     class Broken extends PriceNode {
@@ -354,7 +368,7 @@ describe.each(databaseKinds)('replayStep on %s', (kind) => {
     const error = await refusal(replayStep(store, stepId, new PriceNode(0.2)));
     expect(error.reason).toBe('inputs-incomplete');
     expect(error.paths).toEqual(['$']);
-    expect(error.markers).toEqual([{ path: '$', marker: 'truncated' }]);
+    expect(error.markers).toEqual([{ path: '$', kind: 'truncated' }]);
     expect(error.message).toContain('$ (truncated)');
   });
 
@@ -380,11 +394,11 @@ describe.each(databaseKinds)('replayStep on %s', (kind) => {
     );
     const error = await refusal(replayStep(store, stepId, new Echo()));
     expect(error.markers).toEqual([
-      { path: '$.list[1].apiKey', marker: 'redacted' },
-      { path: '$.fn', marker: 'function' },
-      { path: '$.cyclic.self', marker: 'circular' },
-      { path: '$.pending', marker: 'opaque' },
-      { path: '$.nested.token', marker: 'redacted' },
+      { path: '$.list[1].apiKey', kind: 'redacted' },
+      { path: '$.fn', kind: 'not-data' },
+      { path: '$.cyclic.self', kind: 'not-followed' },
+      { path: '$.pending', kind: 'not-data' },
+      { path: '$.nested.token', kind: 'redacted' },
     ]);
   });
 
@@ -486,7 +500,7 @@ describe.each(databaseKinds)('replayStep on %s', (kind) => {
     const stepId = await recordStep(() => new Big('a').execute(300));
     const same = await replayStep(store, stepId, new Big('a'), { logger: logger! });
     expect(same.changes).toEqual([]);
-    expect(same.incomparable).toEqual([{ path: '$.output', marker: 'truncated' }]);
+    expect(same.incomparable).toEqual([{ path: '$.output', kind: 'truncated' }]);
     expect(() => expect(same).toMatchRecordedOutput()).not.toThrow();
     const other = await replayStep(store, stepId, new Big('b'), { logger: logger! });
     expect(other.changes).toMatchObject([{ path: '$.output', kind: 'changed', marker: 'truncated' }]);

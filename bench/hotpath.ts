@@ -69,6 +69,10 @@ export async function runHotpath(): Promise<BenchOutput> {
   const otelMissing = otelUnavailable();
   const otel: OtelPeer | null = otelMissing ? null : createOtelPeer(QUEUE_BOUND);
   if (otelMissing) log(`hotpath: OpenTelemetry peer skipped (${otelMissing})`);
+  // The same capture with a span per execution and per step, through the peer's processor and exporter.
+  const spansOn = otel
+    ? await startLogger(database.store, { maxQueueSize: QUEUE_BOUND, otel: { spans: true, tracer: otel.tracer } })
+    : null;
 
   const perCall: Record<string, number[]> = {};
   const drainPerCall: Record<string, number[]> = {};
@@ -93,7 +97,25 @@ export async function runHotpath(): Promise<BenchOutput> {
       { key: 'captureOff', label: '@LoggedNode, enabled, capture off', measure: (n) => inWorkflow(captureOff, logged, n) },
       { key: 'capture', label: '@LoggedNode, enabled, capture 2×200 B', measure: (n) => inWorkflow(capture, logged, n) },
     ];
-    if (otel) {
+    if (otel && spansOn) {
+      variants.push({
+        key: 'spans',
+        label: '@LoggedNode, enabled, capture 2×200 B, otel spans on',
+        measure: async (n) => {
+          let exported = 0;
+          ExecutionLogger.setDefault(spansOn);
+          const drain = async () => {
+            await Promise.all([spansOn.flush(), otel.forceFlush()]);
+            exported += otel.takeExported();
+          };
+          const timing = await workflow.run({ calls: n }, () => timeCalls(logged, n, drain));
+          const start = process.hrtime.bigint();
+          await drain();
+          // The execution's span ends after the loop, with the workflow: one more than the steps.
+          if (exported < n + 1) throw new Error(`OpenTelemetry exported ${exported} of ${n + 1} flowtrail spans`);
+          return { loopNs: timing.loopNs, drainNs: timing.drainNs + elapsedNs(start) };
+        },
+      });
       const traced: ExecutableNode = { execute: (input) => otel.traced('execute', input, () => plain.execute(input)) };
       variants.push({
         key: 'otel',
@@ -126,9 +148,9 @@ export async function runHotpath(): Promise<BenchOutput> {
       log(`hotpath: round ${round}/${rounds}: ${variants.map((v) => `${v.key} ${perCall[v.key]!.at(-1)!.toFixed(0)} ns`).join(', ')}`);
     }
 
-    stepsWritten = capture.stats().written + captureOff.stats().written;
+    stepsWritten = capture.stats().written + captureOff.stats().written + (spansOn?.stats().written ?? 0);
   } finally {
-    await Promise.all([disabled.shutdown(), captureOff.shutdown(), capture.shutdown()]);
+    await Promise.all([disabled.shutdown(), captureOff.shutdown(), capture.shutdown(), spansOn?.shutdown()]);
     await otel?.shutdown();
     await database.dispose();
   }
@@ -180,6 +202,16 @@ export async function runHotpath(): Promise<BenchOutput> {
       value: summarize(overhead('otel')),
       unit: 'ns/call',
       note: `BatchSpanProcessor + in-memory exporter; forceFlush ${summarize(drainPerCall.otel ?? []).median.toFixed(0)} ns/span`,
+    });
+    const spansOverhead = median('spans') - base;
+    rows.push({
+      bench,
+      figure: 'enabled, capture 2×200 B, otel spans on: overhead',
+      value: summarize(overhead('spans')),
+      unit: 'ns/call',
+      baseline: { label: 'OTel span overhead', value: otelOverhead, unit: 'ns' },
+      ratio: spansOverhead / otelOverhead,
+      note: `${(spansOverhead / (median('capture') - base)).toFixed(2)}× the step without spans; drain ${summarize(drainPerCall.spans ?? []).median.toFixed(0)} ns/step`,
     });
   } else {
     rows.push({ bench, figure: 'OpenTelemetry span', value: summarize([]), unit: '', note: `skipped: ${otelMissing}` });

@@ -12,6 +12,8 @@ export interface OtelPeer {
   traced<T>(name: string, input: unknown, method: () => Promise<T>): Promise<T>;
   /** Exports what the batch processor holds. */
   forceFlush(): Promise<void>;
+  /** The tracer, for a logger's `otel.tracer`: its spans go through the same processor and exporter. */
+  tracer: Tracer;
   /** Spans the exporter has received (then forgets them). */
   takeExported(): number;
   shutdown(): Promise<void>;
@@ -27,6 +29,7 @@ interface Span {
 
 interface Tracer {
   startActiveSpan<T>(name: string, fn: (span: Span) => T): T;
+  startSpan(name: string, options?: object, context?: object): Span;
 }
 
 interface OtelApi {
@@ -100,6 +103,7 @@ export function createOtelPeer(maxQueueSize: number): OtelPeer {
         );
       }),
     forceFlush: () => provider.forceFlush(),
+    tracer,
     takeExported: () => {
       const count = exporter.getFinishedSpans().length;
       exporter.reset();

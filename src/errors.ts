@@ -1,3 +1,5 @@
+import type { LostData } from './capture/lostData';
+
 /**
  * What a report of a contained failure says about where it happened: every part of the pipeline
  * (writer, spool, logger) hands its failures to one reporter with one of these.
@@ -124,6 +126,51 @@ export class WorkflowCancelledError extends FlowtrailError {
   }
 }
 
+/** Why `runner.rerun()` refused, before anything ran or was recorded. */
+export type RerunRefusal =
+  /** No execution has the id (or the runner has no logger, hence no store, to read it from). */
+  | 'execution-not-found'
+  /** The execution ran another workflow (its `workflowId` is not the given workflow's id). */
+  | 'other-workflow'
+  /** The execution has no stored definition (recorded before definitions, or not by the runner): `force` runs it anyway. */
+  | 'definition-missing'
+  /** The workflow's definition changed so that `from` or one of its upstream nodes is not in the stored one: `force` runs it anyway. */
+  | 'definition-changed'
+  /** `from` is not a node of the workflow given. */
+  | 'unknown-node'
+  /** A node whose recorded output would be reused has no usable step there: never reached, failed, interrupted or running. */
+  | 'upstream-not-recorded'
+  /** A reused output was not captured (`captureOutputs: false`), so there is nothing to reuse. */
+  | 'output-not-recorded'
+  /** A reused output lost data when captured (truncated, redacted…): `details.lost` names the paths. */
+  | 'output-incomplete';
+
+/**
+ * Thrown (as a rejection) by `WorkflowRunner.rerun()` when the run cannot go as asked; nothing was
+ * run or recorded. `reason` says why, `nodes` names the nodes at fault, and for
+ * `output-incomplete` `lost` names each lost path: the node, the path in its outputs (`$.value.token`;
+ * `$` for all of them) and the kind of loss.
+ */
+export class RerunError extends FlowtrailError {
+  readonly reason: RerunRefusal;
+  readonly executionId: string;
+  readonly nodes: readonly string[];
+  readonly lost: readonly ({ node: string } & LostData)[];
+
+  constructor(
+    reason: RerunRefusal,
+    executionId: string,
+    message: string,
+    details: { nodes?: readonly string[]; lost?: readonly ({ node: string } & LostData)[] } = {},
+  ) {
+    super('FLOWTRAIL_RERUN', `Cannot re-run execution ${executionId}: ${message}`);
+    this.reason = reason;
+    this.executionId = executionId;
+    this.nodes = details.nodes ?? [];
+    this.lost = details.lost ?? [];
+  }
+}
+
 /** Why `replayStep` refused to replay a step (`ReplayError.reason`). */
 export type ReplayRefusal =
   /** No step has that id. */
@@ -143,17 +190,11 @@ export type ReplayRefusal =
   /** `record: true` with no logger to record with (none given, no default set). */
   | 'no-logger';
 
-/** A place in a recorded value where capture stored a marker instead of the value. */
-export interface IncompleteValue {
-  /** Where, in the notation `flowtrail diff` prints: `$.card.number`, `$.items[3]`. */
-  path: string;
-  /**
-   * What is there: `redacted` ("[REDACTED]"), `truncated` (a `{ _truncated: true, … }` marker, or
-   * binary data cut short), `circular`, `max-depth`, `function`, `opaque` (a promise, a weak
-   * collection, a thenable), `unreadable` (a getter, toJSON or proxy threw) or `capture-failed`.
-   */
-  marker: 'redacted' | 'truncated' | 'circular' | 'max-depth' | 'function' | 'opaque' | 'unreadable' | 'capture-failed';
-}
+/**
+ * A place in a recorded value where capture stored a marker instead of the value: the `path`
+ * (`$.card.number`, `$.items[3]`) and the `kind` of loss (`redacted`, `truncated`…); see `findLostData`.
+ */
+export type IncompleteValue = LostData;
 
 /** Thrown by `replayStep` when a step cannot be replayed faithfully; `reason` says why, before anything runs. */
 export class ReplayError extends FlowtrailError {

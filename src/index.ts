@@ -6,7 +6,16 @@ export * from './runner';
 export * from './replay';
 export { CONFIG_ENV_VARS, DEFAULT_CONFIG, type Durability, type LoggerConfig } from './config/LoggerConfig';
 export type { RetentionConfig } from './config/RetentionConfig';
-export { captureData, DEFAULT_REDACT_KEYS, type CaptureOptions, type TruncatedData } from './capture';
+export type { OtelConfig, OtelTracer } from './otel';
+export {
+  captureData,
+  DEFAULT_REDACT_KEYS,
+  findLostData,
+  type CaptureOptions,
+  type LostData,
+  type LostDataKind,
+  type TruncatedData,
+} from './capture';
 export type { WriterStats } from './writer/BatchWriter';
 export * from './entities';
 export { executionHistoryMigrations } from './migrations';

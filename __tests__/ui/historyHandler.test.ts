@@ -114,6 +114,7 @@ describe.each(databaseKinds.filter((kind) => kind !== 'better-sqlite3'))('the hi
     expect(matched![0]).not.toHaveProperty('outputData');
     expect((await get(`${base}/api/executions?since=1h&until=2999-01-01`)).json.items).toHaveLength(5);
     expect((await get(`${base}/api/executions?until=2000-01-01`)).json.items).toHaveLength(0);
+    expect((await get(`${base}/api/executions?trace=${'ab'.repeat(16)}`)).json.items).toHaveLength(0);
     // Keyset pages: every run once, in order, whatever the page size.
     const ids = all.json.items.map((item: { id: string }) => item.id);
     expect(await listAll(base, '', 2)).toEqual(ids);
@@ -132,6 +133,7 @@ describe.each(databaseKinds.filter((kind) => kind !== 'better-sqlite3'))('the hi
       ['limit=5000', 'limit'],
       ['step-status=done', 'step-status'],
       ['workflow=a&workflow=b', 'workflow'],
+      ['trace=not-a-trace', 'trace'],
       // Refused by the store itself (a QueryError), not by the handler's parsing.
       ['cursor=not-a-cursor', 'cursor'],
     ];

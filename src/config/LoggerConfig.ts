@@ -15,6 +15,7 @@ import {
   type RetentionConfig,
   type RetentionSetting,
 } from './RetentionConfig';
+import { DEFAULT_OTEL, EXPECTED_OTEL, validateOtel, type OtelConfig, type ResolvedOtelConfig } from '../otel/OtelConfig';
 
 export type Durability = 'batched' | 'strict';
 
@@ -94,16 +95,22 @@ export interface LoggerConfig {
    * @default beside the SQLite file (`<file>.spool`), else `./.flowtrail/spool`
    */
   spoolDir?: string | false;
+  /**
+   * OpenTelemetry: `{ spans: true }` starts a span per execution and per step; rows store the ids of
+   * the span active when they start either way. See {@link OtelConfig}.
+   */
+  otel?: OtelConfig;
   /** Called for every contained failure; it cannot break anything, even by throwing. */
   onError?: (error: unknown, context: ErrorContext) => void;
   /** Path of the project config file; `false` to read none. @default './flowtrail.config.json' */
   configFile?: string | false;
 }
 
-export interface ResolvedLoggerConfig extends Required<Omit<LoggerConfig, 'onError' | 'configFile' | 'spoolDir' | 'retention'>> {
+export interface ResolvedLoggerConfig extends Required<Omit<LoggerConfig, 'onError' | 'configFile' | 'spoolDir' | 'retention' | 'otel'>> {
   onError: LoggerConfig['onError'];
   /** Every rule `runRetentionCleanup()` applies, `retentionDays` filled in for the statuses `retention` leaves unset. */
   retention: ResolvedRetention;
+  otel: ResolvedOtelConfig;
   /** Resolved later by the logger, which knows where the database is. */
   spoolDir: string | false | undefined;
 }
@@ -131,6 +138,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<ResolvedLoggerConfig, 'onError' | 'sp
   flushOnExit: true,
   shutdownTimeoutMs: 10_000,
   writerThread: true,
+  otel: DEFAULT_OTEL,
 });
 
 const MAX_INTEGER_SETTING = 2_147_483_647;
@@ -149,6 +157,7 @@ type Kind =
   | 'stringList'
   | 'function'
   | 'spoolDir'
+  | 'otel'
   | 'path';
 
 /** Every accepted field and what it takes: the single place validation is defined. */
@@ -177,6 +186,7 @@ const FIELDS: Record<keyof LoggerConfig, Kind> = {
   shutdownTimeoutMs: 'positiveInteger',
   writerThread: 'boolean',
   spoolDir: 'spoolDir',
+  otel: 'otel',
   onError: 'function',
   configFile: 'path',
 };
@@ -188,6 +198,8 @@ const MIN_BYTES = {
   maxErrorStackSize: MIN_ERROR_TEXT_SIZE,
   maxQueueBytes: MIN_QUEUE_BYTES,
 } as const;
+
+const OTEL_SPANS_ENV = 'FLOWTRAIL_OTEL_SPANS';
 
 const ENV: Partial<Record<keyof LoggerConfig, string>> = {
   enabled: 'FLOWTRAIL_ENABLED',
@@ -207,6 +219,7 @@ const ENV: Partial<Record<keyof LoggerConfig, string>> = {
 export const CONFIG_ENV_VARS: Readonly<Partial<Record<keyof LoggerConfig | RetentionSetting, string>>> = Object.freeze({
   ...ENV,
   ...Object.fromEntries(Object.entries(RETENTION_ENV).map(([key, name]) => [`retention.${key}`, name])),
+  'otel.spans': OTEL_SPANS_ENV,
 });
 
 /**
@@ -222,6 +235,7 @@ export function resolveLoggerConfig(options: LoggerConfig = {}, env: NodeJS.Proc
   // Key by key, so that one variable changes one rule; then retentionDays fills what no source named.
   const retention = { ...fileConfig.retention, ...fromCode.retention, ...fromEnv.retention };
   (merged as ResolvedLoggerConfig).retention = resolveRetention(retention, merged.retentionDays);
+  (merged as ResolvedLoggerConfig).otel = { ...DEFAULT_OTEL, ...fileConfig.otel, ...fromCode.otel, ...fromEnv.otel };
   for (const [key, min] of Object.entries(MIN_BYTES) as [keyof typeof MIN_BYTES, number][]) {
     if (merged[key] < min) throw new ConfigError(key in fromEnv ? ENV[key]! : key, merged[key], `an integer ≥ ${min} bytes`);
   }
@@ -265,6 +279,8 @@ function readEnv(env: NodeJS.ProcessEnv): LoggerConfig {
   }
   const retention = readRetentionEnv(env);
   if (Object.keys(retention).length > 0) config.retention = retention;
+  const spans = env[OTEL_SPANS_ENV];
+  if (spans !== undefined && spans !== '') config.otel = { spans: parseEnvValue('boolean', OTEL_SPANS_ENV, spans.trim()) as boolean };
   return config as LoggerConfig;
 }
 
@@ -301,6 +317,10 @@ function validate(input: Record<string, unknown>, label: (key: string) => string
       output[key] = validateRetention(value, label);
       continue;
     }
+    if (kind === 'otel') {
+      output[key] = validateOtel(value, label);
+      continue;
+    }
     checkKind(kind, label(key), value);
     output[key] = kind === 'stringList' ? [...(value as string[])] : value;
   }
@@ -321,6 +341,7 @@ function checkKind(kind: Kind, field: string, value: unknown): void {
         // Bounded so that the age in milliseconds stays an exact integer: 1e308 days was accepted and broke cleanup.
         return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_DAYS;
       case 'retention':
+      case 'otel':
         return isPlainObject(value);
       case 'durability':
         return value === 'batched' || value === 'strict';
@@ -343,6 +364,7 @@ const EXPECTED: Record<Kind, string> = {
   nonNegativeInteger: `an integer from 0 to ${MAX_INTEGER_SETTING}`,
   days: `a number of days from 0 to ${MAX_DAYS}`,
   retention: EXPECTED_RETENTION,
+  otel: EXPECTED_OTEL,
   durability: '"batched" or "strict"',
   stringList: 'an array of non-empty strings',
   function: 'a function',

@@ -1,5 +1,5 @@
 import { executionContext } from '../logger/context';
-import type { SkipNodeParams } from '../logger/Recorder';
+import type { ReuseNodeParams, SkipNodeParams } from '../logger/Recorder';
 import type { NodeSite } from '../logger/sites';
 import {
   alwaysReturnsPromise,
@@ -62,6 +62,16 @@ export function skipNode(params: Omit<SkipNodeParams, 'executionId'>): string {
   const context = executionContext.getStore();
   if (context === undefined) return '';
   return context.logger.skipNode(params);
+}
+
+/**
+ * Records a step whose result is reused from another step (a re-run) in the execution of the
+ * current async call. Returns the step id, or '' outside a recorded execution.
+ */
+export function reuseNode(params: Omit<ReuseNodeParams, 'executionId'>): string {
+  const context = executionContext.getStore();
+  if (context === undefined) return '';
+  return context.logger.reuseNode(params);
 }
 
 function defaultInputs(_self: unknown, args: unknown[]): unknown {

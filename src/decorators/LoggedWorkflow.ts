@@ -1,6 +1,6 @@
 import type { TriggerType } from '../entities';
 import { ExecutionLogger } from '../logger/ExecutionLogger';
-import type { WorkflowSite } from '../logger/sites';
+import type { ExecutionOrigin, WorkflowSite } from '../logger/sites';
 import { isUnrecorded } from '../logger/unrecorded';
 import {
   alwaysReturnsPromise,
@@ -32,6 +32,11 @@ export interface LoggedWorkflowOptions {
    * the limits of tags (32 keys; keys 1–64, values up to 256 characters), else dropped and counted.
    */
   tags?: (self: any, args: any) => Record<string, string | number | boolean | bigint> | undefined;
+  /**
+   * @internal Where the execution comes from: the workflow definition to store and name
+   * (`definitionHash`), and the execution and step it re-runs. What `WorkflowRunner` gives.
+   */
+  origin?: (self: any, args: any) => ExecutionOrigin | undefined;
   /** @default the logger given to `ExecutionLogger.setDefault()` */
   logger?: ExecutionLogger | (() => ExecutionLogger | null);
 }
@@ -51,6 +56,7 @@ export function LoggedWorkflow(options: LoggedWorkflowOptions = {}): MethodDecor
       triggerData: options.triggerData ?? ((_self, args) => args[0]),
       metadata: options.metadata ?? (() => undefined),
       tags: options.tags ?? null,
+      origin: options.origin ?? null,
       returnsPromise: alwaysReturnsPromise(method),
     };
     const pickLogger = loggerPicker(options.logger);

@@ -1,3 +1,3 @@
 export { LoggedWorkflow, type LoggedWorkflowOptions } from './LoggedWorkflow';
-export { LoggedNode, skipNode, type LoggedNodeOptions } from './LoggedNode';
+export { LoggedNode, reuseNode, skipNode, type LoggedNodeOptions } from './LoggedNode';
 export type { MethodDecorator } from './decorate';

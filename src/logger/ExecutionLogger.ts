@@ -1,5 +1,6 @@
 import { resolveLoggerConfig, type LoggerConfig, type ResolvedLoggerConfig } from '../config/LoggerConfig';
 import { uuidv7 } from '../ids';
+import { Tracing } from '../otel/Tracing';
 import type { ExecutionStore } from '../store/ExecutionStore';
 import type { RecoveryResult } from '../store/types';
 import type { WriterStats } from '../writer/BatchWriter';
@@ -9,7 +10,7 @@ import { ErrorReporter } from './ErrorReporter';
 import { addExitHooks, removeExitHooks, type ExitHookTarget } from './exitHooks';
 import { InstanceLifecycle } from './InstanceLifecycle';
 import type { Method } from './invoke';
-import { Recorder, type SkipNodeParams, type StartExecutionParams, type StartNodeParams } from './Recorder';
+import { Recorder, type ReuseNodeParams, type SkipNodeParams, type StartExecutionParams, type StartNodeParams } from './Recorder';
 import { retentionPlan } from './retentionPlan';
 import type { NodeSite, WorkflowSite } from './sites';
 
@@ -59,11 +60,13 @@ export class ExecutionLogger {
     this.config = Object.freeze(fitToColumns(resolveLoggerConfig(config), store.sink.maxTextBytes));
     this.isEnabled = this.config.enabled;
     this.reporter = new ErrorReporter(this.config.onError);
+    // Before anything starts: spans asked for without @opentelemetry/api installed is a ConfigError.
+    const tracing = new Tracing(this.config.otel, this.reporter.report);
     this.lifecycle = new InstanceLifecycle(store.instances, this.instanceId, this.config, this.reporter);
     this.pipeline = createPipeline(store.sink, this.config, this.instanceId, this.reporter.report, (instance) => {
       void this.lifecycle.retire(instance);
     });
-    this.recorder = new Recorder(this, this.pipeline.writer, this.reporter, this.config);
+    this.recorder = new Recorder(this, this.pipeline.writer, this.reporter, this.config, tracing);
     this.ready = this.start();
     if (this.config.flushOnExit) addExitHooks(this.exitHooks);
   }
@@ -139,6 +142,15 @@ export class ExecutionLogger {
   /** Records a step that did not run (an untaken branch), in the given or current execution. */
   skipNode(params: SkipNodeParams): string {
     return this.recorder.skipNode(params);
+  }
+
+  /**
+   * Records a step whose node did not run because its result is reused from another step (a
+   * re-run), in the given or current execution: status `reused`, `reusedFromStepId` that step,
+   * its input and output copied as given (already captured data). Returns the step id.
+   */
+  reuseNode(params: ReuseNodeParams): string {
+    return this.recorder.reuseNode(params);
   }
 
   /**

@@ -1,7 +1,10 @@
-import { buildRedactPattern, captureJson, type CaptureOptions } from '../capture';
+import { buildRedactPattern, captureJson, CapturedJson, type CaptureOptions } from '../capture';
 import type { ResolvedLoggerConfig } from '../config/LoggerConfig';
 import type { ExecutionStatus, StepStatus, TriggerType } from '../entities';
 import { uuidv7 } from '../ids';
+import { spanError } from '../otel/spanError';
+import type { FlowSpan, SpanError } from '../otel/FlowSpan';
+import type { StepSpanFields, TraceIds, Tracing } from '../otel/Tracing';
 import type { ExecutionPatch, StepPatch } from '../store/types';
 import type { BatchWriter } from '../writer/BatchWriter';
 import { executionContext, type ExecutionContext, type ExecutionState } from './context';
@@ -10,9 +13,12 @@ import type { ErrorReporter } from './ErrorReporter';
 import type { ExecutionLogger } from './ExecutionLogger';
 import { invoke, likeSite, type Method, type PromiseSite } from './invoke';
 import { Labels } from './Labels';
-import type { NodeSite, WorkflowSite } from './sites';
+import type { ExecutionOrigin, NodeSite, WorkflowSite } from './sites';
 import { TagSet } from './TagSet';
 import { isUnrecorded } from './unrecorded';
+
+/** A definition's hash as `workflow_definitions.hash` holds it. */
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export interface StartExecutionParams {
   workflowId: string;
@@ -27,6 +33,26 @@ export interface StartExecutionParams {
   parentStepId?: string | null;
   /** The step this execution replays (`replayStep(…, { record: true })` sets it). */
   replayOfStepId?: string | null;
+  /**
+   * The execution this one re-runs, and its step of the node the re-run started from (see
+   * `WorkflowRunner.rerun`); an engine of its own that re-runs part of a run may set them too.
+   */
+  forkedFromExecutionId?: string | null;
+  forkedFromStepId?: string | null;
+  /**
+   * The workflow's definition: stored once per hash (the first execution of it in this logger
+   * queues it with its own insert), and its hash recorded as the execution's `definitionHash`.
+   * `json` is the canonical JSON `hash` is the sha256 of, in the runner's `WorkflowShape` format
+   * (what `flowtrail show --graph` draws).
+   */
+  definition?: WorkflowDefinitionParams;
+}
+
+/** A workflow definition as `StartExecutionParams.definition` takes it. */
+export interface WorkflowDefinitionParams {
+  hash: string;
+  workflowId: string;
+  json: string;
 }
 
 export interface StartNodeParams {
@@ -41,6 +67,14 @@ export interface StartNodeParams {
 export interface SkipNodeParams extends Omit<StartNodeParams, 'inputData'> {
   /** Why the node did not run; stored as the step's message. */
   reason?: string;
+}
+
+/** A step of a re-run whose node did not run: its result is another step's, copied. */
+export interface ReuseNodeParams extends StartNodeParams {
+  /** The step whose result is reused. */
+  reusedFromStepId: string;
+  /** Its recorded output (already captured data: stored as it is, not captured again). */
+  outputData?: unknown;
 }
 
 /** What the recorder reads of the configuration. */
@@ -74,7 +108,11 @@ export class Recorder {
   private readonly strict: boolean;
   private readonly openExecutions = new Map<string, ExecutionState>();
   private readonly openSteps = new Map<string, OpenRow>();
+  /** The spans of steps running now, by step id; empty unless `otel.spans`. */
+  private readonly stepSpans = new Map<string, FlowSpan>();
   private readonly counters = { executionsStarted: 0, stepsStarted: 0, tagsDropped: 0 };
+  /** Hashes of the definitions this logger has queued: each is written once per process, not once per run. */
+  private readonly definitionsQueued = new Set<string>();
   /** Executions started and not finished: what shutdown waits for, up to its grace period. */
   private inFlight = 0;
   private accepting = true;
@@ -86,6 +124,8 @@ export class Recorder {
     private readonly writer: BatchWriter,
     private readonly reporter: ErrorReporter,
     settings: RecorderSettings,
+    /** Reads the span active as a row starts, and starts spans of its own with `otel.spans`. */
+    private readonly tracing: Tracing,
   ) {
     this.instanceId = logger.instanceId;
     this.capture = { maxDataSize: settings.maxDataSize, redact: buildRedactPattern(settings.redactKeys) };
@@ -169,11 +209,39 @@ export class Recorder {
     const execution = this.executionFor(params.executionId);
     if (!this.logger.recordsSteps || !execution) return '';
     const now = Date.now();
-    return this.recordStep(execution, params, 'skipped', now, {
+    const stepId = this.recordStep(execution, params, 'skipped', now, {
       completedAt: now,
       durationMs: 0,
       errorMessage: this.labels.reason(params.reason),
     });
+    if (this.tracing.spans) this.endStepSpan(stepId, 'skipped', null);
+    return stepId;
+  }
+
+  /**
+   * Records a step whose node did not run in this execution: its input and output are those of
+   * `reusedFromStepId` (as read back from the store, usually), captured like any data, so that
+   * what an engine of its own passes is redacted and capped too; it takes no time. Returns the
+   * step id, or '' when not recorded. Never throws.
+   */
+  reuseNode(params: ReuseNodeParams): string {
+    try {
+      const execution = this.executionFor(params.executionId);
+      if (!this.logger.recordsSteps || !execution) return '';
+      const now = Date.now();
+      const stepId = this.recordStep(execution, params, 'reused', now, {
+        completedAt: now,
+        durationMs: 0,
+        inputData: this.captureInput(params.inputData ?? undefined),
+        outputData: this.captureOutput(params.outputData ?? undefined),
+        reusedFromStepId: this.labels.optional(params.reusedFromStepId, 'reusedFromStepId'),
+      });
+      if (this.tracing.spans) this.endStepSpan(stepId, 'reused', null);
+      return stepId;
+    } catch (error) {
+      this.reporter.report(error, { operation: 'capture' });
+      return '';
+    }
   }
 
   // ── Decorator paths ──────────────────────────────────────────────────────────────────────────
@@ -192,13 +260,15 @@ export class Recorder {
         triggerData: this.captureInputs ? this.read(() => site.triggerData(self, args), undefined) : undefined,
         metadata: this.read(() => site.metadata(self, args), undefined),
         tags: site.tags === null ? undefined : this.read(() => site.tags!(self, args) as StartExecutionParams['tags'], undefined),
+        ...(site.origin === null ? undefined : this.read(() => site.origin!(self, args) as ExecutionOrigin | undefined, undefined)),
       },
       parent,
     );
     const context: ExecutionContext = { logger: this.logger, execution, stepId: null };
     const call = () =>
       invoke(site, context, self, args, method, (status, _value, error, canWait) => this.closeExecution(execution, status, error, canWait));
-    return this.strict && site.returnsPromise ? likeSite(site, this.writer.persist().then(call)) : this.kickStrict(call);
+    const { span } = execution;
+    return span === null ? this.startCall(site, call) : span.run(() => this.startCall(site, call));
   }
 
   /** Runs a `@LoggedNode` method as one recorded step of the context's execution. */
@@ -217,6 +287,12 @@ export class Recorder {
             : undefined;
         return this.closeStep(stepId, startedAt, status, output, error, canWait);
       });
+    const span = this.tracing.spans ? this.stepSpans.get(stepId) : undefined;
+    return span === undefined ? this.startCall(site, call) : span.run(() => this.startCall(site, call));
+  }
+
+  /** Calls the method now, or in strict mode once its start record is persisted when the caller gets a promise anyway. */
+  private startCall(site: PromiseSite, call: () => unknown): unknown {
     return this.strict && site.returnsPromise ? likeSite(site, this.writer.persist().then(call)) : this.kickStrict(call);
   }
 
@@ -255,7 +331,13 @@ export class Recorder {
 
   private openExecution(params: StartExecutionParams, parent: ExecutionContext | undefined): ExecutionState {
     const startedAt = Date.now();
-    const execution: ExecutionState = { id: uuidv7(startedAt), startedAt, nextStepIndex: 0, tags: null };
+    const id = uuidv7(startedAt);
+    const workflowId = this.labels.label(params.workflowId, 'unknown', 'workflowId');
+    const workflowName = this.labels.label(params.workflowName, 'unknown', 'workflowName');
+    const triggerType = this.labels.label(params.triggerType ?? 'manual', 'manual', 'triggerType');
+    const span = this.tracing.spans ? this.tracing.startExecution({ id, workflowId, workflowName, triggerType }) : null;
+    const ids = this.traceIds(span);
+    const execution: ExecutionState = { id, startedAt, nextStepIndex: 0, tags: null, span };
     if (params.tags !== undefined) {
       execution.tags = new TagSet(this.capture.redact);
       this.counters.tagsDropped += execution.tags.addAll(params.tags);
@@ -264,9 +346,9 @@ export class Recorder {
     this.inFlight++;
     this.writer.insertExecution({
       id: execution.id,
-      workflowId: this.labels.label(params.workflowId, 'unknown', 'workflowId'),
-      workflowName: this.labels.label(params.workflowName, 'unknown', 'workflowName'),
-      triggerType: this.labels.label(params.triggerType ?? 'manual', 'manual', 'triggerType'),
+      workflowId,
+      workflowName,
+      triggerType: triggerType as TriggerType,
       triggerData: this.captureInput(params.triggerData),
       status: 'running',
       startedAt,
@@ -276,8 +358,39 @@ export class Recorder {
       replayOfStepId: this.labels.optional(params.replayOfStepId, 'replayOfStepId') ?? null,
       instanceId: this.instanceId,
       tags: execution.tags === null || execution.tags.isEmpty ? undefined : execution.tags.snapshot(),
+      traceId: ids === null ? null : ids.traceId,
+      spanId: ids === null ? null : ids.spanId,
+      forkedFromExecutionId: this.labels.optional(params.forkedFromExecutionId, 'forkedFromExecutionId'),
+      forkedFromStepId: this.labels.optional(params.forkedFromStepId, 'forkedFromStepId'),
+      definitionHash: params.definition === undefined ? null : this.queueDefinition(params.definition),
     });
     return execution;
+  }
+
+  /** The ids a row stores: those of its own span, else of the span active as it starts, else none. */
+  private traceIds(span: FlowSpan | null): TraceIds | null {
+    return span === null ? this.tracing.activeIds() : this.tracing.idsOf(span.otelSpan);
+  }
+
+  /**
+   * Queues a definition's row the first time this logger sees its hash; later runs only name it.
+   * The store ignores a hash it already has (another process, a replayed spool), so this is an
+   * economy, not what keeps it once. Returns the hash, or null for a definition it cannot store.
+   */
+  private queueDefinition(definition: WorkflowDefinitionParams): string | null {
+    const { hash, workflowId, json } = definition;
+    // A hash the column cannot hold would fail the execution's row, and with it the run's history.
+    if (typeof hash !== 'string' || !SHA256_HEX.test(hash) || typeof json !== 'string') return null;
+    if (!this.definitionsQueued.has(hash)) {
+      this.definitionsQueued.add(hash);
+      this.writer.insertDefinition({
+        hash,
+        workflowId: this.labels.label(workflowId, 'unknown', 'workflowId'),
+        definition: new CapturedJson(json),
+        createdAt: Date.now(),
+      });
+    }
+    return hash;
   }
 
   /**
@@ -311,6 +424,7 @@ export class Recorder {
     if (--this.inFlight === 0 && this.drainWaiters.length > 0) for (const wake of this.drainWaiters.splice(0)) wake();
     const patch: ExecutionPatch = { status, completedAt, durationMs: completedAt - execution.startedAt };
     if (status === 'error') Object.assign(patch, errorDetails(error, this.errorText));
+    if (execution.span !== null) execution.span.end(status, status === 'error' ? spanError(error, patch) : null);
     return this.complete(canWait, this.writer.queuesExecution(execution.id), () => this.writer.updateExecution(execution.id, patch));
   }
 
@@ -319,17 +433,31 @@ export class Recorder {
     params: { nodeId: string; nodeType: string; nodeName?: string | null },
     status: StepStatus,
     startedAt: number,
-    extra: { inputData?: unknown; completedAt?: number; durationMs?: number; errorMessage?: string | null },
+    extra: {
+      inputData?: unknown;
+      outputData?: unknown;
+      completedAt?: number;
+      durationMs?: number;
+      errorMessage?: string | null;
+      reusedFromStepId?: string | null;
+    },
   ): string {
     const id = uuidv7(startedAt);
     this.counters.stepsStarted++;
+    const nodeId = this.labels.label(params.nodeId, 'unknown', 'nodeId');
+    const nodeType = this.labels.label(params.nodeType, 'unknown', 'nodeType');
+    const nodeName = this.labels.optional(params.nodeName, 'nodeName');
+    const stepIndex = execution.nextStepIndex++;
+    const ids = this.tracing.spans
+      ? this.startStepSpan(execution, { id, executionId: execution.id, nodeId, nodeType, nodeName, stepIndex })
+      : this.tracing.activeIds();
     this.writer.insertStep({
       id,
       executionId: execution.id,
-      nodeId: this.labels.label(params.nodeId, 'unknown', 'nodeId'),
-      nodeType: this.labels.label(params.nodeType, 'unknown', 'nodeType'),
-      nodeName: this.labels.optional(params.nodeName, 'nodeName'),
-      stepIndex: execution.nextStepIndex++,
+      nodeId,
+      nodeType,
+      nodeName,
+      stepIndex,
       startedAt,
       status,
       instanceId: this.instanceId,
@@ -337,8 +465,32 @@ export class Recorder {
       completedAt: extra.completedAt,
       durationMs: extra.durationMs,
       errorMessage: extra.errorMessage,
+      traceId: ids === null ? null : ids.traceId,
+      spanId: ids === null ? null : ids.spanId,
+      outputData: extra.outputData,
+      reusedFromStepId: extra.reusedFromStepId,
     });
     return id;
+  }
+
+  /**
+   * Starts a step's span and keeps it until the step ends. Inside the execution's body it is the
+   * child of the span active there (the execution's, or one the body started around the node);
+   * called from elsewhere (the imperative API), of the execution's own span.
+   */
+  private startStepSpan(execution: ExecutionState, row: StepSpanFields): TraceIds | null {
+    const inBody = executionContext.getStore()?.execution === execution;
+    const span = this.tracing.startStep(row, execution.span, inBody);
+    if (span === null) return this.tracing.activeIds();
+    this.stepSpans.set(row.id, span);
+    return this.tracing.idsOf(span.otelSpan);
+  }
+
+  private endStepSpan(stepId: string, status: StepStatus, error: SpanError | null): void {
+    const span = this.stepSpans.get(stepId);
+    if (span === undefined) return;
+    this.stepSpans.delete(stepId);
+    span.end(status, error);
   }
 
   private openStep(execution: ExecutionState, params: StartNodeParams, status: StepStatus, inputData: unknown): string {
@@ -359,6 +511,7 @@ export class Recorder {
     const completedAt = Date.now();
     const patch: StepPatch = { status, completedAt, durationMs: completedAt - startedAt, outputData };
     if (status === 'error') Object.assign(patch, errorDetails(error, this.errorText));
+    if (this.tracing.spans) this.endStepSpan(stepId, status, status === 'error' ? spanError(error, patch) : null);
     return this.complete(canWait, this.writer.queuesStep(stepId), () => this.writer.updateStep(stepId, patch));
   }
 

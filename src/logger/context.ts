@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { FlowSpan } from '../otel/FlowSpan';
 import type { ExecutionLogger } from './ExecutionLogger';
 import type { TagSet } from './TagSet';
 
@@ -10,6 +11,8 @@ export interface ExecutionState {
   nextStepIndex: number;
   /** Its tags so far; null until it has one. */
   tags: TagSet | null;
+  /** The span flowtrail started for it (`otel.spans`), else null. */
+  readonly span: FlowSpan | null;
 }
 
 /**

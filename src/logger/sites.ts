@@ -1,4 +1,8 @@
 import type { TriggerType } from '../entities';
+import type { StartExecutionParams } from './Recorder';
+
+/** What `@LoggedWorkflow`'s `origin` gives: the execution's definition and what it re-runs. */
+export type ExecutionOrigin = Pick<StartExecutionParams, 'definition' | 'forkedFromExecutionId' | 'forkedFromStepId'>;
 
 // What a decorator knows about the method it wraps, resolved once when the class is decorated;
 // the recorder reads it on every call.
@@ -12,6 +16,8 @@ export interface WorkflowSite {
   metadata(self: unknown, args: unknown[]): unknown;
   /** Tags at the start; null when the decorator gives none (nothing to evaluate per call). */
   tags: ((self: unknown, args: unknown[]) => unknown) | null;
+  /** Where the execution comes from (its definition, the run it re-runs); null when the decorator says nothing. */
+  origin: ((self: unknown, args: unknown[]) => ExecutionOrigin | undefined) | null;
   /**
    * Whether calls return promises: known up front for an `async` function, else learned from the
    * first result. Lets strict mode persist the start, and backpressure wait, before the body runs.

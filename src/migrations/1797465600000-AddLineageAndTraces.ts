@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { mysqlTableOptions } from './mysqlSchema';
-import { isMysql, tableName } from './tables';
+import { indexName, isMysql, tableName } from './tables';
 
 /** Columns this migration adds, by table: all nullable, so existing rows are not rewritten on any database. */
 const EXECUTION_COLUMNS: readonly (readonly [string, string])[] = [
@@ -55,7 +55,7 @@ export class AddLineageAndTraces1797465600000 implements MigrationInterface {
     const steps = tableName(queryRunner, 'execution_steps');
     await queryRunner.query(`DROP TABLE ${tableName(queryRunner, 'workflow_definitions')}`);
     for (const index of ['idx_executions_trace', 'idx_executions_forked_from'])
-      await queryRunner.query(mysql ? `DROP INDEX ${index} ON ${executions}` : `DROP INDEX ${quote(index)}`);
+      await queryRunner.query(`DROP INDEX ${indexName(queryRunner, index)}${mysql ? ` ON ${executions}` : ''}`);
     for (const [name] of STEP_COLUMNS) await queryRunner.query(`ALTER TABLE ${steps} DROP COLUMN ${quote(name)}`);
     for (const [name] of EXECUTION_COLUMNS) await queryRunner.query(`ALTER TABLE ${executions} DROP COLUMN ${quote(name)}`);
   }

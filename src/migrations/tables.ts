@@ -11,6 +11,13 @@ export function tableName(queryRunner: QueryRunner, table: string): string {
   return type === 'postgres' && schema ? `"${schema.replace(/"/g, '""')}"."${table}"` : `"${table}"`;
 }
 
+/** An index's name as DROP INDEX must write it: on PostgreSQL in the tables' schema, which may not be on the search path. */
+export function indexName(queryRunner: QueryRunner, index: string): string {
+  const { type, schema } = queryRunner.connection.options as { type: string; schema?: string };
+  if (isMysql(queryRunner)) return `\`${index}\``;
+  return type === 'postgres' && schema ? `"${schema.replace(/"/g, '""')}"."${index}"` : `"${index}"`;
+}
+
 export function isPostgres(queryRunner: QueryRunner): boolean {
   return queryRunner.connection.options.type === 'postgres';
 }

@@ -1,6 +1,6 @@
 import type { IncompleteValue } from '../errors';
 import { jsonDiff, type JsonDiff, type JsonDiffOptions } from '../store/jsonDiff';
-import { findMarkers } from './findMarkers';
+import { findLostData } from '../capture/lostData';
 
 /** What a call of a node came to, as the history stores it. */
 export interface ReplayOutcome {
@@ -35,7 +35,7 @@ export function compareOutcomes(recorded: ReplayOutcome, replayed: ReplayOutcome
   const diff = jsonDiff(document(recorded, unnamed), document(replayed, unnamed), options);
   const incomparable =
     recorded.status === 'success'
-      ? findMarkers(recorded.output, ['output']).filter(({ marker }) => marker === 'truncated' || marker === 'redacted')
+      ? findLostData(recorded.output, { base: ['output'] }).filter(({ kind }) => kind === 'truncated' || kind === 'redacted')
       : [];
   return { ...diff, incomparable };
 }

@@ -3,7 +3,7 @@ import type { ExecutionStep } from '../entities';
 import { ReplayError } from '../errors';
 import type { NodeContext } from '../runner/types';
 import { workflowNodeStep } from '../runner/WorkflowNode';
-import { findMarkers } from './findMarkers';
+import { findLostData, type LostData } from '../capture/lostData';
 import type { RecordedStep } from './loadRecordedStep';
 
 /** What rebuilding the arguments needs besides the recorded step. */
@@ -30,7 +30,7 @@ export function replayArguments(recorded: RecordedStep, sources: ArgumentSources
   if (sources.args !== undefined) {
     const args = sources.args(input, step);
     if (!Array.isArray(args)) throw new TypeError(`replayStep: the args option must return an array of arguments, got ${typeof args}`);
-    refuseMarkers(step.id, findMarkers(args), 'the arguments `args` built');
+    refuseMarkers(step.id, findLostData(args), 'the arguments `args` built');
     return args;
   }
   const option = sources.decorated.inputsOption;
@@ -50,14 +50,14 @@ export function replayArguments(recorded: RecordedStep, sources: ArgumentSources
       'no input was recorded (the logger ran with captureInputs: false; or the call had no arguments, or null: pass `args` to give them)',
     );
   }
-  refuseMarkers(step.id, findMarkers(input), 'the recorded input');
+  refuseMarkers(step.id, findLostData(input), 'the recorded input');
   if (runnerNode) return [input, sources.context()];
   return Array.isArray(input) ? [...(input as unknown[])] : [input];
 }
 
-function refuseMarkers(stepId: string, markers: ReturnType<typeof findMarkers>, where: string): void {
+function refuseMarkers(stepId: string, markers: LostData[], where: string): void {
   if (markers.length === 0) return;
-  const listed = markers.map(({ path, marker }) => `${path} (${marker})`).join(', ');
+  const listed = markers.map(({ path, kind }) => `${path} (${kind})`).join(', ');
   throw new ReplayError(
     'inputs-incomplete',
     stepId,

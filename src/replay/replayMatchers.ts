@@ -16,7 +16,7 @@ export function describeReplay(result: ReplayResult): string {
   for (const change of result.changes) lines.push(`  ${changeLine(change)}`);
   if (result.omitted > 0) lines.push(`  … and ${result.omitted} more path${result.omitted === 1 ? '' : 's'} (maxPaths)`);
   if (result.incomparable.length > 0) {
-    const listed = result.incomparable.map(({ path, marker }) => `${path} (${marker})`).join(', ');
+    const listed = result.incomparable.map(({ path, kind }) => `${path} (${kind})`).join(', ');
     lines.push(`  compared as the marker stored in place of the value: ${listed}`);
   }
   return lines.join('\n');

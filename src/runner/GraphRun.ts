@@ -1,6 +1,7 @@
-import { skipNode } from '../decorators';
+import { reuseNode, skipNode } from '../decorators';
 import { WorkflowCancelledError, WorkflowTimeoutError } from '../errors';
 import { cancellation } from './abort';
+import type { RerunPlan, ReusedNode } from './rerun/rerunPlan';
 import type { NodeContext, NodeInputs, NodeOutputs, RunOptions, RunResult, Trigger } from './types';
 import { TRIGGER_INPUT, type WorkflowGraph } from './Workflow';
 import type { WorkflowNode } from './WorkflowNode';
@@ -15,7 +16,12 @@ const DEFAULT_ABORT_GRACE_MS = 1000;
  * Scheduling is event-driven: each node waits for all its incoming connections to resolve
  * (the upstream node finished or was skipped) and starts in the same tick as the last one, so
  * independent branches run concurrently. The steps themselves are recorded by the nodes'
- * decorators; the only thing recorded here is a skip, which no node call can express.
+ * decorators; the only things recorded here are a skip and, in a re-run, a reused result, which
+ * no node call can express.
+ *
+ * A re-run ({@link RerunPlan}) runs the same graph: a reused node is not called, its recorded
+ * outputs are delivered as if it had just returned them, so what runs downstream of it, and
+ * which branches are taken, follow as they did in the original.
  */
 export class GraphRun {
   private readonly controller = new AbortController();
@@ -39,6 +45,7 @@ export class GraphRun {
     private readonly trigger: Trigger,
     private readonly options: RunOptions,
     private readonly runner: WorkflowRunner,
+    private readonly rerun: RerunPlan | null = null,
   ) {
     this.unfinished = graph.nodes.size;
     for (const [id, incoming] of graph.incoming) this.waiting.set(id, incoming.length);
@@ -56,7 +63,7 @@ export class GraphRun {
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.abort(new WorkflowTimeoutError(timeoutMs)), timeoutMs);
     try {
-      for (const root of this.graph.roots) this.start(root, { [TRIGGER_INPUT]: this.trigger.data });
+      for (const root of this.graph.roots) this.start(root, this.replaced(root) ?? { [TRIGGER_INPUT]: this.trigger.data });
       this.finishIfDone();
       await done;
       return { outputs: this.outputs, skipped: this.skipped };
@@ -86,8 +93,9 @@ export class GraphRun {
     if (this.stopped) return;
     const ctx: NodeContext = { signal: this.controller.signal, runner: this.runner, workflowId: this.graph.workflow.id };
     let result: Promise<unknown>;
+    const reused = this.rerun?.reused.get(node.id);
     try {
-      result = Promise.resolve(node.execute(inputs, ctx));
+      result = Promise.resolve(reused === undefined ? node.execute(inputs, ctx) : this.reuse(node, reused));
     } catch (error) {
       result = Promise.reject(error);
     }
@@ -98,6 +106,25 @@ export class GraphRun {
       )
       .finally(() => this.running.delete(settled));
     this.running.add(settled);
+  }
+
+  /** A re-run's reused node: recorded as such, its recorded outputs its result. */
+  private reuse(node: WorkflowNode, reused: ReusedNode): NodeOutputs {
+    const { step, outputs } = reused;
+    reuseNode({
+      nodeId: node.id,
+      nodeType: node.type,
+      nodeName: node.label,
+      inputData: step.inputData,
+      outputData: step.outputData,
+      reusedFromStepId: step.id,
+    });
+    return outputs;
+  }
+
+  /** The inputs a re-run's caller gave its `from` node instead of those its upstream produces. */
+  private replaced(node: WorkflowNode): NodeInputs | undefined {
+    return this.rerun !== null && this.rerun.from === node.id ? this.rerun.input : undefined;
   }
 
   private succeeded(node: WorkflowNode, value: unknown): void {
@@ -132,6 +159,8 @@ export class GraphRun {
     this.waiting.set(nodeId, left);
     const node = this.graph.nodes.get(nodeId);
     if (left > 0 || this.stopped || !node) return;
+    const replaced = this.replaced(node);
+    if (replaced !== undefined) return this.startSoon(node, replaced);
     const inputs = this.inputsOf(nodeId);
     const reason = this.skipReason(node, inputs);
     if (reason === null) this.startSoon(node, inputs);

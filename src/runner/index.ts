@@ -1,7 +1,8 @@
 export { WorkflowRunner, type WorkflowRunnerOptions } from './WorkflowRunner';
 export { WorkflowNode, workflowNodeStep } from './WorkflowNode';
 export { defineWorkflow, validateWorkflow, TRIGGER_INPUT, type WorkflowGraph } from './Workflow';
-export type { Connection, NodeContext, NodeInputs, NodeOutputs, RunOptions, RunResult, Trigger, Workflow } from './types';
+export type { Connection, NodeContext, NodeInputs, NodeOutputs, RerunOptions, RunOptions, RunResult, Trigger, Workflow } from './types';
+export { workflowShape, workflowDefinition, type WorkflowDefinitionRecord } from './definition/workflowShape';
 export { FunctionNode, type FunctionNodeOptions, type NodeFunction } from './nodes/FunctionNode';
 export { ConditionNode, type Predicate } from './nodes/ConditionNode';
 export { DelayNode } from './nodes/DelayNode';

@@ -57,6 +57,16 @@ export interface RunOptions {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+/** `WorkflowRunner.rerun`'s options: where to start, and the run's limits as `run()` takes them. */
+export interface RerunOptions extends RunOptions {
+  /** The node to run again from: it and everything downstream of it run, the rest is reused. */
+  readonly from: string;
+  /** The inputs `from` receives instead of those its upstream recorded (a root node's: `{ trigger: … }`). */
+  readonly input?: NodeInputs;
+  /** Run even though the workflow's definition is not the one stored for the execution, or none is stored. @default false */
+  readonly force?: boolean;
+}
+
 /** What a successful run returns. */
 export interface RunResult {
   /** The outputs of every node that ran, by node id. */

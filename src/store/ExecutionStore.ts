@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { MigrationExecutor, type DataSource } from 'typeorm';
 import { executionHistoryMigrations } from '../migrations';
 import type { ExecutionStep, LoggerInstance, WorkflowExecution } from '../entities';
-import { isUnstorableRecord, NotFoundError } from '../errors';
+import { isUnstorableRecord, NotFoundError, QueryError } from '../errors';
 import { uuidv7 } from '../ids';
 import { BatchWrites } from './BatchWrites';
 import type { CompareExecutionsOptions, ExecutionComparison } from './compareExecutions';
@@ -13,6 +13,7 @@ import { HistoryFollower } from './HistoryFollower';
 import { HistoryReader } from './HistoryReader';
 import { openDataSource, type OpenedDataSource } from './openDataSource';
 import type { HistorySink, InstanceInfo, InstanceRegistry, ReopenOptions } from './ports';
+import { recordedOutputs, type RecordedOutput } from './recordedOutputs';
 import { Retention } from './Retention';
 import { SqlInstanceRegistry } from './SqlInstanceRegistry';
 import type {
@@ -32,6 +33,7 @@ import type {
   StepPatch,
   WriteBatch,
 } from './types';
+import type { StoredDefinition } from './WorkflowShape';
 
 /**
  * Where execution history goes: a TypeORM DataSource on SQLite or PostgreSQL, with the batch
@@ -217,6 +219,28 @@ export class ExecutionStore {
   follow(options: FollowOptions = {}): AsyncGenerator<FollowEvent, void, undefined> {
     this.db.assertOpen();
     return new HistoryFollower(this.db, resolveFollowOptions(options, Date.now())).events();
+  }
+
+  /**
+   * The workflow definition stored under `hash` (an execution's `definitionHash`): the graph that
+   * run had, even after the workflow changed. Null when none is stored.
+   */
+  async getDefinition(hash: string): Promise<StoredDefinition | null> {
+    return this.reader.getDefinition(hash);
+  }
+
+  /**
+   * The recorded outputs of an execution's steps (those of `nodeIds`, else all), each with
+   * whether it is the node's whole result: what an engine needs to re-run from a step, reusing
+   * what ran before it (docs/rerun.md). `complete` is false for a step that did not succeed, an
+   * output not captured, or one where capture lost data (`lost` names the paths: truncated,
+   * redacted…). Empty for an execution that does not exist.
+   */
+  async getRecordedOutputs(executionId: string, nodeIds?: readonly string[]): Promise<RecordedOutput[]> {
+    if (nodeIds !== undefined && (!Array.isArray(nodeIds) || nodeIds.some((id) => typeof id !== 'string'))) {
+      throw new QueryError('nodeIds', 'not an array of node ids');
+    }
+    return recordedOutputs(await this.reader.getSteps(executionId), nodeIds);
   }
 
   /** The distinct workflow ids that have history, sorted. */

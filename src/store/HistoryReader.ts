@@ -4,9 +4,10 @@ import { QueryError } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { Database } from './Database';
 import { tagLookup } from './tagFilter';
-import { optionalString, optionalTime, requireId } from './queryArguments';
+import { optionalString, optionalTime, optionalTraceId, requireId } from './queryArguments';
 import { readStepConditions, stepConditionsSql, type StepConditions } from './stepConditions';
 import type { ExecutionPage, ExecutionStats, ListExecutionsQuery, StatsQuery, StepOutline } from './types';
+import { parseWorkflowShape, type StoredDefinition } from './WorkflowShape';
 
 /** A step's payload columns: what `getStepOutlines` leaves unread. */
 const STEP_PAYLOAD_COLUMNS = ['input_data', 'output_data', 'error_stack'];
@@ -35,12 +36,16 @@ export class HistoryReader {
     const status = optionalString(query.status, 'status');
     const triggerType = optionalString(query.triggerType, 'triggerType');
     const parentExecutionId = optionalString(query.parentExecutionId, 'parentExecutionId');
+    const traceId = optionalTraceId(query.traceId, 'traceId');
+    const forkedFromExecutionId = optionalString(query.forkedFromExecutionId, 'forkedFromExecutionId');
     const startedAfter = optionalTime(query.startedAfter, 'startedAfter');
     const startedBefore = optionalTime(query.startedBefore, 'startedBefore');
     const byTag = tagLookup(query.tags, this.db.tables.tags, 'e');
     const stepConditions = readStepConditions(query);
     // A history written before tags has no tagged run (and no tag table to look in).
     if (byTag !== undefined && !(await this.db.columns.tagsExist())) return { items: [], nextCursor: null };
+    // One written before trace ids has no run in any trace.
+    if (traceId !== undefined && !(await this.db.columns.lineageExists())) return { items: [], nextCursor: null };
     const qb = await this.executionQuery();
     // With tags, the page is read through the first tag's index, in the same order (see tagFilter.ts).
     if (byTag !== undefined) qb.innerJoin(ExecutionTag, byTag.alias, byTag.on, byTag.params);
@@ -51,6 +56,12 @@ export class HistoryReader {
     if (triggerType !== undefined) qb.andWhere('e.trigger_type = :triggerType', { triggerType: this.bind(triggerType) });
     if (parentExecutionId !== undefined) {
       qb.andWhere('e.parent_execution_id = :parentExecutionId', { parentExecutionId: this.bind(parentExecutionId) });
+    }
+    if (traceId !== undefined) qb.andWhere('e.trace_id = :traceId', { traceId: this.bind(traceId) });
+    if (forkedFromExecutionId !== undefined) {
+      // A history written before re-runs has no fork (and no column to look in).
+      if (!(await this.db.columns.lineageExists())) return { items: [], nextCursor: null };
+      qb.andWhere('e.forked_from_execution_id = :forkedFromExecutionId', { forkedFromExecutionId: this.bind(forkedFromExecutionId) });
     }
     if (startedAfter !== undefined) qb.andWhere(`${startedAtColumn} >= :startedAfter`, { startedAfter });
     if (startedBefore !== undefined) qb.andWhere(`${startedAtColumn} < :startedBefore`, { startedBefore });
@@ -225,6 +236,25 @@ export class HistoryReader {
       found.push(...rows);
     }
     return found;
+  }
+
+  /**
+   * A stored workflow definition by its hash; null when there is none (or the history has no
+   * definitions table: written before them, read without migrating) or it is of a format this
+   * release does not read.
+   */
+  async getDefinition(hash: string): Promise<StoredDefinition | null> {
+    this.db.assertOpen();
+    requireId(hash, 'hash');
+    const params = this.db.params();
+    const sql = `SELECT hash, workflow_id, definition, created_at FROM ${this.db.tables.definitions} WHERE hash = ${params.add(this.bind(hash))}`;
+    // A history written before definitions has none (and no table to look in).
+    if (!(await this.db.columns.lineageExists())) return null;
+    const rows = await this.db.query<{ hash: string; workflow_id: string; definition: unknown; created_at: unknown }>(sql, params.values);
+    const row = rows[0];
+    const definition = row === undefined ? null : parseWorkflowShape(row.definition);
+    if (row === undefined || definition === null) return null;
+    return { hash: row.hash, workflowId: row.workflow_id, definition, createdAt: Number(row.created_at) };
   }
 
   async listWorkflowIds(): Promise<string[]> {

@@ -13,3 +13,5 @@ export type {
 export type { FollowEvent, FollowOptions } from './followOptions';
 export type { CappedJson, JsonDiff, PathChange } from './jsonDiff';
 export type { DataPredicate } from './dataPredicate';
+export type { RecordedOutput } from './recordedOutputs';
+export type { ShapeEdge, ShapeNode, StoredDefinition, WorkflowShape } from './WorkflowShape';

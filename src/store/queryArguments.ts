@@ -19,6 +19,15 @@ export function optionalString(value: unknown, field: string): string | undefine
   return value;
 }
 
+/** An optional OpenTelemetry trace id: 32 lowercase hex digits, as rows store it (W3C trace context). */
+export function optionalTraceId(value: unknown, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[0-9a-f]{32}$/.test(value)) {
+    throw new QueryError(field, `${describe(value)} is not a trace id (32 lowercase hex digits)`);
+  }
+  return value;
+}
+
 /** An optional bound in epoch milliseconds: a finite number when given. */
 export function optionalTime(value: unknown, field: string): number | undefined {
   if (value === undefined) return undefined;

@@ -95,6 +95,11 @@ export interface ListExecutionsQuery {
   /** Exclusive upper bound on `startedAt`, epoch ms. */
   startedBefore?: number;
   parentExecutionId?: string;
+  /** Only executions started in this OpenTelemetry trace (32 lowercase hex digits); see docs/opentelemetry.md. */
+  traceId?: string;
+  /** Only the re-runs of this execution (`runner.rerun()`), newest first. */
+  forkedFromExecutionId?: string;
+  // Replays carry `replayOfStepId`, but no filter lists them yet (that column has no index).
   /** Only executions carrying every one of these tags (key → exact value). */
   tags?: Record<string, string>;
   /**

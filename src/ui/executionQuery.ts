@@ -16,7 +16,7 @@ export const DEFAULT_PAGE_SIZE = 50;
 /**
  * Reads `/api/executions`' query string into a store query. The parameters are the CLI's `list`
  * flags under the same names (`workflow`, `status`, `trigger`, `since`, `until`, `tag=k=v`,
- * `where`, `node`, `node-type`, `step-status`, `cursor`, `limit`), read by the CLI's own parsers,
+ * `where`, `node`, `node-type`, `step-status`, `trace`, `cursor`, `limit`), read by the CLI's own parsers,
  * so that a filter means the same in a URL as on the command line.
  * @throws HttpError 400 naming the parameter.
  */
@@ -43,6 +43,12 @@ export function readExecutionQuery(params: URLSearchParams, now = Date.now()): L
   if (node !== undefined) query.node = node;
   if (nodeType !== undefined) query.nodeType = nodeType;
   if (stepStatus !== undefined) query.stepStatus = choice(stepStatus, 'step-status', STEP_STATUSES) as StepStatus;
+  const trace = one('trace');
+  if (trace !== undefined) {
+    if (!/^[0-9a-f]{32}$/.test(trace))
+      throw new HttpError(400, `trace ${JSON.stringify(trace)} is not a trace id (32 lowercase hex digits)`, 'trace');
+    query.traceId = trace;
+  }
   const cursor = one('cursor');
   if (cursor !== undefined) query.cursor = cursor;
   const limit = one('limit');

@@ -4,7 +4,7 @@ import type { BatchSink } from './BatchSink';
 import { FlushSchedule } from './FlushSchedule';
 import type { RecordBuffer } from './RecordBuffer';
 import { RecordQueue, type Batch } from './RecordQueue';
-import { MAX_BATCH_BYTES, spoolChunkBytes, type ExecutionRow, type SpoolRecord, type StepRow } from './records';
+import { MAX_BATCH_BYTES, spoolChunkBytes, type DefinitionRow, type ExecutionRow, type SpoolRecord, type StepRow } from './records';
 import type { Spool } from './Spool';
 import { WriterCounters, type WriterStats } from './WriterStats';
 import { writeInParts } from './writeInParts';
@@ -69,6 +69,15 @@ export class BatchWriter {
       spool.adoptOrphans();
       this.kick();
     }
+  }
+
+  /** A workflow definition, stored once per hash (the store skips one it has). */
+  insertDefinition(row: DefinitionRow): void {
+    this.admit(
+      false,
+      (buffer) => buffer.insertDefinition(row),
+      (q) => ({ q, t: 'D', r: row }),
+    );
   }
 
   insertExecution(row: ExecutionRow): void {

@@ -1,5 +1,5 @@
 import type { ExecutionPatch, StepPatch, WriteBatch } from '../store/types';
-import { recordBytes, type ExecutionRow, type SpoolRecord, type StepRow } from './records';
+import { recordBytes, type DefinitionRow, type ExecutionRow, type SpoolRecord, type StepRow } from './records';
 
 /**
  * Records waiting to be written, coalesced: the completion of a row whose insert is still here is
@@ -9,6 +9,8 @@ import { recordBytes, type ExecutionRow, type SpoolRecord, type StepRow } from '
  * the total may run over what the folded rows hold, never under.
  */
 export class RecordBuffer {
+  /** Workflow definitions by hash; written first in a batch, so an execution never names one not written yet. */
+  definitions = new Map<string, DefinitionRow>();
   executions = new Map<string, ExecutionRow>();
   steps = new Map<string, StepRow>();
   executionUpdates = new Map<string, ExecutionPatch>();
@@ -18,11 +20,16 @@ export class RecordBuffer {
 
   /** Records (rows and updates) held: what the queue bound counts. */
   get size(): number {
-    return this.executions.size + this.steps.size + this.executionUpdates.size + this.stepUpdates.size;
+    return this.definitions.size + this.executions.size + this.steps.size + this.executionUpdates.size + this.stepUpdates.size;
   }
 
   get isEmpty(): boolean {
     return this.size === 0;
+  }
+
+  insertDefinition(row: DefinitionRow): void {
+    this.definitions.set(row.hash, row);
+    this.bytes += recordBytes(row);
   }
 
   insertExecution(row: ExecutionRow): void {
@@ -57,6 +64,7 @@ export class RecordBuffer {
 
   /** Adds another buffer's records after these, coalescing updates into pending inserts. */
   append(other: RecordBuffer): void {
+    for (const row of other.definitions.values()) this.insertDefinition(row);
     for (const row of other.executions.values()) this.insertExecution(row);
     for (const row of other.steps.values()) this.insertStep(row);
     for (const [id, patch] of other.executionUpdates) this.updateExecution(id, patch);
@@ -69,8 +77,11 @@ export class RecordBuffer {
    * insert of an existing id is skipped, together with anything folded into it.
    */
   addReplayed(record: SpoolRecord): void {
-    this.bytes += recordBytes(record.t === 'E' || record.t === 'S' ? record.r : record.p);
+    this.bytes += recordBytes(record.t === 'E' || record.t === 'S' || record.t === 'D' ? record.r : record.p);
     switch (record.t) {
+      case 'D':
+        this.definitions.set(record.r.hash, record.r);
+        break;
       case 'E':
         this.executions.set(record.r.id, record.r);
         break;
@@ -89,6 +100,7 @@ export class RecordBuffer {
   /** The records in the order a batch writes them, as the spool stores them; all with sequence `q`. */
   toSpoolRecords(q: number): SpoolRecord[] {
     const records: SpoolRecord[] = [];
+    for (const row of this.definitions.values()) records.push({ q, t: 'D', r: row });
     for (const row of this.executions.values()) records.push({ q, t: 'E', r: row });
     for (const row of this.steps.values()) records.push({ q, t: 'S', r: row });
     for (const [id, patch] of this.executionUpdates) records.push({ q, t: 'e', id, p: patch });
@@ -116,6 +128,7 @@ export class RecordBuffer {
       map(part).set(id, record);
       part.bytes += bytes;
     };
+    for (const [hash, row] of this.definitions) place((b) => b.definitions, hash, row);
     for (const [id, row] of this.executions) place((b) => b.executions, id, row);
     for (const [id, row] of this.steps) place((b) => b.steps, id, row);
     for (const [id, patch] of this.executionUpdates) place((b) => b.executionUpdates, id, patch);
@@ -127,6 +140,7 @@ export class RecordBuffer {
   /** Moves everything out into a new buffer, leaving this one empty. */
   take(): RecordBuffer {
     const taken = new RecordBuffer();
+    [taken.definitions, this.definitions] = [this.definitions, taken.definitions];
     [taken.executions, this.executions] = [this.executions, taken.executions];
     [taken.steps, this.steps] = [this.steps, taken.steps];
     [taken.executionUpdates, this.executionUpdates] = [this.executionUpdates, taken.executionUpdates];
@@ -136,8 +150,9 @@ export class RecordBuffer {
   }
 
   toWriteBatch(): WriteBatch {
-    const { executions, steps, executionUpdates, stepUpdates } = this.snapshot();
+    const { definitions, executions, steps, executionUpdates, stepUpdates } = this.snapshot();
     return {
+      definitions,
       executions,
       steps,
       executionUpdates: executionUpdates.map(([id, patch]) => ({ id, patch })),
@@ -147,6 +162,7 @@ export class RecordBuffer {
 
   private snapshot() {
     return {
+      definitions: [...this.definitions.values()],
       executions: [...this.executions.values()],
       steps: [...this.steps.values()],
       executionUpdates: [...this.executionUpdates],

@@ -1,6 +1,6 @@
 import { CapturedJson } from '../capture/CapturedJson';
 import { definitionsTable, executionsTable, jsonPropertiesOf, stepsTable } from '../store/schema';
-import type { ExecutionPatch, NewExecution, NewStep, StepPatch } from '../store/types';
+import type { ExecutionPatch, NewDefinition, NewExecution, NewStep, StepPatch } from '../store/types';
 
 /**
  * The records the writer moves: rows to insert and patches to apply, as the buffer holds them
@@ -10,17 +10,20 @@ import type { ExecutionPatch, NewExecution, NewStep, StepPatch } from '../store/
 
 export type ExecutionRow = NewExecution & { id: string };
 export type StepRow = NewStep & { id: string };
+export type DefinitionRow = NewDefinition;
 
 /**
  * One spooled record, one line of a segment file. `q` is the writer's admission sequence number:
  * it tells the writer which `flush()` calls a replayed chunk completes. E/S insert an execution
- * or a step, e/s update one.
+ * or a step, e/s update one, D inserts a workflow definition (a hash already stored is skipped, so
+ * replaying one is harmless; a release before definitions reads it as a damaged line and skips it).
  */
 export type SpoolRecord =
   | { q: number; t: 'E'; r: ExecutionRow }
   | { q: number; t: 'S'; r: StepRow }
   | { q: number; t: 'e'; id: string; p: ExecutionPatch }
-  | { q: number; t: 's'; id: string; p: StepPatch };
+  | { q: number; t: 's'; id: string; p: StepPatch }
+  | { q: number; t: 'D'; r: DefinitionRow };
 
 /** The fields of each kind of record that hold captured data (JSON the logger already serialized), from the schema. */
 export const EXECUTION_DATA: readonly string[] = jsonPropertiesOf(executionsTable);
@@ -33,6 +36,7 @@ const DATA_FIELDS: Readonly<Record<SpoolRecord['t'], readonly string[]>> = {
   S: STEP_DATA,
   e: EXECUTION_PATCH_DATA,
   s: STEP_PATCH_DATA,
+  D: DEFINITION_DATA,
 };
 
 /**
@@ -116,6 +120,7 @@ export function encodeSpoolLine(record: SpoolRecord): string {
   switch (record.t) {
     case 'E':
     case 'S':
+    case 'D':
       return `${head},"r":${JSON.stringify(withDataAsText(record.r, fields))}}`;
     case 'e':
     case 's':
@@ -137,6 +142,10 @@ export function parseSpoolLine(line: string): SpoolRecord | null {
     case 'E':
     case 'S':
       if (!isObject(record.r) || typeof record.r.id !== 'string') return null;
+      body = record.r as unknown as Record<string, unknown>;
+      break;
+    case 'D':
+      if (!isObject(record.r) || typeof record.r.hash !== 'string') return null;
       body = record.r as unknown as Record<string, unknown>;
       break;
     case 'e':

@@ -77,7 +77,11 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
         {execution.traceId && (
           <>
             <dt>Trace</dt>
-            <dd class="id">{execution.traceId}</dd>
+            <dd>
+              <a class="id" href={href(`/?${new URLSearchParams({ trace: execution.traceId })}`)}>
+                {execution.traceId}
+              </a>
+            </dd>
           </>
         )}
         {execution.parentExecutionId && (

@@ -17,6 +17,7 @@ function matches(execution: ExecutionSummary, search: URLSearchParams): boolean 
   if (STEP_FILTERS.some((name) => search.get(name))) return false;
   const want = (name: string, value: string) => !search.get(name) || search.get(name) === value;
   if (!want('workflow', execution.workflowId) || !want('status', execution.status) || !want('trigger', execution.triggerType)) return false;
+  if (!want('trace', execution.traceId ?? '')) return false;
   if (search.get('since') || search.get('until')) return false;
   for (const tag of search.getAll('tag')) {
     const eq = tag.indexOf('=');

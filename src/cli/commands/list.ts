@@ -28,6 +28,7 @@ export const filterOptions: readonly OptionSpec[] = [
   { name: 'trigger', type: 'string', value: 'type', description: 'only this trigger type (webhook, schedule, manual, …)' },
   { name: 'since', type: 'string', value: 'when', description: 'started at or after: a duration ago (12h, 30d) or an ISO date' },
   { name: 'until', type: 'string', value: 'when', description: 'started before: a duration ago or an ISO date' },
+  { name: 'trace', type: 'string', value: 'trace-id', description: 'only runs started in this OpenTelemetry trace (32 hex digits)' },
   { name: 'tag', type: 'string', value: 'key=value', repeatable: true, description: 'only runs with this tag (repeat: all must match)' },
   {
     name: 'where',
@@ -47,6 +48,13 @@ export const filterOptions: readonly OptionSpec[] = [
   },
 ];
 
+/** A trace id as backends show it; stored lowercase, so an uppercase one is read as the same id. */
+function parseTraceId(text: string): string {
+  const id = text.trim().toLowerCase();
+  if (!/^[0-9a-f]{32}$/.test(id)) throw new UsageError(`--trace ${text}: not a trace id (32 hex digits)`);
+  return id;
+}
+
 export type ExecutionFilters = Omit<ListExecutionsQuery, 'limit' | 'cursor'>;
 
 /**
@@ -65,6 +73,8 @@ export function readFilters(args: ParsedArgs, now = Date.now()): ExecutionFilter
   if (trigger !== undefined) filters.triggerType = trigger;
   if (since !== undefined) filters.startedAfter = parseTimeBound(since, '--since', now);
   if (until !== undefined) filters.startedBefore = parseTimeBound(until, '--until', now);
+  const trace = args.string('trace');
+  if (trace !== undefined) filters.traceId = parseTraceId(trace);
   const tags = parseTags(args.strings('tag'));
   if (tags !== undefined) filters.tags = tags;
   const where = args.strings('where').map(parseWhere);

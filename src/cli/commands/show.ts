@@ -14,6 +14,9 @@ import {
   timelineBar,
   type Palette,
 } from '../format';
+import type { ExecutionStore } from '../../store/ExecutionStore';
+import type { WorkflowShape } from '../../store/WorkflowShape';
+import { renderGraph } from '../graphText';
 import { withStore } from '../openStore';
 
 const TIMELINE_WIDTH = 30;
@@ -27,14 +30,19 @@ const spec: CommandSpec = {
   description:
     "Each step gets a bar on the execution's time line: where it starts is when the step started,\n" +
     'its length is how long it ran. --data adds the captured input and output of every step, and\n' +
-    'the error message and stack of steps that failed.',
+    'the error message and stack of steps that failed. --graph adds the graph of the workflow as\n' +
+    'it was when this run started (stored by the runner once per definition), each node with its\n' +
+    'status in this run. A re-run names the execution it was forked from; an execution re-run\n' +
+    'lists its re-runs as forks.',
   options: [
     { name: 'data', short: 'd', type: 'boolean', description: 'include captured data, trigger data, metadata and error stacks' },
+    { name: 'graph', short: 'g', type: 'boolean', description: "draw the workflow's graph as this run had it, each node with its status" },
     ...commonOptions,
   ],
   examples: [
     'flowtrail show 0193b2c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d',
     'flowtrail show 0193b2c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d --data',
+    'flowtrail show 0193b2c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d --graph',
     'flowtrail show 0193b2c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d --json | jq .steps[].status',
   ],
 };
@@ -49,13 +57,22 @@ export const showCommand: Command = {
     await withStore(args, context, 'read', async (store) => {
       const execution = await store.getExecution(id, { steps: true });
       if (!execution) throw new CliError(`no execution with id ${JSON.stringify(id)}`);
+      const graph = args.flag('graph');
+      const hash = execution.definitionHash ?? null;
+      const definition = graph && hash !== null ? await store.getDefinition(hash) : null;
       if (args.flag('json')) {
-        context.print(`${JSON.stringify(execution, null, 2)}\n`);
+        const shown = graph ? { ...execution, definition: definition?.definition ?? null } : execution;
+        context.print(`${JSON.stringify(shown, null, 2)}\n`);
         return;
       }
       const children = await store.listExecutions({ parentExecutionId: id, limit: MAX_CHILDREN });
+      const forks = await store.listExecutions({ forkedFromExecutionId: id, limit: MAX_CHILDREN });
+      const forkedAt = await forkedNode(store, execution);
       const palette = makePalette(context.color);
-      context.print(renderExecution(execution, children.items, { data: args.flag('data'), palette }));
+      const options = { data: args.flag('data'), palette, forks: forks.items, forkedAt };
+      let page = renderExecution(execution, children.items, options);
+      if (graph) page += `\n${renderGraphSection(execution, hash, definition?.definition ?? null, palette)}`;
+      context.print(page);
     });
   },
 };
@@ -64,6 +81,28 @@ interface RenderOptions {
   data: boolean;
   palette: Palette;
   now?: number;
+  /** Re-runs of this execution. */
+  forks?: readonly WorkflowExecution[];
+  /** The node of the step this execution was forked at, when it is one. */
+  forkedAt?: string | null;
+}
+
+/** The node of the original step a re-run was forked at; null when it has none (or it is gone). */
+async function forkedNode(store: ExecutionStore, execution: WorkflowExecution): Promise<string | null> {
+  const { forkedFromExecutionId: original, forkedFromStepId: stepId } = execution;
+  if (!original || !stepId) return null;
+  const steps = await store.getSteps(original);
+  return steps.find((step) => step.id === stepId)?.nodeId ?? null;
+}
+
+/** `--graph`: the definition this run had, each node with its status; or why there is none. */
+function renderGraphSection(execution: WorkflowExecution, hash: string | null, shape: WorkflowShape | null, palette: Palette): string {
+  if (hash === null)
+    return `${palette.bold('Graph')}\nNo workflow definition was stored for this execution (it was not started by the workflow runner, or before definitions were recorded).\n`;
+  if (shape === null)
+    return `${palette.bold('Graph')}\nThe definition this execution ran (${sanitize(hash)}) is not in this history, or cannot be read.\n`;
+  const title = `Graph of ${sanitize(shape.id)} (definition ${sanitize(hash.slice(0, 12))}, ${shape.nodes.length} nodes, ${shape.edges.length} edges)`;
+  return `${palette.bold(title)}\n${renderGraph(shape, execution.steps ?? [], palette)}`;
 }
 
 /** The whole `show` page for one execution (with `steps` loaded). */
@@ -74,6 +113,8 @@ export function renderExecution(execution: WorkflowExecution, children: readonly
 
   const origin = execution.startedAt;
   const span = timelineSpan(execution, steps, options.now ?? Date.now());
+  // Steps get their own span ids with `otel.spans`, or when the workflow wraps nodes in spans of its own.
+  const spanColumn = steps.some((step) => step.spanId !== null && step.spanId !== execution.spanId);
   if (steps.length === 0) sections.push('No steps recorded.\n');
   else {
     const table = renderTable(
@@ -85,6 +126,7 @@ export function renderExecution(execution: WorkflowExecution, children: readonly
         { header: 'STATUS' },
         { header: 'DURATION', align: 'right' },
         { header: `TIMELINE (${formatDuration(span)})` },
+        ...(spanColumn ? [{ header: 'SPAN' }] : []),
       ],
       steps.map((step) => [
         String(step.stepIndex),
@@ -94,6 +136,7 @@ export function renderExecution(execution: WorkflowExecution, children: readonly
         colorStatus(step.status, palette),
         formatDuration(step.durationMs),
         barColor(step.status, palette)(timelineBar(step.startedAt - origin, stepLength(step, options.now), span, TIMELINE_WIDTH)),
+        ...(spanColumn ? [stepSpan(step, execution)] : []),
       ]),
       palette,
     );
@@ -135,7 +178,24 @@ function renderHeader(execution: WorkflowExecution, options: RenderOptions): str
     ['Duration', formatDuration(execution.durationMs)],
   ];
   if (execution.parentExecutionId) {
-    fields.push(['Parent', `${execution.parentExecutionId}${execution.parentStepId ? ` (step ${execution.parentStepId})` : ''}`]);
+    fields.push([
+      'Parent',
+      `${sanitize(execution.parentExecutionId)}${execution.parentStepId ? ` (step ${sanitize(execution.parentStepId)})` : ''}`,
+    ]);
+  }
+  if (execution.traceId) fields.push(['Trace', `${sanitize(execution.traceId)} (span ${sanitize(execution.spanId ?? NONE)})`]);
+  if (execution.forkedFromExecutionId) {
+    const at = options.forkedAt
+      ? ` at step ${sanitize(options.forkedAt)}`
+      : execution.forkedFromStepId
+        ? ` at step ${sanitize(execution.forkedFromStepId)}`
+        : '';
+    fields.push(['Forked from', `${sanitize(execution.forkedFromExecutionId)}${at}`]);
+  }
+  if (execution.replayOfStepId) fields.push(['Replay of', `step ${sanitize(execution.replayOfStepId)}`]);
+  if (options.forks !== undefined && options.forks.length > 0) {
+    const more = options.forks.length === MAX_CHILDREN ? ' …' : '';
+    fields.push(['Forks', options.forks.map((fork) => sanitize(fork.id)).join(', ') + more]);
   }
   const tags = tagsText(execution.tags);
   if (tags !== '') fields.push(['Tags', tags]);
@@ -148,6 +208,13 @@ function renderHeader(execution: WorkflowExecution, options: RenderOptions): str
     if (execution.errorStack) text += `${palette.dim('Error stack')}\n${indentText(execution.errorStack, 2)}\n`;
   }
   return text;
+}
+
+/** A step's span id; prefixed by its trace id in the rare case it started in another trace than its execution. */
+function stepSpan(step: ExecutionStep, execution: WorkflowExecution): string {
+  if (step.spanId === null) return NONE;
+  const trace = step.traceId !== null && step.traceId !== execution.traceId ? `${step.traceId}/` : '';
+  return sanitize(trace + step.spanId);
 }
 
 /** `key=value` pairs as `--tag` takes them, quoted where a shell would split them; '' when there are none. */

@@ -1,0 +1,1 @@
+export type { OtelConfig, OtelTracer } from './OtelConfig';
