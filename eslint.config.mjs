@@ -16,4 +16,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The viewer's browser code has its own compiler settings (DOM, JSX).
+  {
+    files: ['ui/**/*.ts', 'ui/**/*.tsx'],
+    languageOptions: {
+      parserOptions: { project: './ui/tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+  },
 );

@@ -253,7 +253,7 @@ describe('flowtrail binary: help, version, usage errors', () => {
       [['export', '--format', 'xml'], /^flowtrail: invalid --format "xml" \(expected one of ndjson, csv\)/],
       [['stats', '--db', 'a.sqlite', '--url', 'postgres://x@y/z'], '--db and --url name two databases; give only one'],
       [['--nope'], 'unknown option --nope (see flowtrail --help)'],
-      [['--db', 'x.sqlite'], 'missing command: list, show, diff, tail, stats, prune, export or migrate (see flowtrail --help)'],
+      [['--db', 'x.sqlite'], 'missing command: list, show, diff, tail, stats, prune, export, migrate or ui (see flowtrail --help)'],
     ];
     const results = await Promise.all(cases.map(([args]) => cli(args)));
     results.forEach((result, i) => expectError(result, 2, (cases[i] as [string[], string | RegExp])[1]));

@@ -98,6 +98,8 @@ async function main(): Promise<void> {
   console.log(`  npx flowtrail list ${dbFlag}`);
   console.log(`  npx flowtrail show ${parallel?.id ?? '<executionId>'} ${dbFlag}`);
   console.log(`  npx flowtrail stats ${dbFlag}`);
+  console.log('Or open it in the browser:');
+  console.log(`  npx flowtrail ui ${dbFlag}`);
   await store.close();
 }
 

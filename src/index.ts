@@ -22,3 +22,4 @@ export { executionHistoryMigrations } from './migrations';
 export * from './store';
 export * from './errors';
 export { uuidv7 } from './ids';
+export { createHistoryHandler, type AuthorizeResult, type HistoryHandler, type HistoryHandlerOptions } from './ui';

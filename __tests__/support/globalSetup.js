@@ -12,7 +12,10 @@ module.exports = async () => {
     cwd: join(__dirname, '..', '..'),
     stdio: 'inherit',
   });
+  // The viewer's bundle (dist/ui/assets), which the handler serves and the browser suites load.
+  execFileSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'build-viewer.mjs')], { stdio: 'inherit' });
   checkBetterSqlite3();
+  checkChromium();
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   client.on('error', () => undefined);
   try {
@@ -67,6 +70,20 @@ function checkBetterSqlite3() {
     process.env.FLOWTRAIL_TEST_BETTER_SQLITE3 = 'skipped';
     process.stderr.write(banner(`${reason}: the better-sqlite3 suites SKIPPED`));
   }
+}
+
+// The viewer's browser suites drive Debian's Chromium through playwright-core (no browser download).
+// Required on CI (.ci/run installs it); locally, without it, they are skipped and the run says so.
+function checkChromium() {
+  const path = process.env.FLOWTRAIL_TEST_CHROMIUM_PATH || '/usr/bin/chromium';
+  if (require('node:fs').existsSync(path)) {
+    process.env.FLOWTRAIL_TEST_CHROMIUM_PATH = path;
+    process.env.FLOWTRAIL_TEST_CHROMIUM = 'on';
+    return;
+  }
+  if (process.env.CI) throw new Error(`CI is set and there is no Chromium at ${path} (apt-get install -y chromium)`);
+  process.env.FLOWTRAIL_TEST_CHROMIUM = 'skipped';
+  process.stderr.write(banner(`no Chromium at ${path} (apt-get install -y chromium): the viewer's browser suites SKIPPED`));
 }
 
 function banner(text) {

@@ -23,6 +23,7 @@ import { pruneCommand } from './commands/prune';
 import { showCommand } from './commands/show';
 import { statsCommand } from './commands/stats';
 import { tailCommand } from './commands/tail';
+import { uiCommand } from './commands/ui';
 import { colorEnabled } from './format';
 
 const commands: readonly Command[] = [
@@ -34,6 +35,7 @@ const commands: readonly Command[] = [
   pruneCommand,
   exportCommand,
   migrateCommand,
+  uiCommand,
 ];
 
 /** Runs one command line. @returns the exit code: 0, 1 for runtime errors, 2 for usage errors. */
@@ -50,7 +52,7 @@ async function main(argv: readonly string[], context: CommandContext): Promise<n
     const unknown = rest.find((token) => token.startsWith('-') && !known.has(token.split('=')[0] as string));
     if (unknown !== undefined) throw new UsageError(`unknown option ${unknown.split('=')[0]} (see flowtrail --help)`);
     if (rest.length > 0)
-      throw new UsageError('missing command: list, show, diff, tail, stats, prune, export or migrate (see flowtrail --help)');
+      throw new UsageError('missing command: list, show, diff, tail, stats, prune, export, migrate or ui (see flowtrail --help)');
     process.stderr.write(topHelp());
     return 2;
   }
@@ -96,6 +98,7 @@ function topHelp(): string {
     '  flowtrail export --format csv --steps --out steps.csv',
     '  flowtrail list --url postgres://user@db:5432/app --schema history',
     '  flowtrail list --url mysql://user@db:3306/app',
+    '  flowtrail ui',
     '',
     'Run "flowtrail <command> --help" for the options of one command.',
     '',

@@ -29,6 +29,7 @@ import type {
   RecoveryResult,
   RetentionOptions,
   StatsQuery,
+  StepOutline,
   StepPatch,
   WriteBatch,
 } from './types';
@@ -168,6 +169,14 @@ export class ExecutionStore {
   /** One step by its id; null when there is none. */
   async getStep(id: string): Promise<ExecutionStep | null> {
     return this.reader.getStep(id);
+  }
+
+  /**
+   * Steps of one execution in `stepIndex` order without their input, output and error stack
+   * (which are not read), with whether each exists: a timeline of a long run reads little.
+   */
+  async getStepOutlines(executionId: string): Promise<StepOutline[]> {
+    return this.reader.getStepOutlines(executionId);
   }
 
   /** Steps of one execution in `stepIndex` order. */

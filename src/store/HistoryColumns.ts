@@ -49,9 +49,9 @@ export class HistoryColumns {
     return this.select(WorkflowExecution, alias, missing);
   }
 
-  /** Steps as `alias`, selecting every column this database has. */
-  async steps(alias: string): Promise<SelectQueryBuilder<ExecutionStep>> {
-    return this.select(ExecutionStep, alias, (await this.lineageExists()) ? [] : LINEAGE_STEP_COLUMNS);
+  /** Steps as `alias`, selecting every column this database has, but those in `without` (database names). */
+  async steps(alias: string, without: readonly string[] = []): Promise<SelectQueryBuilder<ExecutionStep>> {
+    return this.select(ExecutionStep, alias, [...((await this.lineageExists()) ? [] : LINEAGE_STEP_COLUMNS), ...without]);
   }
 
   private select<T extends ObjectLiteral>(entity: new () => T, alias: string, missing: readonly string[]): SelectQueryBuilder<T> {

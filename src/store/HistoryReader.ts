@@ -6,8 +6,11 @@ import type { Database } from './Database';
 import { tagLookup } from './tagFilter';
 import { optionalString, optionalTime, optionalTraceId, requireId } from './queryArguments';
 import { readStepConditions, stepConditionsSql, type StepConditions } from './stepConditions';
-import type { ExecutionPage, ExecutionStats, ListExecutionsQuery, StatsQuery } from './types';
+import type { ExecutionPage, ExecutionStats, ListExecutionsQuery, StatsQuery, StepOutline } from './types';
 import { parseWorkflowShape, type StoredDefinition } from './WorkflowShape';
+
+/** A step's payload columns: what `getStepOutlines` leaves unread. */
+const STEP_PAYLOAD_COLUMNS = ['input_data', 'output_data', 'error_stack'];
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
@@ -137,6 +140,35 @@ export class HistoryReader {
     this.db.assertOpen();
     requireId(id, 'id');
     return (await this.db.columns.steps('s')).where('s.id = :id', { id: this.bind(id) }).getOne();
+  }
+
+  /**
+   * The steps of one execution without their payloads, in `stepIndex` order: the database reads
+   * no input, output or error stack, and says only whether each is there.
+   */
+  async getStepOutlines(executionId: string): Promise<StepOutline[]> {
+    this.db.assertOpen();
+    requireId(executionId, 'executionId');
+    const { entities, raw } = await (
+      await this.db.columns.steps('s', STEP_PAYLOAD_COLUMNS)
+    )
+      .addSelect('CASE WHEN s.input_data IS NULL THEN 1 ELSE 0 END', 'no_input')
+      .addSelect('CASE WHEN s.output_data IS NULL THEN 1 ELSE 0 END', 'no_output')
+      .addSelect('CASE WHEN s.error_stack IS NULL THEN 1 ELSE 0 END', 'no_stack')
+      .where('s.execution_id = :id', { id: this.bind(executionId) })
+      .orderBy('s.step_index')
+      .getRawAndEntities<{ no_input: unknown; no_output: unknown; no_stack: unknown }>();
+    // One table, no join: the raw rows come in the entities' order. Drivers give 1 as a number, a bigint or text.
+    return entities.map((step, i) => {
+      const row = raw[i]!;
+      const { inputData: _input, outputData: _output, errorStack: _stack, ...rest } = step;
+      return {
+        ...rest,
+        hasInput: Number(row.no_input) === 0,
+        hasOutput: Number(row.no_output) === 0,
+        hasErrorStack: Number(row.no_stack) === 0,
+      };
+    });
   }
 
   async getSteps(executionId: string): Promise<ExecutionStep[]> {

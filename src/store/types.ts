@@ -134,6 +134,16 @@ export interface ExecutionPage extends Page<WorkflowExecution> {
   matchingSteps?: Record<string, ExecutionStep[]>;
 }
 
+/**
+ * A step without its payloads (`getStepOutlines`): every other column, and whether it has an
+ * input, an output and an error stack, which `getStep(id)` reads.
+ */
+export type StepOutline = Omit<ExecutionStep, 'inputData' | 'outputData' | 'errorStack' | 'execution'> & {
+  hasInput: boolean;
+  hasOutput: boolean;
+  hasErrorStack: boolean;
+};
+
 export interface StatsQuery {
   workflowId?: string;
   /** Only runs started at or after this epoch ms. */

@@ -1,0 +1,149 @@
+/** The viewer API's wire format (src/ui/summaries.ts on the server), as the browser reads it. */
+
+export type ExecutionStatus = 'running' | 'success' | 'error' | 'interrupted';
+export type StepStatus = ExecutionStatus | 'skipped' | 'reused';
+
+export interface ExecutionSummary {
+  id: string;
+  workflowId: string;
+  workflowName: string;
+  triggerType: string;
+  status: ExecutionStatus;
+  startedAt: number;
+  completedAt: number | null;
+  durationMs: number | null;
+  errorMessage: string | null;
+  parentExecutionId: string | null;
+  parentStepId: string | null;
+  tags?: Record<string, string> | null;
+  traceId?: string | null;
+  hasTriggerData: boolean;
+  hasMetadata: boolean;
+}
+
+export interface StepSummary {
+  id: string;
+  executionId: string;
+  nodeId: string;
+  nodeType: string;
+  nodeName: string | null;
+  stepIndex: number;
+  startedAt: number;
+  completedAt: number | null;
+  durationMs: number | null;
+  status: StepStatus;
+  errorMessage: string | null;
+  hasInput: boolean;
+  hasOutput: boolean;
+  hasErrorStack: boolean;
+}
+
+export interface ExecutionPage {
+  items: ExecutionSummary[];
+  nextCursor: string | null;
+  matchingSteps?: Record<string, StepSummary[]>;
+}
+
+export interface ExecutionDetail {
+  execution: ExecutionSummary;
+  steps: StepSummary[];
+}
+
+export interface StepData {
+  step: StepSummary;
+  input: unknown;
+  output: unknown;
+  errorMessage: string | null;
+  errorStack: string | null;
+}
+
+/** What the API answers for a request it refuses; `field` names the bad parameter. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The path the viewer is mounted under, given by the page (`<body data-base>`). */
+export const basePath: string = document.body.dataset.base ?? '';
+
+export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(`${basePath}${path}`, { signal, headers: { Accept: 'application/json' } });
+  const body = (await response.json().catch(() => null)) as { error?: { message?: string; field?: string } } | null;
+  if (!response.ok) {
+    throw new ApiError(response.status, body?.error?.message ?? `${response.status} ${response.statusText}`, body?.error?.field);
+  }
+  return body as T;
+}
+
+/** `/api/compare` (src/store/compareExecutions.ts). */
+export interface ComparedExecution {
+  id: string;
+  workflowId: string;
+  workflowName: string;
+  status: string;
+  triggerType: string;
+  startedAt: number;
+  durationMs: number | null;
+  errorMessage: string | null;
+  stepCount: number | null;
+}
+
+export interface ComparedStep {
+  id: string;
+  stepIndex: number;
+  nodeType: string;
+  nodeName: string | null;
+  status: string;
+  durationMs: number | null;
+  errorMessage: string | null;
+}
+
+export interface PathChange {
+  path: string;
+  kind: 'added' | 'removed' | 'changed';
+  a?: { json: string; omittedBytes: number };
+  b?: { json: string; omittedBytes: number };
+  marker?: 'truncated' | 'redacted';
+}
+
+export interface JsonDiff {
+  changes: PathChange[];
+  omitted: number;
+}
+
+export interface StepComparison {
+  nodeId: string;
+  occurrence: number;
+  presence: 'both' | 'onlyA' | 'onlyB';
+  a: ComparedStep | null;
+  b: ComparedStep | null;
+  statusChanged: boolean;
+  durationChangeMs: number | null;
+  input: JsonDiff | null;
+  output: JsonDiff | null;
+  changed: boolean;
+}
+
+export interface ExecutionComparison {
+  a: ComparedExecution;
+  b: ComparedExecution;
+  sameWorkflow: boolean;
+  statusChanged: boolean;
+  durationChangeMs: number | null;
+  steps: StepComparison[];
+  counts: { matched: number; changed: number; onlyInA: number; onlyInB: number };
+  children:
+    | {
+        parentNodeId: string | null;
+        workflowId: string;
+        presence: 'both' | 'onlyA' | 'onlyB';
+        a: ComparedExecution | null;
+        b: ComparedExecution | null;
+      }[]
+    | null;
+}

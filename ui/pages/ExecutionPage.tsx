@@ -1,0 +1,223 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, getJson, type ExecutionDetail, type ExecutionSummary, type StepData, type StepSummary } from '../api';
+import { CopyButton } from '../components/CopyButton';
+import { JsonTree } from '../components/JsonTree';
+import { Timeline } from '../components/Timeline';
+import { StatusBadge } from '../components/StatusBadge';
+import { formatDuration, formatTime } from '../format';
+import { useLiveEvents } from '../liveEvents';
+import { replaySnippet } from '../replaySnippet';
+import { href, navigate, type Place } from '../router';
+
+/** One execution: its header, its steps in order, and the inspector of the step the URL names (`?step=`). */
+export function ExecutionPage({ id, place }: { id: string; place: Place }) {
+  const [detail, setDetail] = useState<ExecutionDetail | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const selected = place.search.get('step');
+
+  useEffect(() => {
+    const abort = new AbortController();
+    setDetail(null);
+    setError(null);
+    getJson<ExecutionDetail>(`/api/executions/${encodeURIComponent(id)}`, abort.signal).then(setDetail, (reason: unknown) => {
+      if (!abort.signal.aborted) setError(reason instanceof ApiError ? reason : new ApiError(0, String(reason)));
+    });
+    return () => abort.abort();
+  }, [id]);
+
+  // A running execution is followed from its start: its new steps and their ends arrive as they are written.
+  const running = detail?.execution.status === 'running';
+  useLiveEvents(running && detail ? detail.execution.startedAt : null, (event) => {
+    setDetail((old) => {
+      if (!old) return old;
+      if (event.type === 'execution') return event.execution.id === old.execution.id ? { ...old, execution: event.execution } : old;
+      if (event.step.executionId !== old.execution.id) return old;
+      const steps = old.steps.filter((step) => step.id !== event.step.id);
+      steps.push(event.step);
+      steps.sort((a, b) => a.stepIndex - b.stepIndex);
+      return { ...old, steps };
+    });
+  });
+
+  if (error) {
+    return (
+      <main>
+        <h1>Execution</h1>
+        <p class="error" role="alert">
+          {error.message}
+        </p>
+        <p>
+          <a href={href('/')}>All executions</a>
+        </p>
+      </main>
+    );
+  }
+  if (!detail) return <main aria-busy="true">Loading…</main>;
+  const { execution, steps } = detail;
+  const step = steps.find((candidate) => candidate.id === selected) ?? null;
+  return (
+    <main>
+      <p class="breadcrumb">
+        <a href={href('/')}>Executions</a> / <span class="id">{execution.id}</span>
+      </p>
+      <h1>
+        {execution.workflowName || execution.workflowId} <StatusBadge status={execution.status} />
+      </h1>
+      <dl class="header-fields">
+        <dt>Execution</dt>
+        <dd class="id">{execution.id}</dd>
+        <dt>Workflow</dt>
+        <dd>{execution.workflowId}</dd>
+        <dt>Trigger</dt>
+        <dd>{execution.triggerType}</dd>
+        <dt>Started</dt>
+        <dd>{formatTime(execution.startedAt)}</dd>
+        <dt>Duration</dt>
+        <dd>{execution.status === 'running' ? 'running' : formatDuration(execution.durationMs)}</dd>
+        {execution.traceId && (
+          <>
+            <dt>Trace</dt>
+            <dd>
+              <a class="id" href={href(`/?${new URLSearchParams({ trace: execution.traceId })}`)}>
+                {execution.traceId}
+              </a>
+            </dd>
+          </>
+        )}
+        {execution.parentExecutionId && (
+          <>
+            <dt>Parent</dt>
+            <dd>
+              <a class="id" href={href(`/executions/${encodeURIComponent(execution.parentExecutionId)}`)}>
+                {execution.parentExecutionId}
+              </a>
+            </dd>
+          </>
+        )}
+        {execution.tags && Object.keys(execution.tags).length > 0 && (
+          <>
+            <dt>Tags</dt>
+            <dd>
+              <ul class="tags">
+                {Object.entries(execution.tags).map(([key, value]) => (
+                  <li key={key}>
+                    <a href={href(`/?${new URLSearchParams({ tag: `${key}=${value}` })}`)}>
+                      {key}={value}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        )}
+      </dl>
+      <p>
+        <a href={href(`/compare?${new URLSearchParams({ a: execution.id })}`)}>Compare with another run…</a>
+      </p>
+      {execution.errorMessage && (
+        <p class="error">
+          <strong>Error: </strong>
+          {execution.errorMessage}
+        </p>
+      )}
+      <div class="execution-body">
+        <section aria-labelledby="steps-heading" class="steps">
+          <h2 id="steps-heading">Steps ({steps.length})</h2>
+          <Timeline
+            steps={steps}
+            startedAt={execution.startedAt}
+            endedAt={endOf(execution, steps)}
+            selected={selected}
+            onSelect={(stepId) => {
+              const params = new URLSearchParams(place.search);
+              params.set('step', stepId);
+              navigate(`/executions/${encodeURIComponent(execution.id)}?${params}`, { replace: true });
+            }}
+          />
+        </section>
+        {step && <Inspector executionId={execution.id} step={step} />}
+      </div>
+    </main>
+  );
+}
+
+/** Where the timeline ends: the execution's end, else the latest step end or start seen, else now. */
+function endOf(execution: ExecutionSummary, steps: StepSummary[]): number {
+  if (execution.completedAt !== null) return execution.completedAt;
+  let latest = Date.now();
+  for (const step of steps) latest = Math.max(latest, step.completedAt ?? step.startedAt);
+  return latest;
+}
+
+/** The selected step's payloads, fetched for it alone when it is opened. */
+function Inspector({ executionId, step }: { executionId: string; step: StepSummary }) {
+  const [data, setData] = useState<StepData | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const abort = new AbortController();
+    setData(null);
+    setError(null);
+    getJson<StepData>(`/api/executions/${encodeURIComponent(executionId)}/steps/${encodeURIComponent(step.id)}`, abort.signal).then(
+      setData,
+      (reason: unknown) => {
+        if (!abort.signal.aborted) setError(String(reason instanceof Error ? reason.message : reason));
+      },
+    );
+    return () => abort.abort();
+  }, [executionId, step.id, step.status]);
+  return (
+    <section class="inspector" aria-labelledby="inspector-heading">
+      <h2 id="inspector-heading">
+        Step {step.stepIndex}: {step.nodeName || step.nodeId} <StatusBadge status={step.status} />
+      </h2>
+      {error && <p class="error">{error}</p>}
+      {!data && !error && <p aria-busy="true">Loading…</p>}
+      {data && (
+        <>
+          <Payload title="Input" value={data.input} />
+          <Payload title="Output" value={data.output} />
+          {(data.errorMessage || data.errorStack) && (
+            <>
+              <h3>Error</h3>
+              {data.errorMessage && <p class="error step-error">{data.errorMessage}</p>}
+              {data.errorStack && (
+                <details>
+                  <summary>Stack</summary>
+                  <pre class="stack">{data.errorStack}</pre>
+                </details>
+              )}
+            </>
+          )}
+          {step.status !== 'running' && (
+            <>
+              <h3>
+                Replay as a test <CopyButton text={replaySnippet(step)} label="Copy" />
+              </h3>
+              <pre class="snippet">{replaySnippet(step)}</pre>
+            </>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+/** One payload: its tree and a button copying it as JSON. */
+function Payload({ title, value }: { title: string; value: unknown }) {
+  if (value === null) {
+    return (
+      <>
+        <h3>{title}</h3>
+        <p class="empty">none recorded</p>
+      </>
+    );
+  }
+  return (
+    <>
+      <h3>
+        {title} <CopyButton text={JSON.stringify(value, null, 2)} label="Copy JSON" />
+      </h3>
+      <JsonTree value={value} />
+    </>
+  );
+}

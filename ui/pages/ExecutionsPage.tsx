@@ -1,0 +1,244 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { ApiError, getJson, type ExecutionPage, type ExecutionSummary } from '../api';
+import { StatusBadge } from '../components/StatusBadge';
+import { formatDuration, formatTime } from '../format';
+import { useLiveEvents } from '../liveEvents';
+import { href, navigate, type Place } from '../router';
+
+/** The filters the page keeps in its URL: the API's parameters under the same names (the CLI's flags). */
+const FILTERS = ['workflow', 'status', 'trigger', 'since', 'until', 'tag', 'where'] as const;
+/** Filters on steps the browser cannot check for a new run: with one of them, live rows are not added. */
+const STEP_FILTERS = ['where', 'node', 'node-type', 'step-status'];
+/** Rows per page unless the URL says otherwise (`limit`, as the API reads it). */
+const PAGE_SIZE = 50;
+
+/** A new run from the live stream belongs on this page when it meets the filters the browser can check. */
+function matches(execution: ExecutionSummary, search: URLSearchParams): boolean {
+  if (STEP_FILTERS.some((name) => search.get(name))) return false;
+  const want = (name: string, value: string) => !search.get(name) || search.get(name) === value;
+  if (!want('workflow', execution.workflowId) || !want('status', execution.status) || !want('trigger', execution.triggerType)) return false;
+  if (!want('trace', execution.traceId ?? '')) return false;
+  if (search.get('since') || search.get('until')) return false;
+  for (const tag of search.getAll('tag')) {
+    const eq = tag.indexOf('=');
+    if (eq === -1 || execution.tags?.[tag.slice(0, eq)] !== tag.slice(eq + 1)) return false;
+  }
+  return true;
+}
+
+/** Newest first, as the API orders them: by start time, then id. */
+function byNewest(a: ExecutionSummary, b: ExecutionSummary): number {
+  return b.startedAt - a.startedAt || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
+}
+
+export function ExecutionsPage({ place }: { place: Place }) {
+  const query = useMemo(() => {
+    const params = new URLSearchParams();
+    for (const [name, value] of place.search) if (value !== '') params.append(name, value);
+    return params;
+  }, [place.search.toString()]);
+  const [items, setItems] = useState<ExecutionSummary[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [liveSince, setLiveSince] = useState<number | null>(null);
+  // Two runs ticked for comparison, the older as A.
+  const [picked, setPicked] = useState<ExecutionSummary[]>([]);
+  const pick = (execution: ExecutionSummary, on: boolean) =>
+    setPicked((old) =>
+      on ? [...old.filter((p) => p.id !== execution.id), execution].slice(-2) : old.filter((p) => p.id !== execution.id),
+    );
+  const [older, newer] = [...picked].sort((x, y) => -byNewest(x, y));
+
+  useEffect(() => {
+    const abort = new AbortController();
+    setLoading(true);
+    setError(null);
+    const loadedAt = Date.now();
+    const params = new URLSearchParams(query);
+    if (!params.has('limit')) params.set('limit', String(PAGE_SIZE));
+    getJson<ExecutionPage>(`/api/executions?${params}`, abort.signal).then(
+      (page) => {
+        setItems(page.items);
+        setCursor(page.nextCursor);
+        setLoading(false);
+        // A little before the list was read: a run that started meanwhile comes through the stream.
+        setLiveSince(loadedAt - 5000);
+      },
+      (reason: unknown) => {
+        if (abort.signal.aborted) return;
+        setItems([]);
+        setCursor(null);
+        setError(reason instanceof ApiError ? reason : new ApiError(0, String(reason)));
+        setLoading(false);
+      },
+    );
+    return () => abort.abort();
+  }, [query.toString()]);
+
+  useLiveEvents(liveSince, (event) => {
+    if (event.type !== 'execution') return;
+    const execution = event.execution;
+    setItems((list) => {
+      const at = list.findIndex((item) => item.id === execution.id);
+      if (at !== -1) return list.map((item, i) => (i === at ? execution : item));
+      if (!matches(execution, query)) return list;
+      const oldest = list[list.length - 1];
+      // Older than every listed row: it belongs to a later page, which "Load more" reads.
+      if (oldest !== undefined && cursor !== null && byNewest(execution, oldest) > 0) return list;
+      return [...list, execution].sort(byNewest);
+    });
+  });
+
+  const loadMore = () => {
+    if (cursor === null) return;
+    const params = new URLSearchParams(query);
+    if (!params.has('limit')) params.set('limit', String(PAGE_SIZE));
+    params.set('cursor', cursor);
+    setLoading(true);
+    getJson<ExecutionPage>(`/api/executions?${params}`).then(
+      (page) => {
+        setItems((list) => {
+          const seen = new Set(list.map((item) => item.id));
+          return [...list, ...page.items.filter((item) => !seen.has(item.id))];
+        });
+        setCursor(page.nextCursor);
+        setLoading(false);
+      },
+      (reason: unknown) => {
+        setError(reason instanceof ApiError ? reason : new ApiError(0, String(reason)));
+        setLoading(false);
+      },
+    );
+  };
+
+  return (
+    <main>
+      <h1>Executions</h1>
+      <Filters search={query} error={error} />
+      <p class="compare-pick" aria-live="polite">
+        {older && newer ? (
+          <a class="button" href={href(`/compare?${new URLSearchParams({ a: older.id, b: newer.id })}`)}>
+            Compare the two ticked runs
+          </a>
+        ) : (
+          'Tick two runs to compare them.'
+        )}
+      </p>
+      {error && (
+        <p class="error" role="alert">
+          {error.field ? `${error.field}: ` : ''}
+          {error.message}
+        </p>
+      )}
+      <table class="executions">
+        <caption class="visually-hidden">Executions, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">
+              <span class="visually-hidden">Compare</span>
+            </th>
+            <th scope="col">Execution</th>
+            <th scope="col">Workflow</th>
+            <th scope="col">Status</th>
+            <th scope="col">Trigger</th>
+            <th scope="col">Started</th>
+            <th scope="col" class="number">
+              Duration
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((execution) => (
+            <tr key={execution.id} data-id={execution.id} data-status={execution.status}>
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={`Compare ${execution.id}`}
+                  checked={picked.some((p) => p.id === execution.id)}
+                  onChange={(event) => pick(execution, event.currentTarget.checked)}
+                />
+              </td>
+              <td>
+                <a class="id" href={href(`/executions/${encodeURIComponent(execution.id)}`)}>
+                  {execution.id}
+                </a>
+              </td>
+              <td>{execution.workflowId}</td>
+              <td>
+                <StatusBadge status={execution.status} />
+              </td>
+              <td>{execution.triggerType}</td>
+              <td>{formatTime(execution.startedAt)}</td>
+              <td class="number">{execution.status === 'running' ? '…' : formatDuration(execution.durationMs)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {!loading && items.length === 0 && !error && <p class="empty">No executions match.</p>}
+      <p class="pager" aria-live="polite">
+        {loading ? 'Loading…' : `${items.length} shown`}
+        {cursor !== null && !loading && (
+          <button type="button" onClick={loadMore}>
+            Load more
+          </button>
+        )}
+      </p>
+    </main>
+  );
+}
+
+/** The filter form: its fields start from the URL, and applying it puts them back in the URL. */
+function Filters({ search, error }: { search: URLSearchParams; error: ApiError | null }) {
+  const initial = () =>
+    Object.fromEntries(FILTERS.map((name) => [name, search.get(name) ?? ''])) as Record<(typeof FILTERS)[number], string>;
+  const [values, setValues] = useState(initial);
+  useEffect(() => setValues(initial()), [search.toString()]);
+  const set = (name: (typeof FILTERS)[number]) => (event: Event) =>
+    setValues((old) => ({ ...old, [name]: (event.currentTarget as HTMLInputElement | HTMLSelectElement).value }));
+  const apply = (event: Event) => {
+    event.preventDefault();
+    const params = new URLSearchParams();
+    for (const name of FILTERS) if (values[name].trim() !== '') params.set(name, values[name].trim());
+    // Step filters given in the URL only (node, node-type, step-status) are kept.
+    for (const name of ['node', 'node-type', 'step-status']) for (const value of search.getAll(name)) params.append(name, value);
+    const text = params.toString();
+    navigate(text ? `/?${text}` : '/');
+  };
+  const field = (name: (typeof FILTERS)[number], label: string, placeholder: string) => (
+    <label>
+      <span>{label}</span>
+      <input
+        name={name}
+        value={values[name]}
+        placeholder={placeholder}
+        onInput={set(name)}
+        aria-invalid={error?.field === name ? 'true' : undefined}
+      />
+    </label>
+  );
+  return (
+    <form class="filters" role="search" aria-label="Filter executions" onSubmit={apply}>
+      {field('workflow', 'Workflow', 'order-sync')}
+      <label>
+        <span>Status</span>
+        <select name="status" value={values.status} onChange={set('status')}>
+          <option value="">any</option>
+          <option value="running">running</option>
+          <option value="success">success</option>
+          <option value="error">error</option>
+          <option value="interrupted">interrupted</option>
+        </select>
+      </label>
+      {field('trigger', 'Trigger', 'webhook')}
+      {field('since', 'Since', '24h or 2026-01-31')}
+      {field('until', 'Until', '1h or 2026-02-01')}
+      {field('tag', 'Tag', 'tenant=acme')}
+      {field('where', 'Where', 'output.code=05')}
+      <button type="submit">Apply</button>
+      <a class="button" href={href('/')}>
+        Clear
+      </a>
+    </form>
+  );
+}
