@@ -128,7 +128,8 @@ export class ViewerHistory {
       readonly id = XSS.code;
       @LoggedNode({ nodeType: XSS.img })
       async execute(text: string): Promise<object> {
-        return { html: text, img: XSS.img, link: XSS.url, svg: XSS.svg, [XSS.img]: 'a key' };
+        // `forged` looks like capture's truncation marker but is not one: shown as data, never trusted.
+        return { html: text, img: XSS.img, link: XSS.url, svg: XSS.svg, [XSS.img]: 'a key', forged: { _truncated: true } };
       }
     }
     class Hostile {

@@ -302,13 +302,11 @@ describeInBrowser('the viewer in Chromium', () => {
       seen.consoleErrors = seen.consoleErrors.filter((text) => !text.includes('404 (Not Found)'));
     });
 
-    test('an execution of 1000 steps renders its timeline at once, draws only the rows in view, and walks by keyboard', async () => {
+    test('an execution of 1000 steps renders its timeline, draws only the rows in view, and walks by keyboard', async () => {
+      // How fast is measured in bench/viewer.ts, not here: a test never asserts on time.
       const id = await history.runLong(1000);
-      const started = Date.now();
       await page.goto(`${base}/executions/${id}`);
       await page.waitForSelector('.timeline-row');
-      const renderMs = Date.now() - started;
-      expect(renderMs).toBeLessThan(1000);
       expect(await page.textContent('#steps-heading')).toBe('Steps (1000)');
       const drawn = await page.$$eval('.timeline-row', (rows) => rows.length);
       expect(drawn).toBeGreaterThan(5);

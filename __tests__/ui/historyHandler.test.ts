@@ -299,6 +299,37 @@ describe('the history handler options', () => {
     }
   });
 
+  test("a live stream whose reads fail says so in the stream without the database's words, which go to onError", async () => {
+    const own = makeDatabase('sqlite');
+    const failing = await own.open();
+    const errors: unknown[] = [];
+    const { server, url } = await serveViewer(failing, { onError: (error) => errors.push(error) });
+    try {
+      const req = request(`${url}/api/events`);
+      const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+        req.on('response', resolve);
+        req.on('error', reject);
+        req.end();
+      });
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      const ended = new Promise((resolve) => response.on('end', resolve));
+      // The history's tables gone under the stream: the next poll fails.
+      await failing.dataSource.query('DROP TABLE execution_steps');
+      await failing.dataSource.query('DROP TABLE execution_tags');
+      await failing.dataSource.query('DROP TABLE workflow_executions');
+      await ended;
+      expect(text).toContain('event: failure\ndata: {"message":"Reading the history failed"}');
+      expect(text).not.toMatch(/no such table|workflow_executions|SQLITE/i);
+      expect(errors.map((error) => String(error))).toEqual([expect.stringMatching(/no such table/)]);
+    } finally {
+      await stopServer(server);
+      await failing.close();
+      await own.drop();
+    }
+  });
+
   test('basePath puts everything below it, the page included, and nothing outside', async () => {
     const { server, url } = await serveViewer(store, { basePath: '/history/' });
     const root = url.replace(/\/history\/$/, '');
@@ -310,6 +341,26 @@ describe('the history handler options', () => {
       expect((await get(`${root}/history/assets/app.js`)).status).toBe(200);
       expect((await get(`${root}/api/executions`)).status).toBe(404);
       expect((await get(`${root}/historyx/api/executions`)).status).toBe(404);
+      // Paths that only resolve into the prefix are refused, not served: a host app guarding
+      // `/history` would never see them as its own. Sent as they are (a URL string would be resolved first).
+      const { hostname, port } = new URL(root);
+      for (const path of [
+        '/x/../history/api/executions',
+        '/x/%2e%2e/history/api/executions',
+        '/history/./api/executions',
+        '//history/api/executions',
+        '/history/api%2fexecutions',
+      ]) {
+        const answer = await new Promise<number>((resolve, reject) => {
+          request({ hostname, port, path }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+            .on('error', reject)
+            .end();
+        });
+        expect({ path, status: answer }).toEqual({ path, status: 404 });
+      }
     } finally {
       await stopServer(server);
     }

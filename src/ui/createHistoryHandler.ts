@@ -67,6 +67,9 @@ export function createHistoryHandler(store: ExecutionStore, options: HistoryHand
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Express hands a mounted handler the rest of the path in `url` and the whole in `originalUrl`.
     const raw = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    // URL() resolves dot segments (also %2e-encoded): `/x/../history/api` would be served under a
+    // prefix the host app guards at `/history`. A path that is not already in its plain form is refused.
+    if (!isPlainPath(raw)) throw new HttpError(404, 'Not found');
     const url = new URL(raw, 'http://viewer.invalid');
     if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) throw new HttpError(404, 'Not found');
     if (authorize) {
@@ -151,7 +154,7 @@ export function createHistoryHandler(store: ExecutionStore, options: HistoryHand
         if (!Number.isSafeInteger(from)) throw new HttpError(400, 'since is not a time in epoch milliseconds', 'since');
         from = Math.max(from, now - MAX_REPLAY_MS);
       }
-      return streamEvents(store, req, res, { since: from, workflowId: single(params, 'workflow') });
+      return streamEvents(store, req, res, { since: from, workflowId: single(params, 'workflow'), onError });
     }
     throw new HttpError(404, 'Not found');
   };
@@ -206,4 +209,12 @@ function resolveBasePath(basePath: unknown): string {
     throw new ConfigError('basePath', basePath, "'' or a path such as /history");
   }
   return basePath.replace(/\/$/, '');
+}
+
+/** A request target's path with no dot segment (plain or percent-encoded), no empty segment and no backslash. */
+function isPlainPath(target: string): boolean {
+  const end = target.search(/[?#]/);
+  const path = end === -1 ? target : target.slice(0, end);
+  if (!path.startsWith('/') || path.includes('//') || path.includes('\\')) return false;
+  return !path.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment) || /%2f|%5c/i.test(segment));
 }

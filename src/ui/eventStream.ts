@@ -20,7 +20,7 @@ export function streamEvents(
   store: ExecutionStore,
   req: IncomingMessage,
   res: ServerResponse,
-  options: { since?: number; workflowId?: string },
+  options: { since?: number; workflowId?: string; onError: (error: unknown) => void },
 ): void {
   const stop = new AbortController();
   res.statusCode = 200;
@@ -47,9 +47,10 @@ export function streamEvents(
         res.write(`event: ${event.type}\ndata: ${JSON.stringify(eventData(event))}\n\n`);
       }
     } catch (error) {
-      // The stream is already 200: say it in the stream, then end it; the browser reconnects.
-      if (!res.destroyed)
-        res.write(`event: failure\ndata: ${JSON.stringify({ message: error instanceof Error ? error.message : String(error) })}\n\n`);
+      // The stream is already 200: say it in the stream (without the database's words, which go
+      // to onError as every other failure's do), then end it; the browser reconnects.
+      options.onError(error);
+      if (!res.destroyed) res.write(`event: failure\ndata: ${JSON.stringify({ message: 'Reading the history failed' })}\n\n`);
     } finally {
       clearInterval(keepAlive);
       req.removeListener('close', end);

@@ -10,8 +10,11 @@ interface Truncated {
   _preview: string;
 }
 
+/** Capture's truncation marker, as the store's lost-data check reads it: stored data that only looks like one is shown as data. */
 function isTruncated(value: unknown): value is Truncated {
-  return typeof value === 'object' && value !== null && (value as { _truncated?: unknown })._truncated === true;
+  if (typeof value !== 'object' || value === null) return false;
+  const marker = value as { _truncated?: unknown; _originalSize?: unknown; _preview?: unknown };
+  return marker._truncated === true && typeof marker._originalSize === 'number' && typeof marker._preview === 'string';
 }
 
 /**
