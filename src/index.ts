@@ -22,4 +22,12 @@ export { executionHistoryMigrations } from './migrations';
 export * from './store';
 export * from './errors';
 export { uuidv7 } from './ids';
-export { createHistoryHandler, type AuthorizeResult, type HistoryHandler, type HistoryHandlerOptions } from './ui';
+export {
+  createHistoryHandler,
+  loopbackHostGate,
+  MIN_TOKEN_LENGTH,
+  tokenGate,
+  type AuthorizeResult,
+  type HistoryHandler,
+  type HistoryHandlerOptions,
+} from './ui';

@@ -77,6 +77,9 @@ describe('flowtrail ui', () => {
     const refused = await cli(['ui', ...cliArgs(db), '--host', '0.0.0.0']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--host 0\.0\.0\.0 .*--token/);
+    const short = await cli(['ui', ...cliArgs(db), '--host', '0.0.0.0', '--token', 'fifteen-chars!!']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/16 characters or more/);
 
     const token = 'correct-horse-battery';
     const ui = startUi([...cliArgs(db), '--port', '0', '--host', '127.0.0.1'], { FLOWTRAIL_UI_TOKEN: token });

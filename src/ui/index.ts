@@ -1,4 +1,4 @@
 export { createHistoryHandler, type AuthorizeResult, type HistoryHandler, type HistoryHandlerOptions } from './createHistoryHandler';
 export { CONTENT_SECURITY_POLICY } from './responses';
-export { tokenGate } from './tokenGate';
+export { MIN_TOKEN_LENGTH, tokenGate } from './tokenGate';
 export { loopbackHostGate } from './loopbackHostGate';

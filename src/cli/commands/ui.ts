@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
 import { CliError, commonOptions, noPositionals, parseInteger, UsageError, type Command, type CommandSpec } from '../args';
 import { withStore } from '../openStore';
+import { MIN_TOKEN_LENGTH } from '../../ui/tokenGate';
 
 /** The port `flowtrail ui` listens on when `--port` names none. */
 export const DEFAULT_UI_PORT = 4848;
@@ -28,14 +29,14 @@ const spec: CommandSpec = {
       name: 'token',
       type: 'string',
       value: 'secret',
-      description: 'require this token (needed off loopback; default $FLOWTRAIL_UI_TOKEN)',
+      description: `require this token, ${MIN_TOKEN_LENGTH}+ characters (needed off loopback; default $FLOWTRAIL_UI_TOKEN, which keeps it out of ps)`,
     },
     ...commonOptions,
   ],
   examples: [
     'flowtrail ui',
     'flowtrail ui --port 8080 --db ./.flowtrail/history.sqlite',
-    'flowtrail ui --host 0.0.0.0 --token "$(openssl rand -hex 16)"',
+    'FLOWTRAIL_UI_TOKEN="$(openssl rand -hex 16)" flowtrail ui --host 0.0.0.0',
   ],
 };
 
@@ -47,7 +48,9 @@ export const uiCommand: Command = {
     const port = parseInteger(args.string('port') ?? String(DEFAULT_UI_PORT), '--port', 0, 65535);
     const host = args.string('host') ?? '127.0.0.1';
     const token = args.string('token') ?? (context.env.FLOWTRAIL_UI_TOKEN || undefined);
-    if (token !== undefined && token.length < 8) throw new UsageError('--token is too short to guard anything: use 8 characters or more');
+    if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
+      throw new UsageError(`the token is too short to guard anything: use ${MIN_TOKEN_LENGTH} characters or more (openssl rand -hex 16)`);
+    }
     if (!isLoopback(host) && token === undefined) {
       throw new UsageError(
         `--host ${host} lets other machines reach the history: give --token (or FLOWTRAIL_UI_TOKEN) too, or keep the default 127.0.0.1`,
