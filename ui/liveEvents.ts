@@ -7,9 +7,9 @@ export type LiveEvent =
 
 /**
  * Calls `onEvent` for every history event the server streams (`/api/events`, fed by the store's
- * follow) from `since` on, while the component is shown. The browser reconnects by itself; a
- * reconnect starts from the newest row seen, so nothing between is missed (repeats are harmless:
- * pages merge rows by id).
+ * follow) from `since` on, while the component is shown. The browser reconnects by itself to
+ * the same URL, so a reconnect reads again from `since` (at most an hour back, the server's cap):
+ * nothing between is missed, and the repeats are harmless (pages merge rows by id).
  */
 export function useLiveEvents(since: number | null, onEvent: (event: LiveEvent) => void): void {
   const handler = useRef(onEvent);
