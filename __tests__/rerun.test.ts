@@ -552,6 +552,12 @@ describe.each(databaseKinds)('runner.rerun on %s', (kind) => {
     expect(second.stdout).toMatch(/^A +function +Step A +reused/m);
     expect(second.stdout).toMatch(/^ {4}C +function +Step C +success/m);
 
+    const forks = await cli(['list', '--forked-from', original.id, '--json', ...cliArgs(db)]);
+    expect(forks.stderr).toBe('');
+    expect(JSON.parse(forks.stdout).items.map((item: { id: string }) => item.id)).toEqual([rerun.id]);
+    const none = await cli(['export', '--forked-from', rerun.id, ...cliArgs(db)]);
+    expect(none.stdout).toBe('');
+
     const plain = await cli(['show', id, '--graph', ...cliArgs(db)]);
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('No workflow definition was stored for this execution');
