@@ -41,6 +41,8 @@ export interface StepSummary {
 export interface ExecutionPage {
   items: ExecutionSummary[];
   nextCursor: string | null;
+  /** The server's clock (epoch ms) just before it read the page. */
+  now: number;
   matchingSteps?: Record<string, StepSummary[]>;
 }
 

@@ -192,6 +192,28 @@ describeInBrowser('the viewer in Chromium', () => {
       expect(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     });
 
+    test("with the browser's clock ten minutes ahead, a run that starts still appears; with status=running it leaves the list when it ends", async () => {
+      const skewed = await browser.newPage();
+      const skewSeen = watch(skewed);
+      try {
+        await skewed.clock.setSystemTime(Date.now() + 10 * 60_000);
+        await skewed.goto(`${base}/?status=running`);
+        await skewed.waitForSelector('main h1');
+        await rows(skewed, 0);
+        const gate = new Gate();
+        const held = history.startHeld(gate, 'skewed');
+        await skewed.waitForSelector('tr[data-status=running]', { timeout: 5000 });
+        gate.release();
+        await held;
+        await history.logger.flush();
+        // It ended: it no longer meets status=running, so it leaves the list without a reload.
+        await rows(skewed, 0);
+      } finally {
+        await skewed.close();
+      }
+      expect(skewSeen).toEqual({ dialogs: [], consoleErrors: [], pageErrors: [] });
+    });
+
     test('the inspector shows input, output and error, redacted and truncated values marked as such', async () => {
       await page.goto(`${base}/?${new URLSearchParams({ tag: 'tenant=acme', status: 'success' })}`);
       await rows(page, 1);

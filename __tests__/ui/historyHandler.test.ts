@@ -83,7 +83,11 @@ describe.each(databaseKinds.filter((kind) => kind !== 'better-sqlite3'))('the hi
   });
 
   test('lists executions newest first, without payloads, with filters read as the CLI reads them', async () => {
+    const before = Date.now();
     const all = await get(`${base}/api/executions`);
+    // The server's clock as it read the page, for the page's live stream to start from.
+    expect(all.json.now).toBeGreaterThanOrEqual(before);
+    expect(all.json.now).toBeLessThanOrEqual(Date.now());
     expectSecurityHeaders(all);
     expect(all.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(all.json.items.map((item: { workflowId: string }) => item.workflowId)).toEqual([

@@ -94,12 +94,16 @@ export function createHistoryHandler(store: ExecutionStore, options: HistoryHand
     }
     if (path.startsWith('/assets/')) return serveAsset(req, res, path.slice('/assets/'.length));
     if (path === '/api/executions') {
+      // The server's clock, read before the list: the page's live stream starts from it, not from
+      // the browser's clock, which may be minutes off.
+      const now = Date.now();
       const page = await store.listExecutions(readExecutionQuery(params));
       const matchingSteps =
         page.matchingSteps && Object.fromEntries(Object.entries(page.matchingSteps).map(([id, steps]) => [id, steps.map(summarizeStep)]));
       return sendJson(res, 200, {
         items: page.items.map(summarizeExecution),
         nextCursor: page.nextCursor,
+        now,
         ...(matchingSteps ? { matchingSteps } : {}),
       });
     }

@@ -12,8 +12,13 @@ const STEP_FILTERS = ['where', 'node', 'node-type', 'step-status'];
 /** Rows per page unless the URL says otherwise (`limit`, as the API reads it). */
 const PAGE_SIZE = 50;
 
-/** A new run from the live stream belongs on this page when it meets the filters the browser can check. */
-function matches(execution: ExecutionSummary, search: URLSearchParams): boolean {
+/**
+ * A run from the live stream belongs on this page when it meets the filters the browser can
+ * check. `listed`: the run is on the page already, so the server found it meets the filters the
+ * browser cannot check; only what can change (its status) is checked again.
+ */
+function matches(execution: ExecutionSummary, search: URLSearchParams, listed = false): boolean {
+  if (listed) return !search.get('status') || search.get('status') === execution.status;
   if (STEP_FILTERS.some((name) => search.get(name))) return false;
   const want = (name: string, value: string) => !search.get(name) || search.get(name) === value;
   if (!want('workflow', execution.workflowId) || !want('status', execution.status) || !want('trigger', execution.triggerType)) return false;
@@ -54,7 +59,6 @@ export function ExecutionsPage({ place }: { place: Place }) {
     const abort = new AbortController();
     setLoading(true);
     setError(null);
-    const loadedAt = Date.now();
     const params = new URLSearchParams(query);
     if (!params.has('limit')) params.set('limit', String(PAGE_SIZE));
     getJson<ExecutionPage>(`/api/executions?${params}`, abort.signal).then(
@@ -62,8 +66,9 @@ export function ExecutionsPage({ place }: { place: Place }) {
         setItems(page.items);
         setCursor(page.nextCursor);
         setLoading(false);
-        // A little before the list was read: a run that started meanwhile comes through the stream.
-        setLiveSince(loadedAt - 5000);
+        // A little before the server read the list (its clock, not the browser's): a run that
+        // started meanwhile comes through the stream.
+        setLiveSince(page.now - 5000);
       },
       (reason: unknown) => {
         if (abort.signal.aborted) return;
@@ -81,7 +86,10 @@ export function ExecutionsPage({ place }: { place: Place }) {
     const execution = event.execution;
     setItems((list) => {
       const at = list.findIndex((item) => item.id === execution.id);
-      if (at !== -1) return list.map((item, i) => (i === at ? execution : item));
+      // A listed run that no longer meets the filters (it was running, the list shows running
+      // ones) leaves the list; others are updated in place.
+      if (at !== -1)
+        return matches(execution, query, true) ? list.map((item, i) => (i === at ? execution : item)) : list.filter((_, i) => i !== at);
       if (!matches(execution, query)) return list;
       const oldest = list[list.length - 1];
       // Older than every listed row: it belongs to a later page, which "Load more" reads.
