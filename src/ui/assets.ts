@@ -19,9 +19,11 @@ const TYPES: Record<string, string> = {
 
 /**
  * Where `npm run build` writes the viewer's bundle: `dist/ui/assets` of the package, reached from
- * here both as `src/ui` (tests) and as `dist/ui` (the installed package), two folders below the root.
+ * here as `src/ui` (tests) and `dist/ui` (the installed package), two folders below the root, or
+ * as `build/src/ui` (the examples compiled by tsconfig.run.json), three below it.
  */
-export const ASSET_DIR = join(__dirname, '..', '..', 'dist', 'ui', 'assets');
+const ASSET_DIRS = [join(__dirname, '..', '..', 'dist', 'ui', 'assets'), join(__dirname, '..', '..', '..', 'dist', 'ui', 'assets')];
+export const ASSET_DIR = ASSET_DIRS.find((dir) => existsSync(dir)) ?? ASSET_DIRS[0]!;
 
 let loaded: ReadonlyMap<string, Asset> | undefined;
 
