@@ -4,9 +4,9 @@
  */
 import { relative } from 'node:path';
 import { ExecutionLogger, ExecutionStore, WorkflowRunner, type ExecutionStep, type RunResult, type WorkflowExecution } from '../src';
-import { crmSync, invoiceRun, orderProcessing, paymentCapture, refundApproval, sampleOrder } from './workflows';
+import { BURST, DEMO_RUNS, runBurst } from './demoRuns';
+import { orderProcessing } from './workflows';
 
-const BURST = 50;
 const BAR_WIDTH = 32;
 
 // Colour only for a terminal: piped output (CI logs, files) stays plain text. NO_COLOR always wins.
@@ -27,40 +27,11 @@ async function main(): Promise<void> {
   console.log(`${bold('flowtrail demo')}: recording to ${store.target}\n`);
 
   const burstStart = Date.now();
-  const burst = await Promise.allSettled(
-    Array.from({ length: BURST }, (_, n) =>
-      runner.run(orderProcessing, { type: 'webhook', data: sampleOrder(n) }, { tags: { tenant: n % 3 === 0 ? 'acme' : 'globex' } }),
-    ),
-  );
+  const burst = await runBurst(runner);
   const succeeded = burst.filter((outcome) => outcome.status === 'fulfilled').length;
   report(`${BURST} concurrent order-processing runs`, `${succeeded}/${BURST} succeeded in ${Date.now() - burstStart} ms`);
 
-  await showRun(
-    'order-processing (parallel branches)',
-    () => runner.run(orderProcessing, { type: 'manual', data: sampleOrder(99) }),
-    (result) => {
-      const confirmation = result.outputs.merge?.confirmation as { total: number } | undefined;
-      return `total ${confirmation?.total}`;
-    },
-  );
-  await showRun('payment-capture (a node fails)', () =>
-    runner.run(paymentCapture, { type: 'webhook', data: { amount: 59.9, card: '**** 4242' } }),
-  );
-  await showRun(
-    'refund-approval (condition)',
-    () => runner.run(refundApproval, { type: 'manual', data: { amount: 40 } }),
-    (result) => `skipped: ${result.skipped.join(', ')}`,
-  );
-  await showRun(
-    'invoice-run (sub-workflow)',
-    () => runner.run(invoiceRun, { type: 'schedule', data: { net: 1200 } }),
-    (result) => `gross ${String(result.outputs.send?.gross)}`,
-  );
-  await showRun(
-    'crm-sync (retry)',
-    () => runner.run(crmSync, { type: 'db_change', data: { contact: 'c-17' } }),
-    (result) => `${String(result.outputs.mark?.synced)} on attempt 3`,
-  );
+  for (const demo of DEMO_RUNS) await showRun(demo.title, () => demo.run(runner), demo.describe);
 
   // Everything below is read back from the database, after the logger wrote all it had queued.
   await logger.shutdown();

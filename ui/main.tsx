@@ -2,14 +2,26 @@ import { render } from 'preact';
 import { ComparePage } from './pages/ComparePage';
 import { ExecutionPage } from './pages/ExecutionPage';
 import { ExecutionsPage } from './pages/ExecutionsPage';
-import { href, interceptLinks, usePlace } from './router';
+import { decodeSegment, href, interceptLinks, usePlace } from './router';
 
 function App() {
   const place = usePlace();
   const execution = /^\/executions\/([^/]+)$/.exec(place.path);
+  const id = execution ? decodeSegment(execution[1]!) : null;
   let page;
-  if (execution) {
-    const id = decodeURIComponent(execution[1]!);
+  if (execution && id === null) {
+    page = (
+      <main>
+        <h1>Not found</h1>
+        <p class="error" role="alert">
+          This address names no execution: its id is not valid percent-encoding.
+        </p>
+        <p>
+          <a href={href('/')}>Executions</a>
+        </p>
+      </main>
+    );
+  } else if (id !== null) {
     page = <ExecutionPage key={id} id={id} place={place} />;
   } else if (place.path === '/') {
     page = <ExecutionsPage place={place} />;
@@ -40,6 +52,11 @@ function App() {
           </a>
         </nav>
       </header>
+      {place.ignored.length > 0 && (
+        <p class="error ignored" role="alert">
+          Ignored from the address, as it is not valid percent-encoding: {place.ignored.join(', ')}.
+        </p>
+      )}
       {page}
     </>
   );

@@ -5,11 +5,43 @@ import { basePath } from './api';
 export interface Place {
   path: string;
   search: URLSearchParams;
+  /** Parameters of the URL left out of `search`: not valid percent-encoding (`%E0%A4%A`). */
+  ignored: string[];
 }
 
 function current(): Place {
   const path = location.pathname.startsWith(basePath) ? location.pathname.slice(basePath.length) || '/' : '/';
-  return { path, search: new URLSearchParams(location.search) };
+  return { path, ...readSearch(location.search) };
+}
+
+/**
+ * The query string's parameters. URLSearchParams would turn a broken escape into U+FFFD and
+ * filter on that; such a parameter is left out instead, and named, so the page can say so.
+ */
+function readSearch(query: string): Pick<Place, 'search' | 'ignored'> {
+  const search = new URLSearchParams();
+  const ignored: string[] = [];
+  const decode = (text: string) => decodeURIComponent(text.replace(/\+/g, ' '));
+  for (const pair of query.replace(/^\?/, '').split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const [name, value] = eq === -1 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
+    try {
+      search.append(decode(name), decode(value));
+    } catch {
+      ignored.push([...new URLSearchParams(pair).keys()][0] ?? name);
+    }
+  }
+  return { search, ignored };
+}
+
+/** A path segment decoded, or null when it is not valid percent-encoding. */
+export function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
 }
 
 const listeners = new Set<() => void>();

@@ -1,12 +1,11 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, getJson, type ExecutionPage, type ExecutionSummary } from '../api';
+import { FilterForm } from '../components/FilterForm';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatDuration, formatTime } from '../format';
 import { useLiveEvents } from '../liveEvents';
-import { href, navigate, type Place } from '../router';
+import { href, type Place } from '../router';
 
-/** The filters the page keeps in its URL: the API's parameters under the same names (the CLI's flags). */
-const FILTERS = ['workflow', 'status', 'trigger', 'since', 'until', 'tag', 'where'] as const;
 /** Filters on steps the browser cannot check for a new run: with one of them, live rows are not added. */
 const STEP_FILTERS = ['where', 'node', 'node-type', 'step-status'];
 /** Rows per page unless the URL says otherwise (`limit`, as the API reads it). */
@@ -123,7 +122,7 @@ export function ExecutionsPage({ place }: { place: Place }) {
   return (
     <main>
       <h1>Executions</h1>
-      <Filters search={query} error={error} />
+      <FilterForm search={query} error={error} />
       <p class="compare-pick" aria-live="polite">
         {older && newer ? (
           <a class="button" href={href(`/compare?${new URLSearchParams({ a: older.id, b: newer.id })}`)}>
@@ -193,60 +192,5 @@ export function ExecutionsPage({ place }: { place: Place }) {
         )}
       </p>
     </main>
-  );
-}
-
-/** The filter form: its fields start from the URL, and applying it puts them back in the URL. */
-function Filters({ search, error }: { search: URLSearchParams; error: ApiError | null }) {
-  const initial = () =>
-    Object.fromEntries(FILTERS.map((name) => [name, search.get(name) ?? ''])) as Record<(typeof FILTERS)[number], string>;
-  const [values, setValues] = useState(initial);
-  useEffect(() => setValues(initial()), [search.toString()]);
-  const set = (name: (typeof FILTERS)[number]) => (event: Event) =>
-    setValues((old) => ({ ...old, [name]: (event.currentTarget as HTMLInputElement | HTMLSelectElement).value }));
-  const apply = (event: Event) => {
-    event.preventDefault();
-    const params = new URLSearchParams();
-    for (const name of FILTERS) if (values[name].trim() !== '') params.set(name, values[name].trim());
-    // Step filters given in the URL only (node, node-type, step-status) are kept.
-    for (const name of ['node', 'node-type', 'step-status']) for (const value of search.getAll(name)) params.append(name, value);
-    const text = params.toString();
-    navigate(text ? `/?${text}` : '/');
-  };
-  const field = (name: (typeof FILTERS)[number], label: string, placeholder: string) => (
-    <label>
-      <span>{label}</span>
-      <input
-        name={name}
-        value={values[name]}
-        placeholder={placeholder}
-        onInput={set(name)}
-        aria-invalid={error?.field === name ? 'true' : undefined}
-      />
-    </label>
-  );
-  return (
-    <form class="filters" role="search" aria-label="Filter executions" onSubmit={apply}>
-      {field('workflow', 'Workflow', 'order-sync')}
-      <label>
-        <span>Status</span>
-        <select name="status" value={values.status} onChange={set('status')}>
-          <option value="">any</option>
-          <option value="running">running</option>
-          <option value="success">success</option>
-          <option value="error">error</option>
-          <option value="interrupted">interrupted</option>
-        </select>
-      </label>
-      {field('trigger', 'Trigger', 'webhook')}
-      {field('since', 'Since', '24h or 2026-01-31')}
-      {field('until', 'Until', '1h or 2026-02-01')}
-      {field('tag', 'Tag', 'tenant=acme')}
-      {field('where', 'Where', 'output.code=05')}
-      <button type="submit">Apply</button>
-      <a class="button" href={href('/')}>
-        Clear
-      </a>
-    </form>
   );
 }

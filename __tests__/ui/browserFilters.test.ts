@@ -1,0 +1,169 @@
+import type { Server } from 'node:http';
+import type { Browser, Page } from 'playwright-core';
+import { LoggedWorkflow, type ExecutionStore } from '../../src';
+import { chromiumAvailable, launchChromium, watch, type Misbehaviour } from '../support/browser';
+import { makeDatabase, type TestDatabase } from '../support/databases';
+import { serveViewer, stopServer, ViewerHistory } from '../support/viewerFixture';
+
+// What the page's functions see in the browser; this suite compiles without the DOM's types.
+declare const document: {
+  querySelectorAll(selector: string): { length: number };
+  querySelector(selector: string): unknown;
+  activeElement: { id: string } | null;
+};
+
+const describeInBrowser = chromiumAvailable ? describe : describe.skip;
+
+/** The rows the executions table shows, once it has `count` of them: workflow and status. */
+async function rows(page: Page, count: number): Promise<string[]> {
+  await page.waitForFunction((n) => document.querySelectorAll('table.executions tbody tr').length === n, count);
+  return page.$$eval('table.executions tbody tr', (trs) =>
+    trs.map((tr) => `${tr.children[2]!.textContent} ${tr.getAttribute('data-status')}`),
+  );
+}
+
+/** The values of the form's fields named `name`, in order. */
+function fields(page: Page, name: string): Promise<string[]> {
+  return page.$$eval(`form.filters [name=${name}]`, (inputs) => inputs.map((input) => (input as unknown as { value: string }).value));
+}
+
+/** The URL's query, as pairs. */
+function query(page: Page): [string, string][] {
+  return [...new URL(page.url()).searchParams];
+}
+
+describeInBrowser('the Executions page filter form in Chromium', () => {
+  let browser: Browser;
+  let db: TestDatabase;
+  let store: ExecutionStore;
+  let history: ViewerHistory;
+  let server: Server;
+  let base: string;
+  let page: Page;
+  let seen: Misbehaviour;
+
+  beforeAll(async () => {
+    db = makeDatabase('sqlite');
+    store = await db.open();
+    history = new ViewerHistory(store);
+    await history.seed();
+    // Runs with two tags each, for filters on two at once.
+    const logger = history.logger;
+    class Ship {
+      readonly id = 'ship';
+      @LoggedWorkflow({ logger, triggerType: 'queue', tags: (_self, [tags]: [Record<string, string>]) => tags })
+      async run(tags: Record<string, string>): Promise<object> {
+        return { shipped: tags };
+      }
+    }
+    for (const tags of [
+      { tenant: 'acme', region: 'eu' },
+      { tenant: 'acme', region: 'us' },
+      { tenant: 'globex', region: 'eu' },
+    ])
+      await new Ship().run(tags);
+    await history.logger.flush();
+    ({ server, url: base } = await serveViewer(store));
+    browser = await launchChromium();
+    page = await browser.newPage();
+    seen = watch(page);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stopServer(server);
+    await history.close();
+    await store.close();
+    await db.drop();
+  });
+  afterEach(() => {
+    const found = { ...seen };
+    Object.assign(seen, { dialogs: [], consoleErrors: [], pageErrors: [] });
+    expect(found).toEqual({ dialogs: [], consoleErrors: [], pageErrors: [] });
+  });
+
+  test('two tags and two where tests go into the URL, survive a reload and come back with the back button', async () => {
+    await page.goto(`${base}/`);
+    await rows(page, 8);
+    await page.fill('input[name=tag]', 'tenant=acme');
+    await page.click('button[aria-label="Add a tag filter"]');
+    // The new field takes the focus, so the next tag is typed straight in.
+    await page.waitForFunction(() => document.activeElement?.id === 'filter-tag-1');
+    await page.keyboard.type('region=eu');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/region/);
+    expect(query(page)).toEqual([
+      ['tag', 'tenant=acme'],
+      ['tag', 'region=eu'],
+    ]);
+    expect(await rows(page, 1)).toEqual(['ship success']);
+
+    await page.reload();
+    expect(await rows(page, 1)).toEqual(['ship success']);
+    expect(await fields(page, 'tag')).toEqual(['tenant=acme', 'region=eu']);
+
+    // Now two where tests instead: each alone matches more runs than both together.
+    await page.fill('#filter-tag-0', '');
+    await page.fill('#filter-tag-1', '');
+    await page.fill('input[name=where]', 'output.amount>10');
+    await page.click('button[aria-label="Add a where filter"]');
+    await page.fill('#filter-where-1', 'output.amount<100');
+    await page.click('button[type=submit]');
+    await page.waitForURL(/where/);
+    expect(query(page)).toEqual([
+      ['where', 'output.amount>10'],
+      ['where', 'output.amount<100'],
+    ]);
+    expect(await rows(page, 1)).toEqual(['order-sync success']);
+    await page.reload();
+    expect(await rows(page, 1)).toEqual(['order-sync success']);
+    expect(await fields(page, 'where')).toEqual(['output.amount>10', 'output.amount<100']);
+    expect(await fields(page, 'tag')).toEqual(['']);
+
+    await page.goBack();
+    await page.waitForURL(/tag=/);
+    expect(await rows(page, 1)).toEqual(['ship success']);
+    expect(await fields(page, 'tag')).toEqual(['tenant=acme', 'region=eu']);
+    expect(await fields(page, 'where')).toEqual(['']);
+    await page.goForward();
+    await page.waitForURL(/where=/);
+    expect(await fields(page, 'where')).toEqual(['output.amount>10', 'output.amount<100']);
+  });
+
+  test('trace and limit from the URL are kept when the form is applied, until removed', async () => {
+    const trace = '0af7651916cd43dd8448eb211c80319c';
+    await page.goto(`${base}/?trace=${trace}&limit=2`);
+    await page.waitForSelector('p.empty');
+    await page.fill('input[name=workflow]', 'order-sync');
+    await page.click('button[type=submit]');
+    await page.waitForURL(/workflow=/);
+    expect(query(page)).toEqual([
+      ['workflow', 'order-sync'],
+      ['trace', trace],
+      ['limit', '2'],
+    ]);
+    expect(await page.textContent('form.filters')).toContain(trace);
+    await page.click(`button[aria-label="Remove trace ${trace}"]`);
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => !url.searchParams.has('trace'));
+    expect(query(page)).toEqual([
+      ['workflow', 'order-sync'],
+      ['limit', '2'],
+    ]);
+    expect(await rows(page, 2)).toEqual(['order-sync error', 'order-sync success']);
+    expect(await page.isVisible('button:text("Load more")')).toBe(true);
+  });
+
+  test('a broken percent-escape in the URL is ignored and said, not a blank page', async () => {
+    await page.goto(`${base}/?workflow=%E0%A4%A&status=error`);
+    expect(await page.textContent('p.ignored')).toContain('workflow');
+    // The other filter still applies; the broken one is not turned into U+FFFD and searched for.
+    expect(await rows(page, 2)).toEqual([expect.stringMatching(/ error$/), 'order-sync error']);
+    expect(await fields(page, 'workflow')).toEqual(['']);
+
+    await page.goto(`${base}/executions/%E0%A4%A`);
+    expect(await page.textContent('h1')).toBe('Not found');
+    expect(await page.textContent('main [role=alert]')).toContain('not valid percent-encoding');
+    await page.click('main a:text("Executions")');
+    expect(await rows(page, 8)).toHaveLength(8);
+  });
+});
