@@ -145,6 +145,8 @@ describe('createHistoryHandler in an Express router mounted at a nested prefix',
     const admin = express.Router();
     admin.get('/', (_req, res) => void res.send('admin home'));
     admin.use('/history', createHistoryHandler(store, { basePath: '/admin/history' }));
+    // The same handler mounted without its basePath: every request is outside '' + originalUrl's prefix.
+    admin.use('/forgot', createHistoryHandler(store));
     const app = express();
     app.use('/admin', admin);
     server = createServer(app);
@@ -172,6 +174,14 @@ describe('createHistoryHandler in an Express router mounted at a nested prefix',
     expect(list.items.map((item) => [item.workflowId, item.status])).toEqual([['order-sync', 'error']]);
     expect((await fetch(`${origin}/admin/history`)).status).toBe(200);
     expect(await (await fetch(`${origin}/admin/`)).text()).toBe('admin home');
+  });
+
+  test('mounted without the basePath it is under, the 404 says what to give', async () => {
+    const answer = await fetch(`${origin}/admin/forgot/api/executions`);
+    expect(answer.status).toBe(404);
+    expect(((await answer.json()) as { error: { message: string } }).error.message).toMatch(
+      /give createHistoryHandler the path it is mounted at/,
+    );
   });
 
   test('a path that reaches the prefix only once resolved is refused, not served', async () => {

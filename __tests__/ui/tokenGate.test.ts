@@ -52,6 +52,24 @@ describe('tokenGate', () => {
     }
   });
 
+  test('behind a router that sets originalUrl (Express), the redirect keeps the mount prefix', async () => {
+    const gate = tokenGate(TOKEN, (_req, res) => res.end('inner'));
+    const server = createServer((req, res) => {
+      // What an Express router mounted at /admin/history does before calling the handler.
+      Object.assign(req, { originalUrl: req.url, url: req.url!.replace(/^\/admin\/history/, '') || '/' });
+      gate(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const opened = await get(base, `/admin/history/executions/x?token=${TOKEN}&a=1`);
+      expect(opened.status).toBe(303);
+      expect(opened.headers.location).toBe('/admin/history/executions/x?a=1');
+    } finally {
+      server.close();
+    }
+  });
+
   test('the redirect that drops the token never points at another host', async () => {
     const { server, base } = await gated();
     try {

@@ -71,6 +71,13 @@ export function createHistoryHandler(store: ExecutionStore, options: HistoryHand
     // prefix the host app guards at `/history`. A path that is not already in its plain form is refused.
     if (!isPlainPath(raw)) throw new HttpError(404, 'Not found');
     const url = new URL(raw, 'http://viewer.invalid');
+    const mountedAt = mountPrefix(raw, req.url ?? '/');
+    if (mountedAt !== undefined && mountedAt !== basePath) {
+      throw new HttpError(
+        404,
+        `Mounted at ${mountedAt} with basePath ${JSON.stringify(basePath)}: give createHistoryHandler the path it is mounted at`,
+      );
+    }
     if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) throw new HttpError(404, 'Not found');
     if (authorize) {
       const verdict = await authorize(req);
@@ -213,6 +220,18 @@ function resolveBasePath(basePath: unknown): string {
     throw new ConfigError('basePath', basePath, "'' or a path such as /history");
   }
   return basePath.replace(/\/$/, '');
+}
+
+/**
+ * Where a router (Express) mounted the handler: the part of `originalUrl`'s path that it took off
+ * `url`'s. Undefined when nothing was taken off (node:http, or a router that keeps `url` whole).
+ */
+function mountPrefix(original: string, rest: string): string | undefined {
+  const path = (target: string) => target.replace(/[?#].*$/s, '');
+  const whole = path(original);
+  const tail = path(rest) === '/' && !whole.endsWith('/') ? '' : path(rest);
+  if (whole === path(rest) || !whole.endsWith(tail)) return undefined;
+  return whole.slice(0, whole.length - tail.length);
 }
 
 /** A request target's path with no dot segment (plain or percent-encoded), no empty segment and no backslash. */

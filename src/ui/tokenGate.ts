@@ -29,7 +29,10 @@ export function tokenGate(token: string, handler: HistoryHandler): HistoryHandle
   const cookieName = `flowtrail_session_${randomBytes(4).toString('hex')}`;
   const matches = (given: string | undefined, wanted: Buffer) => given !== undefined && timingSafeEqual(digest(given), wanted);
   return (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://viewer.invalid');
+    // Express hands a mounted handler the rest of the path in `url` and the whole in `originalUrl`:
+    // the redirect must keep the mount's prefix.
+    const raw = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    const url = new URL(raw, 'http://viewer.invalid');
     const fromQuery = url.searchParams.get('token') ?? undefined;
     if (fromQuery !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
       setSecurityHeaders(res);
