@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { ComparePage } from './pages/ComparePage';
 import { ExecutionPage } from './pages/ExecutionPage';
 import { ExecutionsPage } from './pages/ExecutionsPage';
+import { StatsPage } from './pages/StatsPage';
 import { href, interceptLinks, usePlace } from './router';
 
 function App() {
@@ -15,6 +16,8 @@ function App() {
     page = <ExecutionsPage place={place} />;
   } else if (place.path === '/compare') {
     page = <ComparePage place={place} />;
+  } else if (place.path === '/stats') {
+    page = <StatsPage place={place} />;
   } else {
     page = (
       <main>
@@ -37,6 +40,9 @@ function App() {
           </a>
           <a href={href('/compare')} aria-current={place.path === '/compare' ? 'page' : undefined}>
             Compare
+          </a>
+          <a href={href('/stats')} aria-current={place.path === '/stats' ? 'page' : undefined}>
+            Stats
           </a>
         </nav>
       </header>
