@@ -38,6 +38,11 @@ function history(): Row[] {
     add(BASE + minute * MINUTE); // first instant of a bucket (minute 10: just past the range)
     add(BASE + minute * MINUTE - 1); // last instant of the one before (minute 0: just before the range)
   }
+  // Twenty timed runs in one bucket, where ceil(0.95 × n) is exact (19th), and two in another.
+  for (let k = 0; k < 20; k++)
+    rows.push({ workflowId: 'c', status: k % 2 ? 'success' : 'error', startedAt: BASE + 7 * MINUTE + k, durationMs: (20 - k) * 10 });
+  rows.push({ workflowId: 'c', status: 'success', startedAt: BASE + 8 * MINUTE, durationMs: 9 });
+  rows.push({ workflowId: 'c', status: 'error', startedAt: BASE + 9 * MINUTE - 1, durationMs: 5 });
   return rows;
 }
 
@@ -121,6 +126,14 @@ describe.each(databaseKinds)('getStatsOverTime on %s', (kind) => {
       p50DurationMs: stats.p50DurationMs,
       p95DurationMs: stats.p95DurationMs,
     });
+  });
+
+  test('nearest rank where p × n is a whole number, and over two runs', async () => {
+    const result = await store.getStatsOverTime({ workflowId: 'c', since: BASE + 7 * MINUTE, until: BASE + 9 * MINUTE, bucketMs: MINUTE });
+    expect(result.buckets.map((bucket) => [bucket.total, bucket.failureRate, bucket.p50DurationMs, bucket.p95DurationMs])).toEqual([
+      [20, 0.5, 100, 190],
+      [2, 0.5, 5, 9],
+    ]);
   });
 
   test('a workflow filter, and a last bucket cut short by until', async () => {
