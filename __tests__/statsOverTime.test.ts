@@ -147,6 +147,8 @@ describe.each(databaseKinds)('getStatsOverTime on %s', (kind) => {
     expect(result.buckets).toEqual(expected(rows, BASE, until, MINUTE, 'b'));
     const none = await store.getStatsOverTime({ workflowId: 'nothing', since: BASE, until, bucketMs: MINUTE });
     expect(none.buckets.every((bucket) => bucket.total === 0 && bucket.p50DurationMs === null)).toBe(true);
+    const hostile = await store.getStatsOverTime({ workflowId: "a' OR '1'='1", since: BASE, until, bucketMs: MINUTE });
+    expect(hostile.buckets.map((bucket) => bucket.total)).toEqual([0, 0, 0]);
   });
 
   test('without bucketMs, a round size giving at most 60 buckets', async () => {

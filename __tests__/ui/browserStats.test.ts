@@ -219,6 +219,17 @@ describeInBrowser('the Stats page in Chromium', () => {
       await fieldValue(page, 'input[name=to]', '2026-01-02T00:00');
     });
 
+    test('a range that ends before it starts is said next to the form, naming the field', async () => {
+      await page.goto(`${base}/stats?since=2026-01-02T00:00Z&until=2026-01-01T00:00Z`);
+      await page.waitForSelector('[role=alert]');
+      expect(await page.textContent('[role=alert]')).toMatch(/^until: /);
+      await fieldValue(page, 'select[name=range]', 'custom');
+      expect(await page.getAttribute('input[name=to]', 'aria-invalid')).toBe('true');
+      expect(await page.locator('svg.chart').count()).toBe(0);
+      // The browser logs the 400 it was answered: expected here.
+      seen.consoleErrors = seen.consoleErrors.filter((text) => !text.includes('400 (Bad Request)'));
+    });
+
     test('axe-core finds no serious violation, in the light theme and the dark', async () => {
       for (const colorScheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme });
