@@ -9,6 +9,7 @@ import { runMemory } from './memory';
 import { runOutage } from './outage';
 import { runRetention } from './retention';
 import { runSearch } from './search';
+import { runStatsOverTime } from './statsOverTime';
 import { machine, markdownTable, summarize, type BenchOutput, type ResultRow } from './stats';
 import { isolateFromEnvironment, log, loggerErrors, QUICK } from './support';
 import { runStorage } from './storage';
@@ -27,11 +28,12 @@ const BENCHES: Record<string, () => Promise<BenchOutput>> = {
   search: runSearch,
   follow: runFollow,
   tags: runTags,
+  'stats-over-time': runStatsOverTime,
 };
 const ALIASES: Record<string, string> = { endToEnd: 'e2e', 'end-to-end': 'e2e' };
 
 /**
- * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage] [compare] [search] [follow] [tags]` — all when none is named.
+ * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage] [compare] [search] [follow] [tags] [stats-over-time]` — all when none is named.
  * `BENCH_QUICK=1` shrinks every size for a smoke run. Prints a markdown table of the figures,
  * their baselines, ratios and targets, and writes the results to bench/results/latest.json.
  */

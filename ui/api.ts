@@ -149,3 +149,39 @@ export interface ExecutionComparison {
       }[]
     | null;
 }
+
+/** `/api/stats/series`: `store.getStats` over the range (`totals`) and `store.getStatsOverTime`. */
+export interface ExecutionStats {
+  total: number;
+  success: number;
+  error: number;
+  running: number;
+  interrupted: number;
+  successRate: number | null;
+  minDurationMs: number | null;
+  avgDurationMs: number | null;
+  p50DurationMs: number | null;
+  p95DurationMs: number | null;
+  maxDurationMs: number | null;
+}
+
+export interface StatsBucket {
+  start: number;
+  end: number;
+  total: number;
+  success: number;
+  error: number;
+  interrupted: number;
+  running: number;
+  failureRate: number | null;
+  p50DurationMs: number | null;
+  p95DurationMs: number | null;
+}
+
+export interface StatsSeries {
+  totals: ExecutionStats;
+  since: number;
+  until: number;
+  bucketMs: number;
+  buckets: StatsBucket[];
+}

@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { ComparePage } from './pages/ComparePage';
 import { ExecutionPage } from './pages/ExecutionPage';
 import { ExecutionsPage } from './pages/ExecutionsPage';
+import { StatsPage } from './pages/StatsPage';
 import { decodeSegment, href, interceptLinks, usePlace } from './router';
 
 function App() {
@@ -27,6 +28,8 @@ function App() {
     page = <ExecutionsPage place={place} />;
   } else if (place.path === '/compare') {
     page = <ComparePage place={place} />;
+  } else if (place.path === '/stats') {
+    page = <StatsPage place={place} />;
   } else {
     page = (
       <main>
@@ -49,6 +52,9 @@ function App() {
           </a>
           <a href={href('/compare')} aria-current={place.path === '/compare' ? 'page' : undefined}>
             Compare
+          </a>
+          <a href={href('/stats')} aria-current={place.path === '/stats' ? 'page' : undefined}>
+            Stats
           </a>
         </nav>
       </header>

@@ -16,6 +16,7 @@ import type { HistorySink, InstanceInfo, InstanceRegistry, ReopenOptions } from 
 import { recordedOutputs, type RecordedOutput } from './recordedOutputs';
 import { Retention } from './Retention';
 import { SqlInstanceRegistry } from './SqlInstanceRegistry';
+import { readStatsOverTime } from './statsOverTime';
 import type {
   Dialect,
   ExecutionPage,
@@ -28,6 +29,8 @@ import type {
   RecoveryOptions,
   RecoveryResult,
   RetentionOptions,
+  StatsOverTime,
+  StatsOverTimeQuery,
   StatsQuery,
   StepOutline,
   StepPatch,
@@ -254,6 +257,15 @@ export class ExecutionStore {
    */
   async getStats(query: StatsQuery = {}): Promise<ExecutionStats> {
     return this.reader.getStats(query);
+  }
+
+  /**
+   * The runs of a time range cut into equal buckets, oldest first, empty ones included: counts by
+   * status, failure rate and nearest-rank p50/p95 durations per bucket (see docs/querying.md).
+   * @throws QueryError naming the field: `since` missing, `until` not after it, too many buckets.
+   */
+  async getStatsOverTime(query: StatsOverTimeQuery): Promise<StatsOverTime> {
+    return readStatsOverTime(this.db, query);
   }
 
   /** Whether this database holds flowtrail's history tables (false for a database it never wrote). */

@@ -1,5 +1,6 @@
 export { ExecutionStore } from './ExecutionStore';
 export { DEFAULT_DATABASE } from './target';
+export { MAX_STATS_BUCKETS } from './statsOverTime';
 export type * from './types';
 export type {
   ChildComparison,

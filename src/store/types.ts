@@ -168,6 +168,47 @@ export interface ExecutionStats {
   maxDurationMs: number | null;
 }
 
+/** `getStatsOverTime`: one workflow's (or every workflow's) runs in a time range, cut into equal buckets. */
+export interface StatsOverTimeQuery {
+  workflowId?: string;
+  /** Start of the range (inclusive), epoch ms: required, so that a chart never reads all history by accident. */
+  since: number;
+  /** End of the range (exclusive), epoch ms. @default now */
+  until?: number;
+  /**
+   * Width of each bucket in ms, a whole number; at most {@link MAX_STATS_BUCKETS} buckets may result.
+   * @default the smallest of 1 s, 10 s, 1 min, 5 min, 15 min, 30 min, 1 h, 3 h, 6 h, 12 h, 1 day, 7 days giving at most 60 buckets
+   */
+  bucketMs?: number;
+}
+
+/** The runs started in `[start, end)`. Counts, rates and percentiles mean what they mean in `ExecutionStats`. */
+export interface StatsBucket {
+  start: number;
+  end: number;
+  total: number;
+  success: number;
+  error: number;
+  interrupted: number;
+  running: number;
+  /** error / (success + error + interrupted); null when no run in the bucket has finished. */
+  failureRate: number | null;
+  /** Nearest-rank percentiles over the bucket's runs that finished with success or error; null when none did. */
+  p50DurationMs: number | null;
+  p95DurationMs: number | null;
+}
+
+export interface StatsOverTime {
+  since: number;
+  until: number;
+  bucketMs: number;
+  /**
+   * Every bucket from `since` to `until`, oldest first, empty ones included (zeros and nulls), so
+   * that a chart's axis is continuous. Bucket i starts at `since + i × bucketMs`; the last ends at `until`.
+   */
+  buckets: StatsBucket[];
+}
+
 /** Narrows a retention rule (`cleanupOldExecutions`, `cleanupExcessExecutions` and their counts). */
 export interface RetentionOptions {
   /** Only executions that ended so; the newest `keepPerWorkflow` are counted among them. Running ones are never removed. */

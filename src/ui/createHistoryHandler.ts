@@ -3,7 +3,7 @@ import { ConfigError, NotFoundError, QueryError } from '../errors';
 import type { ExecutionStore } from '../store';
 import { viewerAssets } from './assets';
 import { MAX_REPLAY_MS, streamEvents } from './eventStream';
-import { readExecutionQuery, readStatsQuery, single } from './executionQuery';
+import { readExecutionQuery, readStatsQuery, readStatsSeriesQuery, single } from './executionQuery';
 import { HttpError } from './HttpError';
 import { pageShell } from './pageShell';
 import { sendError, sendJson, setSecurityHeaders } from './responses';
@@ -38,7 +38,7 @@ export interface HistoryHandlerOptions {
 export type HistoryHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Paths that are pages of the viewer: each is answered with the same document, the script routes. */
-const PAGE = /^\/(?:|executions\/[^/]+|compare)$/;
+const PAGE = /^\/(?:|executions\/[^/]+|compare|stats)$/;
 const EXECUTION = /^\/api\/executions\/([^/]+)$/;
 const EXECUTION_DATA = /^\/api\/executions\/([^/]+)\/data$/;
 const STEP = /^\/api\/executions\/([^/]+)\/steps\/([^/]+)$/;
@@ -53,6 +53,8 @@ const STEP = /^\/api\/executions\/([^/]+)\/steps\/([^/]+)$/;
  * - `GET {basePath}/api/executions/:id/data`: its trigger data and metadata.
  * - `GET {basePath}/api/executions/:id/steps/:stepId`: one step with its input, output and error.
  * - `GET {basePath}/api/compare?a=&b=`, `GET {basePath}/api/stats?workflow=&since=&until=`, `GET {basePath}/api/workflows`.
+ * - `GET {basePath}/api/stats/series?workflow=&since=&until=&bucket=`: the totals of a range and the
+ *   same range in time buckets (`store.getStatsOverTime`), for the Stats page.
  * - `GET {basePath}/api/events?since=`: server-sent events fed by `store.follow()`.
  *
  * @throws ConfigError when `basePath` is not `''` or a path such as `/history`.
@@ -155,6 +157,16 @@ export function createHistoryHandler(store: ExecutionStore, options: HistoryHand
       return sendJson(res, 200, await store.compareExecutions(a, b));
     }
     if (path === '/api/stats') return sendJson(res, 200, await store.getStats(readStatsQuery(params)));
+    if (path === '/api/stats/series') {
+      const query = readStatsSeriesQuery(params);
+      const series = await store.getStatsOverTime(query).catch((error: unknown) => {
+        // The store names its own fields; the browser is told the URL's.
+        if (error instanceof QueryError && error.field === 'bucketMs') throw new HttpError(400, error.message, 'bucket');
+        throw error;
+      });
+      const totals = await store.getStats({ workflowId: query.workflowId, since: series.since, until: series.until });
+      return sendJson(res, 200, { totals, ...series });
+    }
     if (path === '/api/workflows') return sendJson(res, 200, { workflows: await store.listWorkflowIds() });
     if (path === '/api/events') {
       const now = Date.now();

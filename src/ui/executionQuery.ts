@@ -1,9 +1,9 @@
 import type { ExecutionStatus } from '../entities';
 import { STEP_STATUSES, type StepStatus } from '../entities/ExecutionStep';
 import { QueryError } from '../errors';
-import type { ListExecutionsQuery, StatsQuery } from '../store';
+import type { ListExecutionsQuery, StatsOverTimeQuery, StatsQuery } from '../store';
 import { UsageError } from '../cli/args';
-import { parseTimeBound } from '../cli/duration';
+import { parseDuration, parseTimeBound } from '../cli/duration';
 import { parseTags } from '../cli/tagArgs';
 import { parseWhere } from '../cli/wherePredicate';
 import { HttpError } from './HttpError';
@@ -68,6 +68,28 @@ export function readStatsQuery(params: URLSearchParams, now = Date.now()): Stats
   if (workflow !== undefined) query.workflowId = workflow;
   if (since !== undefined) query.since = field('since', () => parseTimeBound(since, 'since', now));
   if (until !== undefined) query.until = field('until', () => parseTimeBound(until, 'until', now));
+  return query;
+}
+
+/** The range `/api/stats/series` reads when the URL names none. */
+export const DEFAULT_SERIES_RANGE = '24h';
+
+/**
+ * `/api/stats/series`: `workflow`, `since` (default 24h ago), `until` (default now), `bucket` (a
+ * duration such as 5m; default: the store's choice). `until` is always resolved here, so that the
+ * totals and the series the handler reads cover the same range. @throws HttpError 400 naming the parameter.
+ */
+export function readStatsSeriesQuery(params: URLSearchParams, now = Date.now()): StatsOverTimeQuery {
+  const workflow = single(params, 'workflow');
+  const since = single(params, 'since') ?? DEFAULT_SERIES_RANGE;
+  const until = single(params, 'until');
+  const bucket = single(params, 'bucket');
+  const query: StatsOverTimeQuery = {
+    since: field('since', () => parseTimeBound(since, 'since', now)),
+    until: until === undefined ? now : field('until', () => parseTimeBound(until, 'until', now)),
+  };
+  if (workflow !== undefined) query.workflowId = workflow;
+  if (bucket !== undefined) query.bucketMs = field('bucket', () => parseDuration(bucket, 'bucket'));
   return query;
 }
 

@@ -51,6 +51,11 @@ export interface SqlDialect {
    * would rather scan every step of that node).
    */
   unindexed(column: string): string;
+  /**
+   * The integer quotient of two non-negative integer expressions, rounded down: `/` on SQLite and
+   * PostgreSQL integers, `DIV` on MySQL (whose `/` gives a decimal).
+   */
+  intDiv(dividend: string, divisor: string): string;
   /** SQL true where the text `haystack` holds the text bound at `needle` (exactly, or where the column's collation folds case, as it folds). */
   textContains(haystack: string, needle: string): string;
   /** Whether the database refused the data itself (retrying cannot help) rather than being unavailable. */

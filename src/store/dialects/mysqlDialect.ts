@@ -48,6 +48,7 @@ export const mysqlDialect: SqlDialect = {
   jsonTest,
   // InnoDB's persistent statistics weigh both indexes.
   unindexed: (column) => column,
+  intDiv: (dividend, divisor) => `((${dividend}) DIV (${divisor}))`,
   textContains: (haystack, needle) => `INSTR(${haystack}, ${needle}) > 0`,
   isDataError(error) {
     const source = error as { sqlState?: unknown; errno?: unknown; driverError?: { sqlState?: unknown; errno?: unknown } } | null;

@@ -27,6 +27,7 @@ export const postgresDialect: SqlDialect = {
   jsonTest,
   // The planner weighs both indexes on its statistics (autovacuum keeps them).
   unindexed: (column) => column,
+  intDiv: (dividend, divisor) => `((${dividend}) / (${divisor}))`,
   textContains: (haystack, needle) => `strpos(${haystack}, ${needle}) > 0`,
   // SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation).
   isDataError: (error) => /^2[23][0-9A-Z]{3}$/.test(errorCode(error) ?? ''),

@@ -47,6 +47,8 @@ export const sqliteDialect: SqlDialect = {
   jsonTest,
   // A unary plus is SQLite's way to keep a term from choosing an index.
   unindexed: (column) => `+${column}`,
+  // A column of REAL affinity would make `/` a real division: the cast truncates (values are never negative).
+  intDiv: (dividend, divisor) => `CAST((${dividend}) / (${divisor}) AS INTEGER)`,
   textContains: (haystack, needle) => `instr(${haystack}, ${needle}) > 0`,
   isDataError: (error) => /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(errorCode(error) ?? ''),
   tableExistsSql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
