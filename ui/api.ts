@@ -17,6 +17,7 @@ export interface ExecutionSummary {
   parentStepId: string | null;
   tags?: Record<string, string> | null;
   traceId?: string | null;
+  definitionHash?: string | null;
   hasTriggerData: boolean;
   hasMetadata: boolean;
 }
@@ -47,6 +48,19 @@ export interface ExecutionPage {
 export interface ExecutionDetail {
   execution: ExecutionSummary;
   steps: StepSummary[];
+  /** The executions it started, oldest first (bounded: `childrenTruncated` says more exist). */
+  children: ExecutionSummary[];
+  childrenTruncated: boolean;
+  /** The workflow's stored shape (src/store/WorkflowShape.ts); null with a note saying why. */
+  definition: WorkflowShape | null;
+  definitionNote: 'none' | 'too-large' | null;
+}
+
+export interface WorkflowShape {
+  id: string;
+  name: string;
+  nodes: { id: string; type: string; name: string }[];
+  edges: { from: string; output: string; to: string; input: string }[];
 }
 
 export interface StepData {
