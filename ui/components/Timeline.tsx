@@ -49,14 +49,25 @@ export function Timeline({
   }, []);
 
   const selectedIndex = rows.findIndex((row) => row.kind === 'step' && row.step.id === selected);
-  // A step selected elsewhere (the graph) is scrolled into view.
-  useEffect(() => {
+  const scrollTo = (index: number) => {
     const element = viewport.current;
-    if (!element || selectedIndex === -1) return;
-    const top = selectedIndex * ROW_HEIGHT;
+    if (!element || index === -1) return;
+    const top = index * ROW_HEIGHT;
     if (top < element.scrollTop) element.scrollTop = top;
     else if (top + ROW_HEIGHT > element.scrollTop + element.clientHeight) element.scrollTop = top + ROW_HEIGHT - element.clientHeight;
-  }, [selectedIndex]);
+  };
+  // A step selected elsewhere (the graph) is scrolled into view.
+  useEffect(() => scrollTo(selectedIndex), [selectedIndex]);
+  // The step moved to by keyboard is focused once its row is drawn (after the scroll renders it).
+  const pendingFocus = useRef<string | null>(null);
+  useEffect(() => {
+    const id = pendingFocus.current;
+    const button =
+      id === null ? null : viewport.current?.querySelector<HTMLButtonElement>(`[data-step="${CSS.escape(id)}"] > button:first-child`);
+    if (!button) return;
+    pendingFocus.current = null;
+    button.focus();
+  });
 
   const span = Math.max(1, endedAt - startedAt);
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
@@ -82,11 +93,9 @@ export function Timeline({
     event.preventDefault();
     const row = rows[to === -1 ? selectedIndex : to];
     if (!row || row.kind !== 'step') return;
+    pendingFocus.current = row.step.id;
+    scrollTo(rows.indexOf(row));
     onSelect(row.step);
-    // The row is drawn on the next render (scrolled to by the effect above): focus it then.
-    requestAnimationFrame(() =>
-      viewport.current?.querySelector<HTMLButtonElement>(`[data-step="${CSS.escape(row.step.id)}"] > button:first-child`)?.focus(),
-    );
   };
 
   return (
