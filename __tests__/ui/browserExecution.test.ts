@@ -196,6 +196,51 @@ describeInBrowser('the Execution page’s timeline and graph in Chromium', () =>
       await page.waitForSelector('.inspector .step-error');
       expect(await page.textContent('.inspector .step-error')).toBe('CRM busy');
     });
+
+    test('a step whose id would break a CSS selector is still walked by keyboard', async () => {
+      // Step ids are stored strings like any other: a history written by other tools may hold these.
+      const ids = ['step "1', 'step"] , [data-step="step 3', 'step 3'];
+      const startedAt = Date.now() - 1000;
+      await store.writeBatch({
+        executions: [
+          {
+            id: 'hostile-ids',
+            workflowId: 'hostile',
+            workflowName: 'Hostile ids',
+            triggerType: 'manual',
+            status: 'success',
+            startedAt,
+            completedAt: startedAt + 3,
+            durationMs: 3,
+          },
+        ],
+        steps: ids.map((id, index) => ({
+          id,
+          executionId: 'hostile-ids',
+          nodeId: `n${index}`,
+          nodeType: 'noop',
+          nodeName: null,
+          stepIndex: index,
+          startedAt: startedAt + index,
+          completedAt: startedAt + index + 1,
+          durationMs: 1,
+          status: 'success' as const,
+        })),
+      });
+      await page.goto(`${base}/executions/hostile-ids`);
+      await page.click('.timeline-row:first-child > button:first-child');
+      // Home focuses the first row: an id quoted into a selector unescaped would throw or find another row.
+      for (const [key, id] of [
+        ['End', ids[2]],
+        ['Home', ids[0]],
+        ['ArrowDown', ids[1]],
+        ['ArrowDown', ids[2]],
+      ] as const) {
+        await page.keyboard.press(key);
+        await page.waitForFunction((want) => document.activeElement?.closest('.timeline-row')?.getAttribute('data-step') === want, id);
+        expect(new URL(page.url()).searchParams.get('step')).toBe(id);
+      }
+    });
   });
 });
 
