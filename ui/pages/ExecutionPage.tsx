@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, getJson, type ExecutionDetail, type ExecutionSummary, type StepData, type StepSummary } from '../api';
+import type { ExecutionDetail, ExecutionSummary, StepData, StepSummary } from '../api';
+import { ApiError, getJson } from '../http';
 import { CopyButton } from '../components/CopyButton';
 import { JsonTree } from '../components/JsonTree';
 import { Timeline } from '../components/Timeline';
