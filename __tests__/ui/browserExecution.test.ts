@@ -98,10 +98,10 @@ describeInBrowser('the Execution page’s timeline and graph in Chromium', () =>
       expect(byName.Validate!.lane).toBe('0');
       expect(new Set([byName.Price!.lane, byName.Stock!.lane])).toEqual(new Set(['0', '1']));
       // The retry's tries sit under it, the failed one marked as such in words.
-      expect(byName['CRM sync']).toMatchObject({ depth: '0', status: 'success', mark: 'retried: 2 tries' });
+      expect(byName['CRM sync']).toMatchObject({ depth: '0', status: 'success', mark: '2 tries' });
       expect(byName['CRM sync (attempt 1/3)']).toMatchObject({ depth: '1', status: 'error', mark: 'try 1' });
       expect(byName['CRM sync (attempt 2/3)']).toMatchObject({ depth: '1', status: 'success', mark: 'try 2' });
-      expect(byName['Manual review']).toMatchObject({ status: 'skipped', mark: 'branch not taken' });
+      expect(byName['Manual review']).toMatchObject({ status: 'skipped', mark: 'not taken' });
       expect(byName['Auto-approve']).toMatchObject({ status: 'success', mark: '' });
       // Bars are placed through the CSSOM: the style attribute is what Chromium wrote, not markup the CSP refused.
       expect(await page.$$eval('.timeline-bar', (bars) => bars.every((bar) => bar.getAttribute('style')?.includes('left')))).toBe(true);

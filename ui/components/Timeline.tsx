@@ -168,11 +168,11 @@ function StepRow({
     row.attempt !== null
       ? `try ${row.attempt}`
       : row.tries > 1
-        ? `retried: ${row.tries} tries`
+        ? `${row.tries} tries`
         : row.tries === 1
           ? '1 try'
           : step.status === 'skipped'
-            ? 'branch not taken'
+            ? 'not taken'
             : '';
   const name = step.nodeName || step.nodeId;
   return (
@@ -200,26 +200,28 @@ function StepRow({
           <span class={`timeline-bar bar-${step.status}`} style={bar} />
         </span>
       </button>
-      {child && (
-        <>
-          <button
-            type="button"
-            class="timeline-expand small"
-            aria-expanded={row.expanded ? 'true' : 'false'}
-            aria-label={`${row.expanded ? 'Hide' : 'Show'} the steps of child execution ${child.workflowName || child.workflowId}`}
-            onClick={() => onToggle(step.id)}
-          >
-            {row.expanded ? '▾ child' : '▸ child'}
-          </button>
-          <a
-            class="timeline-open"
-            href={href(`/executions/${encodeURIComponent(child.id)}`)}
-            aria-label={`Open child execution ${child.id}`}
-          >
-            open
-          </a>
-        </>
-      )}
+      <span class="timeline-child">
+        {child && (
+          <>
+            <button
+              type="button"
+              class="timeline-expand small"
+              aria-expanded={row.expanded ? 'true' : 'false'}
+              aria-label={`${row.expanded ? 'Hide' : 'Show'} the steps of child execution ${child.workflowName || child.workflowId}`}
+              onClick={() => onToggle(step.id)}
+            >
+              {row.expanded ? '▾ child' : '▸ child'}
+            </button>
+            <a
+              class="timeline-open"
+              href={href(`/executions/${encodeURIComponent(child.id)}`)}
+              aria-label={`Open child execution ${child.id}`}
+            >
+              open
+            </a>
+          </>
+        )}
+      </span>
     </li>
   );
 }
