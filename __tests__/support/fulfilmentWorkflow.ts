@@ -53,3 +53,21 @@ export const fulfilmentWorkflow = defineWorkflow({
     edge('crm', 'account', 'invoice'),
   ],
 });
+
+/** `charge` fails, so `notify` after it never runs: no step at all, `not run` in the graph. */
+export const brokenWorkflow = defineWorkflow({
+  id: 'broken',
+  name: 'Broken',
+  nodes: [
+    new FunctionNode(
+      'charge',
+      'Charge',
+      async () => {
+        throw new Error('card declined');
+      },
+      { requiredInputs: ['trigger'] },
+    ),
+    new FunctionNode('notify', 'Notify', async () => ({ sent: true }), { requiredInputs: ['receipt'] }),
+  ],
+  connections: [edge('charge', 'receipt', 'notify')],
+});

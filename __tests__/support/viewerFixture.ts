@@ -11,7 +11,7 @@ import {
   WorkflowRunner,
 } from '../../src';
 import { tempDir } from './databases';
-import { fulfilmentWorkflow } from './fulfilmentWorkflow';
+import { brokenWorkflow, fulfilmentWorkflow } from './fulfilmentWorkflow';
 
 /** Texts a stored payload may hold that would run if the viewer ever rendered them as markup, or pasted as code. */
 export const XSS = {
@@ -101,6 +101,13 @@ export class ViewerHistory {
     const [run] = (await this.store.listExecutions({ workflowId: 'fulfilment', limit: 1 })).items;
     const [child] = (await this.store.listExecutions({ parentExecutionId: run!.id, limit: 1 })).items;
     return { id: run!.id, childId: child!.id };
+  }
+
+  /** One run of brokenWorkflow, which fails in its first node; resolves with its id once stored. */
+  async runBroken(): Promise<string> {
+    await new WorkflowRunner({ logger: this.logger }).run(brokenWorkflow, { type: 'manual', data: {} }).catch(() => undefined);
+    await this.logger.flush();
+    return (await this.store.listExecutions({ workflowId: 'broken', limit: 1 })).items[0]!.id;
   }
 
   workflows(gate?: Gate) {

@@ -167,6 +167,13 @@ describeInBrowser('the Execution page’s timeline and graph in Chromium', () =>
       expect(await seriousViolations(page)).toEqual([]);
       await page.emulateMedia({ colorScheme: 'light' });
 
+      // A node the run never reached has no step: it says `not run` and cannot be chosen.
+      await page.goto(`${base}/executions/${await history.runBroken()}`);
+      await page.waitForSelector('.graph-node-item');
+      expect(await page.getAttribute('.graph-node-item[data-node="charge"]', 'data-status')).toBe('error');
+      expect(await page.textContent('.graph-node-item[data-node="notify"] .graph-node-status')).toBe('not run');
+      expect(await page.isDisabled('.graph-node-item[data-node="notify"] button')).toBe(true);
+
       // A run with no stored shape (decorated classes, not the runner) says so, and draws nothing.
       await history.seed();
       const [decorated] = (await store.listExecutions({ workflowId: 'refund', limit: 1 })).items;
