@@ -17,6 +17,7 @@ export interface ExecutionSummary {
   parentStepId: string | null;
   tags?: Record<string, string> | null;
   traceId?: string | null;
+  definitionHash?: string | null;
   hasTriggerData: boolean;
   hasMetadata: boolean;
 }
@@ -49,6 +50,19 @@ export interface ExecutionPage {
 export interface ExecutionDetail {
   execution: ExecutionSummary;
   steps: StepSummary[];
+  /** The executions it started, oldest first (bounded: `childrenTruncated` says more exist). */
+  children: ExecutionSummary[];
+  childrenTruncated: boolean;
+  /** The workflow's stored shape (src/store/WorkflowShape.ts); null with a note saying why. */
+  definition: WorkflowShape | null;
+  definitionNote: 'none' | 'too-large' | null;
+}
+
+export interface WorkflowShape {
+  id: string;
+  name: string;
+  nodes: { id: string; type: string; name: string }[];
+  edges: { from: string; output: string; to: string; input: string }[];
 }
 
 export interface StepData {
@@ -57,29 +71,6 @@ export interface StepData {
   output: unknown;
   errorMessage: string | null;
   errorStack: string | null;
-}
-
-/** What the API answers for a request it refuses; `field` names the bad parameter. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
-
-/** The path the viewer is mounted under, given by the page (`<body data-base>`). */
-export const basePath: string = document.body.dataset.base ?? '';
-
-export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const response = await fetch(`${basePath}${path}`, { signal, headers: { Accept: 'application/json' } });
-  const body = (await response.json().catch(() => null)) as { error?: { message?: string; field?: string } } | null;
-  if (!response.ok) {
-    throw new ApiError(response.status, body?.error?.message ?? `${response.status} ${response.statusText}`, body?.error?.field);
-  }
-  return body as T;
 }
 
 /** `/api/compare` (src/store/compareExecutions.ts). */

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
-import { basePath, type ExecutionSummary, type StepSummary } from './api';
+import type { ExecutionSummary, StepSummary } from './api';
+import { basePath } from './http';
 
 export type LiveEvent =
   | { type: 'execution'; change: 'new' | 'updated'; execution: ExecutionSummary }

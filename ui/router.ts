@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { basePath } from './api';
+import { basePath } from './http';
 
 /** Where the viewer is: the path below the base, and the query string (the filters). */
 export interface Place {

@@ -8,8 +8,10 @@ import {
   LoggedWorkflow,
   type ExecutionStore,
   type HistoryHandlerOptions,
+  WorkflowRunner,
 } from '../../src';
 import { tempDir } from './databases';
+import { brokenWorkflow, fulfilmentWorkflow } from './fulfilmentWorkflow';
 
 /** Texts a stored payload may hold that would run if the viewer ever rendered them as markup, or pasted as code. */
 export const XSS = {
@@ -90,6 +92,22 @@ export class ViewerHistory {
     await this.logger.flush();
     const page = await this.store.listExecutions({ workflowId: 'long-run', limit: 1 });
     return page.items[0]!.id;
+  }
+
+  /** One run of fulfilmentWorkflow through the real runner; resolves with its id and its child's once stored. */
+  async runFulfilment(): Promise<{ id: string; childId: string }> {
+    await new WorkflowRunner({ logger: this.logger }).run(fulfilmentWorkflow, { type: 'manual', data: { orderId: 'f-1' } });
+    await this.logger.flush();
+    const [run] = (await this.store.listExecutions({ workflowId: 'fulfilment', limit: 1 })).items;
+    const [child] = (await this.store.listExecutions({ parentExecutionId: run!.id, limit: 1 })).items;
+    return { id: run!.id, childId: child!.id };
+  }
+
+  /** One run of brokenWorkflow, which fails in its first node; resolves with its id once stored. */
+  async runBroken(): Promise<string> {
+    await new WorkflowRunner({ logger: this.logger }).run(brokenWorkflow, { type: 'manual', data: {} }).catch(() => undefined);
+    await this.logger.flush();
+    return (await this.store.listExecutions({ workflowId: 'broken', limit: 1 })).items[0]!.id;
   }
 
   workflows(gate?: Gate) {

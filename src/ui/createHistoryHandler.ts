@@ -3,6 +3,7 @@ import { ConfigError, NotFoundError, QueryError } from '../errors';
 import type { ExecutionStore } from '../store';
 import { viewerAssets } from './assets';
 import { MAX_REPLAY_MS, streamEvents } from './eventStream';
+import { readExecutionDetail } from './executionDetail';
 import { readExecutionQuery, readStatsQuery, readStatsSeriesQuery, single } from './executionQuery';
 import { HttpError } from './HttpError';
 import { pageShell } from './pageShell';
@@ -49,7 +50,8 @@ const STEP = /^\/api\/executions\/([^/]+)\/steps\/([^/]+)$/;
  * - `GET {basePath}/` and the other pages: the viewer.
  * - `GET {basePath}/api/executions?workflow=&status=&trigger=&since=&until=&tag=k=v&where=&cursor=&limit=`:
  *   a page of executions, newest first, without payloads (see docs/viewer.md).
- * - `GET {basePath}/api/executions/:id`: the execution and its steps, without payloads.
+ * - `GET {basePath}/api/executions/:id`: the execution, its steps without payloads, its child
+ *   executions and its workflow's stored shape (see executionDetail.ts).
  * - `GET {basePath}/api/executions/:id/data`: its trigger data and metadata.
  * - `GET {basePath}/api/executions/:id/steps/:stepId`: one step with its input, output and error.
  * - `GET {basePath}/api/compare?a=&b=`, `GET {basePath}/api/stats?workflow=&since=&until=`, `GET {basePath}/api/workflows`.
@@ -118,11 +120,7 @@ export function createHistoryHandler(store: ExecutionStore, options: HistoryHand
     }
     let match = EXECUTION.exec(path);
     if (match) {
-      const id = decode(match[1]!);
-      const execution = await store.getExecution(id);
-      if (!execution) throw new HttpError(404, `No execution with id ${JSON.stringify(id)}`);
-      // The steps' payloads stay in the database: the inspector asks for one step's at a time.
-      return sendJson(res, 200, { execution: summarizeExecution(execution), steps: await store.getStepOutlines(id) });
+      return sendJson(res, 200, await readExecutionDetail(store, decode(match[1]!)));
     }
     match = EXECUTION_DATA.exec(path);
     if (match) {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { ApiError } from '../api';
+import type { ApiError } from '../http';
 import { href, navigate } from '../router';
 
 /** Filters with one value each: the API's parameters under the same names (the CLI's flags). */

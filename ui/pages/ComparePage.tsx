@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, getJson, type ComparedExecution, type ExecutionComparison, type JsonDiff, type StepComparison } from '../api';
+import type { ComparedExecution, ExecutionComparison, JsonDiff, StepComparison } from '../api';
+import { ApiError, getJson } from '../http';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatDuration, formatTime } from '../format';
 import { href, navigate, type Place } from '../router';

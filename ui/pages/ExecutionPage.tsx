@@ -1,24 +1,30 @@
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, getJson, type ExecutionDetail, type ExecutionSummary, type StepData, type StepSummary } from '../api';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { ExecutionDetail, ExecutionSummary, StepData, StepSummary } from '../api';
+import { ApiError, getJson } from '../http';
 import { CopyButton } from '../components/CopyButton';
 import { JsonTree } from '../components/JsonTree';
 import { Timeline } from '../components/Timeline';
 import { StatusBadge } from '../components/StatusBadge';
+import { WorkflowGraph } from '../components/WorkflowGraph';
 import { formatDuration, formatTime } from '../format';
 import { useLiveEvents } from '../liveEvents';
 import { replaySnippet } from '../replaySnippet';
 import { href, navigate, type Place } from '../router';
+import { timelineRows, type Expansion } from '../timelineRows';
 
 /** One execution: its header, its steps in order, and the inspector of the step the URL names (`?step=`). */
 export function ExecutionPage({ id, place }: { id: string; place: Place }) {
   const [detail, setDetail] = useState<ExecutionDetail | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  // Child executions shown in place, by the id of the step that started them.
+  const [expanded, setExpanded] = useState<ReadonlyMap<string, Expansion>>(new Map());
   const selected = place.search.get('step');
 
   useEffect(() => {
     const abort = new AbortController();
     setDetail(null);
     setError(null);
+    setExpanded(new Map());
     getJson<ExecutionDetail>(`/api/executions/${encodeURIComponent(id)}`, abort.signal).then(setDetail, (reason: unknown) => {
       if (!abort.signal.aborted) setError(reason instanceof ApiError ? reason : new ApiError(0, String(reason)));
     });
@@ -39,6 +45,31 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
     });
   });
 
+  const rows = useMemo(() => (detail ? timelineRows(detail, expanded) : []), [detail, expanded]);
+
+  const toggle = (stepId: string) => {
+    const row = rows.find((candidate) => candidate.kind === 'step' && candidate.step.id === stepId);
+    const child = row?.kind === 'step' ? row.child : null;
+    if (!child) return;
+    const set = (expansion: Expansion | null) =>
+      setExpanded((old) => {
+        const next = new Map(old);
+        if (expansion) next.set(stepId, expansion);
+        else next.delete(stepId);
+        return next;
+      });
+    if (expanded.has(stepId)) return set(null);
+    set({ state: 'loading' });
+    getJson<ExecutionDetail>(`/api/executions/${encodeURIComponent(child.id)}`).then(
+      (loaded) => set({ state: 'loaded', detail: loaded }),
+      (reason: unknown) =>
+        set({
+          state: 'failed',
+          message: `The child execution could not be read: ${reason instanceof Error ? reason.message : String(reason)}`,
+        }),
+    );
+  };
+
   if (error) {
     return (
       <main>
@@ -54,7 +85,13 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
   }
   if (!detail) return <main aria-busy="true">Loading…</main>;
   const { execution, steps } = detail;
-  const step = steps.find((candidate) => candidate.id === selected) ?? null;
+  const found = rows.find((row) => row.kind === 'step' && row.step.id === selected);
+  const step = found?.kind === 'step' ? found.step : null;
+  const select = (chosen: StepSummary) => {
+    const params = new URLSearchParams(place.search);
+    params.set('step', chosen.id);
+    navigate(`/executions/${encodeURIComponent(execution.id)}?${params}`, { replace: true });
+  };
   return (
     <main>
       <p class="breadcrumb">
@@ -120,22 +157,38 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
           {execution.errorMessage}
         </p>
       )}
+      <section aria-labelledby="graph-heading" class="graph-section">
+        <h2 id="graph-heading">Workflow graph</h2>
+        {detail.definition ? (
+          <div class="graph-scroll">
+            <WorkflowGraph shape={detail.definition} steps={steps} selected={selected} onSelect={select} />
+          </div>
+        ) : (
+          <p class="empty">
+            {detail.definitionNote === 'too-large'
+              ? 'The workflow’s graph is too large to draw here.'
+              : 'No workflow graph was stored for this run (only the workflow runner stores one).'}
+          </p>
+        )}
+      </section>
       <div class="execution-body">
         <section aria-labelledby="steps-heading" class="steps">
           <h2 id="steps-heading">Steps ({steps.length})</h2>
           <Timeline
-            steps={steps}
+            rows={rows}
             startedAt={execution.startedAt}
             endedAt={endOf(execution, steps)}
             selected={selected}
-            onSelect={(stepId) => {
-              const params = new URLSearchParams(place.search);
-              params.set('step', stepId);
-              navigate(`/executions/${encodeURIComponent(execution.id)}?${params}`, { replace: true });
-            }}
+            onSelect={select}
+            onToggle={toggle}
           />
+          {detail.childrenTruncated && (
+            <p class="empty">
+              It started more than {detail.children.length} child executions: only the first {detail.children.length} can be shown in place.
+            </p>
+          )}
         </section>
-        {step && <Inspector executionId={execution.id} step={step} />}
+        {step && <Inspector executionId={step.executionId} step={step} />}
       </div>
     </main>
   );

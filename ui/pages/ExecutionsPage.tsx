@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, getJson, type ExecutionPage, type ExecutionSummary } from '../api';
+import type { ExecutionPage, ExecutionSummary } from '../api';
 import { FilterForm } from '../components/FilterForm';
+import { ApiError, getJson } from '../http';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatDuration, formatTime } from '../format';
 import { useLiveEvents } from '../liveEvents';

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, getJson, type StatsSeries } from '../api';
+import type { StatsSeries } from '../api';
+import { ApiError, getJson } from '../http';
 import { Legend, LineChart, RunsChart } from '../components/StatsCharts';
 import { formatDuration, formatTime } from '../format';
 import { navigate, type Place } from '../router';
