@@ -227,6 +227,9 @@ describeInBrowser('the viewer in Chromium', () => {
       await page.click('.timeline button:has(.timeline-name:text-is("charge"))');
       await page.waitForSelector('.inspector h2:has-text("charge")');
       const redacted = page.locator('.inspector .json-row:has(.json-key:text("password")) .marker-redacted');
+      // The heading shows before the step's payloads arrive: wait for them, then count.
+      await redacted.first().waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('.inspector .json-tree').length >= 2);
       expect(await redacted.count()).toBe(2);
       // Copy buttons: the payload as JSON, and the replay test of this step.
       const stepId = new URL(page.url()).searchParams.get('step')!;
