@@ -466,6 +466,13 @@ describe.each(databaseKinds)('flowtrail binary on %s', (kind) => {
     expect(Number(row.n)).toBe(0);
   });
 
+  test('--parent lists the child executions a run started', async () => {
+    const result = await cli(['list', '--parent', fixture.ordersOk.id, ...dbArgs]);
+    expect(result.code).toBe(0);
+    expect(idsIn(result.stdout)).toEqual([fixture.child.id]);
+    expect(idsIn((await cli(['list', '--parent', fixture.child.id, ...dbArgs])).stdout)).toEqual([]);
+  });
+
   test('paging with --limit 2 and the printed next-page command visits every execution exactly once', async () => {
     const expected = ids(fixture.all.filter((e) => e.startedAt > fixture.now - DAY));
     expect(expected).toHaveLength(6);

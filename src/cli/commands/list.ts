@@ -29,6 +29,8 @@ export const filterOptions: readonly OptionSpec[] = [
   { name: 'since', type: 'string', value: 'when', description: 'started at or after: a duration ago (12h, 30d) or an ISO date' },
   { name: 'until', type: 'string', value: 'when', description: 'started before: a duration ago or an ISO date' },
   { name: 'trace', type: 'string', value: 'trace-id', description: 'only runs started in this OpenTelemetry trace (32 hex digits)' },
+  { name: 'parent', type: 'string', value: 'execution-id', description: 'only the child executions this one started' },
+  { name: 'forked-from', type: 'string', value: 'execution-id', description: 'only the re-runs forked from this execution' },
   { name: 'tag', type: 'string', value: 'key=value', repeatable: true, description: 'only runs with this tag (repeat: all must match)' },
   {
     name: 'where',
@@ -75,6 +77,10 @@ export function readFilters(args: ParsedArgs, now = Date.now()): ExecutionFilter
   if (until !== undefined) filters.startedBefore = parseTimeBound(until, '--until', now);
   const trace = args.string('trace');
   if (trace !== undefined) filters.traceId = parseTraceId(trace);
+  const parent = args.string('parent');
+  if (parent !== undefined) filters.parentExecutionId = parent;
+  const forkedFrom = args.string('forked-from');
+  if (forkedFrom !== undefined) filters.forkedFromExecutionId = forkedFrom;
   const tags = parseTags(args.strings('tag'));
   if (tags !== undefined) filters.tags = tags;
   const where = args.strings('where').map(parseWhere);
