@@ -9,15 +9,14 @@
  * (default 127.0.0.1) say where. SIGTERM or Ctrl-C stops it: open live streams are ended, the
  * history's tail is written and the database closed.
  */
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createHistoryHandler, ExecutionLogger, ExecutionStore, WorkflowRunner } from '../src';
 import { recordDemoRuns } from './demoRuns';
-import { hasToken, stopSignal } from './historyToken';
+import { hasToken, historyToken, stopSignal } from './historyToken';
 
 async function main(): Promise<void> {
-  const token = process.env.HISTORY_TOKEN || randomBytes(12).toString('hex');
+  const token = historyToken();
   const store = await ExecutionStore.open();
   const logger = new ExecutionLogger(store);
   await logger.ready;

@@ -1,5 +1,17 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { MIN_TOKEN_LENGTH } from '../src';
+
+/**
+ * The token the examples ask for: `HISTORY_TOKEN`, refused when too short to guard anything, or
+ * one made up (and printed by the example) when it is not set.
+ */
+export function historyToken(): string {
+  const given = process.env.HISTORY_TOKEN;
+  if (!given) return randomBytes(16).toString('hex');
+  if (given.length < MIN_TOKEN_LENGTH) throw new Error(`HISTORY_TOKEN must be ${MIN_TOKEN_LENGTH} characters or more`);
+  return given;
+}
 
 /**
  * The mounting examples' `authorize` hook: whether the request carries `token`, as a bearer token

@@ -14,10 +14,10 @@ const bearer = { Authorization: `Bearer ${TOKEN}` };
 const DEMO_WORKFLOWS = ['order-processing', 'payment-capture', 'refund-approval', 'invoice-run', 'crm-sync'];
 
 /** An example started as a child process on a free port, in a folder of its own, with the URL it printed. */
-function startExample(script: string, dir: string) {
+function startExample(script: string, dir: string, token = TOKEN) {
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [join(root, 'build', 'examples', script)], {
     cwd: dir,
-    env: { ...process.env, PORT: '0', HISTORY_TOKEN: TOKEN, FLOWTRAIL_DB: join(dir, 'history.sqlite'), NO_COLOR: '1' },
+    env: { ...process.env, PORT: '0', HISTORY_TOKEN: token, FLOWTRAIL_DB: join(dir, 'history.sqlite'), NO_COLOR: '1' },
   });
   let stdout = '';
   let stderr = '';
@@ -125,6 +125,12 @@ describe('the mounting examples, run as an application runs them', () => {
       expect(await example.exited).toBe(0);
       expect(example.output().stdout).toMatch(/Stopped\.\n$/);
       expect(example.output().stderr).toBe('');
+    });
+
+    test('a HISTORY_TOKEN too short to guard anything is refused before it serves', async () => {
+      const short = startExample(script, dir, 'short-token');
+      await expect(short.viewer).rejects.toThrow(/HISTORY_TOKEN must be 16 characters or more/);
+      expect(await short.exited).not.toBe(0);
     });
   });
 });

@@ -30,7 +30,7 @@ describe('tokenGate', () => {
     expect(() => tokenGate('x'.repeat(MIN_TOKEN_LENGTH), () => undefined)).not.toThrow();
   });
 
-  test('the cookie holds a session id, never the token, under a name of its own per gate', async () => {
+  test('the cookie holds a session id, never the token, under a name of its own per port', async () => {
     const one = await gated();
     const two = await gated();
     try {
@@ -44,6 +44,8 @@ describe('tokenGate', () => {
       expect((await get(two.base, '/', { Cookie: cookie })).status).toBe(401);
       const other = String((await get(two.base, `/?token=${TOKEN}`)).headers['set-cookie']).split('=')[0];
       expect(other).not.toBe(cookie.split('=')[0]);
+      // A viewer started again on the same port replaces its cookie instead of adding another.
+      expect(cookie.split('=')[0]).toBe(`flowtrail_session_${new URL(one.base).port}`);
       // The token itself as the cookie's value is not a session.
       expect((await get(one.base, '/', { Cookie: `${cookie.split('=')[0]}=${TOKEN}` })).status).toBe(401);
     } finally {

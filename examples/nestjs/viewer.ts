@@ -10,7 +10,6 @@
  * the history's tail written, the database closed, and the process exits 0.
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -18,7 +17,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createHistoryHandler, ExecutionLogger, ExecutionStore, WorkflowRunner } from '../../src';
 import { FlowtrailModule } from '../../src/nestjs';
 import { recordDemoRuns } from '../demoRuns';
-import { hasToken, stopSignal } from '../historyToken';
+import { hasToken, historyToken, stopSignal } from '../historyToken';
 
 @Controller()
 class ShopController {
@@ -35,7 +34,7 @@ class ShopController {
 class AppModule {}
 
 async function main(): Promise<void> {
-  const token = process.env.HISTORY_TOKEN || randomBytes(12).toString('hex');
+  const token = historyToken();
   // forceCloseConnections: app.close() also ends the viewer's open live streams.
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { logger: ['error', 'warn'], forceCloseConnections: true });
   await recordDemoRuns(new WorkflowRunner({ logger: app.get(ExecutionLogger) }));

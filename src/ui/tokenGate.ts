@@ -14,8 +14,9 @@ export const MIN_TOKEN_LENGTH = 16;
  *
  * The cookie holds a random session id made when the gate is made, never the token: cookies are
  * sent to every port of a host, so another local server would otherwise receive the token itself.
- * Its name is per gate too, so two viewers on two ports do not overwrite each other's. It is
- * HttpOnly and SameSite=Strict: neither a script nor another site's page can use it.
+ * Its name carries the port the request was addressed to, so two viewers on two ports keep their
+ * own, and a restarted viewer replaces its old one instead of adding one more. It is HttpOnly and
+ * SameSite=Strict: neither a script nor another site's page can use it.
  *
  * @throws RangeError when the token is shorter than MIN_TOKEN_LENGTH.
  */
@@ -26,9 +27,9 @@ export function tokenGate(token: string, handler: HistoryHandler): HistoryHandle
   const expected = digest(token);
   const session = randomBytes(32).toString('base64url');
   const expectedSession = digest(session);
-  const cookieName = `flowtrail_session_${randomBytes(4).toString('hex')}`;
   const matches = (given: string | undefined, wanted: Buffer) => given !== undefined && timingSafeEqual(digest(given), wanted);
   return (req: IncomingMessage, res: ServerResponse) => {
+    const cookieName = `flowtrail_session_${/:(\d{1,5})$/.exec(req.headers.host ?? '')?.[1] ?? 'default'}`;
     // Express hands a mounted handler the rest of the path in `url` and the whole in `originalUrl`:
     // the redirect must keep the mount's prefix.
     const raw = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
