@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { runCompare } from './compare';
+import { runDbos } from './dbos';
 import { runEndToEnd } from './endToEnd';
 import { runFollow } from './follow';
 import { runHotpath } from './hotpath';
@@ -28,6 +29,7 @@ const BENCHES: Record<string, () => Promise<BenchOutput>> = {
   search: runSearch,
   follow: runFollow,
   tags: runTags,
+  dbos: runDbos,
   'stats-over-time': runStatsOverTime,
 };
 const ALIASES: Record<string, string> = { endToEnd: 'e2e', 'end-to-end': 'e2e' };
