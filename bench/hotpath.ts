@@ -1,6 +1,8 @@
 import { ExecutionLogger, LoggedWorkflow } from '../src';
+import { floorNode } from './floor';
+import { hotpathRows } from './hotpathRows';
 import { createOtelPeer, otelUnavailable, type OtelPeer } from './otel';
-import { atMost, elapsedNs, summarize, type BenchOutput, type ResultRow } from './stats';
+import { elapsedNs, type BenchOutput } from './stats';
 import { envInt, INPUT, log, NoopNode, openDatabase, PlainNoopNode, size, startLogger, type ExecutableNode } from './support';
 
 /** The workflow the measured loop runs in: one execution per measured round. */
@@ -80,6 +82,7 @@ export async function runHotpath(): Promise<BenchOutput> {
   try {
     const logged = new NoopNode('hot-node');
     const plain = new PlainNoopNode('hot-node');
+    const floor = floorNode(plain);
     const workflow = new LoopWorkflow();
     const inWorkflow = async (logger: ExecutionLogger, node: ExecutableNode, n: number): Promise<Timing> => {
       ExecutionLogger.setDefault(logger);
@@ -88,14 +91,29 @@ export async function runHotpath(): Promise<BenchOutput> {
       await logger.flush();
       return { loopNs: timing.loopNs, drainNs: timing.drainNs + elapsedNs(start) };
     };
+    // Target 1 is about a process where no logger anywhere is enabled: the disabled variants turn the others off while they run.
+    const enabledLoggers = [captureOff, capture, spansOn].filter((logger) => logger !== null);
+    const noLoggerEnabled = async (body: () => Promise<Timing>): Promise<Timing> => {
+      for (const logger of enabledLoggers) logger.setEnabled(false);
+      try {
+        return await body();
+      } finally {
+        for (const logger of enabledLoggers) logger.setEnabled(true);
+      }
+    };
     const variants: Variant[] = [
       // The undecorated baseline runs inside a recorded execution too, so its awaits pay for the active context like the others.
       { key: 'undecorated', label: 'undecorated', measure: (n) => inWorkflow(capture, plain, n) },
       // The baseline of the disabled case: the same undecorated call where logging is disabled, so no context is active either.
-      { key: 'undecoratedUnlogged', label: 'undecorated, logging disabled', measure: (n) => inWorkflow(disabled, plain, n) },
-      { key: 'disabled', label: '@LoggedNode, logging disabled', measure: (n) => inWorkflow(disabled, logged, n) },
+      {
+        key: 'undecoratedUnlogged',
+        label: 'undecorated, logging disabled',
+        measure: (n) => noLoggerEnabled(() => inWorkflow(disabled, plain, n)),
+      },
+      { key: 'disabled', label: '@LoggedNode, logging disabled', measure: (n) => noLoggerEnabled(() => inWorkflow(disabled, logged, n)) },
       { key: 'captureOff', label: '@LoggedNode, enabled, capture off', measure: (n) => inWorkflow(captureOff, logged, n) },
       { key: 'capture', label: '@LoggedNode, enabled, capture 2×200 B', measure: (n) => inWorkflow(capture, logged, n) },
+      { key: 'floor', label: 'floor: ALS run + 2 × JSON.stringify + 2 ids', measure: (n) => inWorkflow(capture, floor, n) },
     ];
     if (otel && spansOn) {
       variants.push({
@@ -116,22 +134,24 @@ export async function runHotpath(): Promise<BenchOutput> {
           return { loopNs: timing.loopNs, drainNs: timing.drainNs + elapsedNs(start) };
         },
       });
+      const inSpans = (node: ExecutableNode) => async (n: number) => {
+        let exported = 0;
+        const drain = async () => {
+          await otel.forceFlush();
+          exported += otel.takeExported();
+        };
+        const timing = await otel.inRootSpan('workflow', () => timeCalls(node, n, drain));
+        await drain();
+        if (exported < n) throw new Error(`OpenTelemetry exported ${exported} of ${n} spans: the comparison would flatter it`);
+        return timing;
+      };
       const traced: ExecutableNode = { execute: (input) => otel.traced('execute', input, () => plain.execute(input)) };
-      variants.push({
-        key: 'otel',
-        label: 'OpenTelemetry span, 2×200 B attributes',
-        measure: async (n) => {
-          let exported = 0;
-          const drain = async () => {
-            await otel.forceFlush();
-            exported += otel.takeExported();
-          };
-          const timing = await otel.inRootSpan('workflow', () => timeCalls(traced, n, drain));
-          await drain();
-          if (exported < n) throw new Error(`OpenTelemetry exported ${exported} of ${n} spans: the comparison would flatter it`);
-          return timing;
-        },
-      });
+      const bare: ExecutableNode = { execute: () => otel.tracedBare('execute', () => plain.execute(INPUT)) };
+      variants.push(
+        { key: 'otel', label: 'OpenTelemetry span, 2×200 B attributes', measure: inSpans(traced) },
+        // The same span without the data: what each side's data costs shows beside its bare cost.
+        { key: 'otelBare', label: 'OpenTelemetry span, no attributes', measure: inSpans(bare) },
+      );
     }
 
     // BENCH_HOTPATH_ONLY=capture (comma-separated keys) runs just those variants, e.g. under --cpu-prof.
@@ -155,67 +175,7 @@ export async function runHotpath(): Promise<BenchOutput> {
     await database.dispose();
   }
 
-  const median = (key: string) => summarize(perCall[key] ?? []).median;
-  const base = median('undecorated');
-  const overhead = (key: string) => (perCall[key] ?? []).map((ns) => ns - base);
-  const bench = 'hot path';
-  const unloggedBase = median('undecoratedUnlogged');
-  const rows: ResultRow[] = [
-    { bench, figure: 'undecorated call, in a recorded execution', value: summarize(perCall.undecorated ?? []), unit: 'ns/call' },
-    { bench, figure: 'undecorated call, logging disabled', value: summarize(perCall.undecoratedUnlogged ?? []), unit: 'ns/call' },
-    {
-      bench,
-      figure: 'logging disabled',
-      value: summarize(perCall.disabled ?? []),
-      unit: 'ns/call',
-      baseline: { label: 'undecorated, logging disabled', value: unloggedBase, unit: 'ns' },
-      ratio: median('disabled') / unloggedBase,
-      verdict: atMost(median('disabled') / unloggedBase, 1.1, '≤ 1.1× undecorated'),
-    },
-    {
-      bench,
-      figure: 'enabled, capture off: overhead',
-      value: summarize(overhead('captureOff')),
-      unit: 'ns/call',
-      note: `drain ${summarize(drainPerCall.captureOff ?? []).median.toFixed(0)} ns/step`,
-    },
-    {
-      bench,
-      figure: 'enabled, capture 2×200 B: overhead',
-      value: summarize(overhead('capture')),
-      unit: 'ns/call',
-      note: `drain ${summarize(drainPerCall.capture ?? []).median.toFixed(0)} ns/step`,
-    },
-  ];
-  if (otel) {
-    const otelOverhead = median('otel') - base;
-    const ratio = (median('capture') - base) / otelOverhead;
-    rows[rows.length - 1] = {
-      ...rows[rows.length - 1]!,
-      baseline: { label: 'OTel span overhead', value: otelOverhead, unit: 'ns' },
-      ratio,
-      verdict: atMost(ratio, 0.5, '≤ 0.5× OTel span'),
-    };
-    rows.push({
-      bench,
-      figure: 'OpenTelemetry span: overhead',
-      value: summarize(overhead('otel')),
-      unit: 'ns/call',
-      note: `BatchSpanProcessor + in-memory exporter; forceFlush ${summarize(drainPerCall.otel ?? []).median.toFixed(0)} ns/span`,
-    });
-    const spansOverhead = median('spans') - base;
-    rows.push({
-      bench,
-      figure: 'enabled, capture 2×200 B, otel spans on: overhead',
-      value: summarize(overhead('spans')),
-      unit: 'ns/call',
-      baseline: { label: 'OTel span overhead', value: otelOverhead, unit: 'ns' },
-      ratio: spansOverhead / otelOverhead,
-      note: `${(spansOverhead / (median('capture') - base)).toFixed(2)}× the step without spans; drain ${summarize(drainPerCall.spans ?? []).median.toFixed(0)} ns/step`,
-    });
-  } else {
-    rows.push({ bench, figure: 'OpenTelemetry span', value: summarize([]), unit: '', note: `skipped: ${otelMissing}` });
-  }
+  const rows = hotpathRows(perCall, drainPerCall, otel === null ? otelMissing : null);
   return {
     rows,
     details: { calls, rounds, perCallNs: perCall, drainNsPerCall: drainPerCall, stepsWritten, otel: otel?.versions ?? otelMissing },

@@ -26,6 +26,8 @@ export interface ResultRow {
   ratio?: number;
   verdict?: Verdict;
   note?: string;
+  /** The numbered target of issue #16 this row checks ("1", "2a", …): the run's summary lists these. */
+  goal?: string;
 }
 
 /** What each bench hands back to run.ts: table rows plus whatever raw figures are worth keeping. */
@@ -149,6 +151,34 @@ export function markdownTable(rows: readonly ResultRow[], host: Machine): string
       formatRatio(row.ratio),
       row.verdict?.target ?? '—',
       result,
+    ];
+    lines.push(`| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The targets of issue #16 the run measured, one line each with its ratio and pass/miss, in
+ * target order; empty when none of the benches run has one.
+ */
+export function targetSummary(rows: readonly ResultRow[]): string {
+  const goals = rows.filter((row) => row.goal !== undefined && row.verdict !== undefined);
+  if (goals.length === 0) return '';
+  goals.sort((a, b) => a.goal!.localeCompare(b.goal!, 'en', { numeric: true }));
+  const lines = [
+    'Targets of issue #16 measured in this run:',
+    '',
+    '| # | figure | value | ratio | target | result |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const row of goals) {
+    const cells = [
+      row.goal!,
+      `${row.bench}: ${row.figure}`,
+      formatValue(row.value, row.unit),
+      formatRatio(row.ratio),
+      row.verdict!.target,
+      row.verdict!.pass ? 'PASS' : '**MISS**',
     ];
     lines.push(`| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
