@@ -1,4 +1,5 @@
 import { executionContext } from '../logger/context';
+import { recording } from '../logger/recording';
 import type { ReuseNodeParams, SkipNodeParams } from '../logger/Recorder';
 import type { NodeSite } from '../logger/sites';
 import {
@@ -29,7 +30,7 @@ export interface LoggedNodeOptions {
 /**
  * Records each call of the decorated method (a node's `execute()`) as one step of the workflow
  * execution it runs in. Outside any execution the method runs unlogged, at the cost of one
- * context lookup.
+ * context lookup; while no logger in the process is enabled, of one number read.
  */
 export function LoggedNode(options: LoggedNodeOptions = {}): MethodDecorator {
   return methodDecorator('LoggedNode', (method) => {
@@ -43,11 +44,16 @@ export function LoggedNode(options: LoggedNodeOptions = {}): MethodDecorator {
     };
     // `arguments`, not rest parameters: the unlogged path must not allocate an array per call.
     const wrapper: Method = function (this: unknown) {
-      const context = executionContext.getStore();
+      // No logger that could record anywhere: not even the context is looked up.
+      if (recording.loggers !== 0) {
+        const context = executionContext.getStore();
+        if (context !== undefined && context.logger.recordsSteps) {
+          // eslint-disable-next-line prefer-rest-params
+          return context.logger.runNode(site, context, this, Array.prototype.slice.call(arguments), method);
+        }
+      }
       // eslint-disable-next-line prefer-rest-params
-      if (context === undefined || !context.logger.recordsSteps) return method.apply(this, arguments as unknown as unknown[]);
-      // eslint-disable-next-line prefer-rest-params
-      return context.logger.runNode(site, context, this, Array.prototype.slice.call(arguments), method);
+      return method.apply(this, arguments as unknown as unknown[]);
     };
     rememberDecoratedNode(wrapper, { site, inputsOption: options.inputs });
     return preserveIdentity(wrapper, method);
