@@ -2,7 +2,7 @@ import { ExecutionLogger, LoggedWorkflow } from '../src';
 import { floorNode } from './floor';
 import { hotpathRows } from './hotpathRows';
 import { createOtelPeer, otelUnavailable, type OtelPeer } from './otel';
-import { elapsedNs, type BenchOutput } from './stats';
+import { elapsedNs, threadCpuNs, threadCpuReadNs, type BenchOutput } from './stats';
 import { envInt, INPUT, log, NoopNode, openDatabase, PlainNoopNode, size, startLogger, type ExecutableNode } from './support';
 
 /** The workflow the measured loop runs in: one execution per measured round. */
@@ -19,10 +19,14 @@ class LoopWorkflow {
 /** Calls between two drains: the queue bound both recorders get (the logger's default) holds a chunk. */
 const CHUNK = 5_000;
 const QUEUE_BOUND = 10_000;
+/** What reading the thread's CPU time costs (taken off each chunk), or NaN where it cannot be read: wall time is used then. */
+const CPU_READ_NS = threadCpuReadNs();
 
 interface Timing {
   /** Time spent in the awaited calls themselves. */
   loopNs: number;
+  /** The main thread's CPU time in those calls (NaN where the OS does not tell). */
+  loopCpuNs: number;
   /** Time spent writing out what the calls queued, between chunks and at the end. */
   drainNs: number;
 }
@@ -35,18 +39,21 @@ interface Timing {
  */
 async function timeCalls(node: ExecutableNode, calls: number, drain: () => Promise<unknown>): Promise<Timing> {
   let loopNs = 0;
+  let loopCpuNs = 0;
   let drainNs = 0;
   for (let done = 0; done < calls;) {
     const chunk = Math.min(CHUNK, calls - done);
+    const cpuStart = threadCpuNs();
     const start = process.hrtime.bigint();
     for (let i = 0; i < chunk; i++) await node.execute(INPUT);
     loopNs += elapsedNs(start);
+    loopCpuNs += threadCpuNs() - cpuStart - CPU_READ_NS;
     done += chunk;
     const drained = process.hrtime.bigint();
     await drain();
     drainNs += elapsedNs(drained);
   }
-  return { loopNs, drainNs };
+  return { loopNs, loopCpuNs, drainNs };
 }
 
 interface Variant {
@@ -76,7 +83,9 @@ export async function runHotpath(): Promise<BenchOutput> {
     ? await startLogger(database.store, { maxQueueSize: QUEUE_BOUND, otel: { spans: true, tracer: otel.tracer } })
     : null;
 
+  // Main-thread CPU per call where Linux tells it (see threadCpuNs), else wall time; wall time is kept beside it.
   const perCall: Record<string, number[]> = {};
+  const wallPerCall: Record<string, number[]> = {};
   const drainPerCall: Record<string, number[]> = {};
   let stepsWritten = 0;
   try {
@@ -89,7 +98,7 @@ export async function runHotpath(): Promise<BenchOutput> {
       const timing = await workflow.run({ calls: n }, () => timeCalls(node, n, () => logger.flush()));
       const start = process.hrtime.bigint();
       await logger.flush();
-      return { loopNs: timing.loopNs, drainNs: timing.drainNs + elapsedNs(start) };
+      return { ...timing, drainNs: timing.drainNs + elapsedNs(start) };
     };
     // Target 1 is about a process where no logger anywhere is enabled: the disabled variants turn the others off while they run.
     const enabledLoggers = [captureOff, capture, spansOn].filter((logger) => logger !== null);
@@ -131,7 +140,7 @@ export async function runHotpath(): Promise<BenchOutput> {
           await drain();
           // The execution's span ends after the loop, with the workflow: one more than the steps.
           if (exported < n + 1) throw new Error(`OpenTelemetry exported ${exported} of ${n + 1} flowtrail spans`);
-          return { loopNs: timing.loopNs, drainNs: timing.drainNs + elapsedNs(start) };
+          return { ...timing, drainNs: timing.drainNs + elapsedNs(start) };
         },
       });
       const inSpans = (node: ExecutableNode) => async (n: number) => {
@@ -161,8 +170,9 @@ export async function runHotpath(): Promise<BenchOutput> {
     for (const variant of variants) await variant.measure(Math.ceil(calls / 4));
     for (let round = 1; round <= rounds; round++) {
       for (const variant of variants) {
-        const { loopNs, drainNs } = await variant.measure(calls);
-        (perCall[variant.key] ??= []).push(loopNs / calls);
+        const { loopNs, loopCpuNs, drainNs } = await variant.measure(calls);
+        (perCall[variant.key] ??= []).push((CPU_READ_NS >= 0 ? loopCpuNs : loopNs) / calls);
+        (wallPerCall[variant.key] ??= []).push(loopNs / calls);
         (drainPerCall[variant.key] ??= []).push(drainNs / calls);
       }
       log(`hotpath: round ${round}/${rounds}: ${variants.map((v) => `${v.key} ${perCall[v.key]!.at(-1)!.toFixed(0)} ns`).join(', ')}`);
@@ -175,9 +185,18 @@ export async function runHotpath(): Promise<BenchOutput> {
     await database.dispose();
   }
 
-  const rows = hotpathRows(perCall, drainPerCall, otel === null ? otelMissing : null);
+  const rows = hotpathRows({ perCall, wallPerCall, drainPerCall }, CPU_READ_NS >= 0 ? 'CPU' : 'wall', otel === null ? otelMissing : null);
   return {
     rows,
-    details: { calls, rounds, perCallNs: perCall, drainNsPerCall: drainPerCall, stepsWritten, otel: otel?.versions ?? otelMissing },
+    details: {
+      calls,
+      rounds,
+      clock: CPU_READ_NS >= 0 ? 'main-thread CPU' : 'wall',
+      perCallNs: perCall,
+      wallNsPerCall: wallPerCall,
+      drainNsPerCall: drainPerCall,
+      stepsWritten,
+      otel: otel?.versions ?? otelMissing,
+    },
   };
 }
