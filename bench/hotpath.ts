@@ -1,6 +1,8 @@
 import { ExecutionLogger, LoggedWorkflow } from '../src';
+import { floorNode } from './floor';
+import { hotpathRows } from './hotpathRows';
 import { createOtelPeer, otelUnavailable, type OtelPeer } from './otel';
-import { atMost, elapsedNs, summarize, type BenchOutput, type ResultRow } from './stats';
+import { elapsedNs, threadCpuNs, threadCpuReadNs, type BenchOutput } from './stats';
 import { envInt, INPUT, log, NoopNode, openDatabase, PlainNoopNode, size, startLogger, type ExecutableNode } from './support';
 
 /** The workflow the measured loop runs in: one execution per measured round. */
@@ -17,10 +19,14 @@ class LoopWorkflow {
 /** Calls between two drains: the queue bound both recorders get (the logger's default) holds a chunk. */
 const CHUNK = 5_000;
 const QUEUE_BOUND = 10_000;
+/** What reading the thread's CPU time costs (taken off each chunk), or NaN where it cannot be read: wall time is used then. */
+const CPU_READ_NS = threadCpuReadNs();
 
 interface Timing {
   /** Time spent in the awaited calls themselves. */
   loopNs: number;
+  /** The main thread's CPU time in those calls (NaN where the OS does not tell). */
+  loopCpuNs: number;
   /** Time spent writing out what the calls queued, between chunks and at the end. */
   drainNs: number;
 }
@@ -33,18 +39,21 @@ interface Timing {
  */
 async function timeCalls(node: ExecutableNode, calls: number, drain: () => Promise<unknown>): Promise<Timing> {
   let loopNs = 0;
+  let loopCpuNs = 0;
   let drainNs = 0;
   for (let done = 0; done < calls;) {
     const chunk = Math.min(CHUNK, calls - done);
+    const cpuStart = threadCpuNs();
     const start = process.hrtime.bigint();
     for (let i = 0; i < chunk; i++) await node.execute(INPUT);
     loopNs += elapsedNs(start);
+    loopCpuNs += threadCpuNs() - cpuStart - CPU_READ_NS;
     done += chunk;
     const drained = process.hrtime.bigint();
     await drain();
     drainNs += elapsedNs(drained);
   }
-  return { loopNs, drainNs };
+  return { loopNs, loopCpuNs, drainNs };
 }
 
 interface Variant {
@@ -74,28 +83,46 @@ export async function runHotpath(): Promise<BenchOutput> {
     ? await startLogger(database.store, { maxQueueSize: QUEUE_BOUND, otel: { spans: true, tracer: otel.tracer } })
     : null;
 
+  // Main-thread CPU per call where Linux tells it (see threadCpuNs), else wall time; wall time is kept beside it.
   const perCall: Record<string, number[]> = {};
+  const wallPerCall: Record<string, number[]> = {};
   const drainPerCall: Record<string, number[]> = {};
   let stepsWritten = 0;
   try {
     const logged = new NoopNode('hot-node');
     const plain = new PlainNoopNode('hot-node');
+    const floor = floorNode(plain);
     const workflow = new LoopWorkflow();
     const inWorkflow = async (logger: ExecutionLogger, node: ExecutableNode, n: number): Promise<Timing> => {
       ExecutionLogger.setDefault(logger);
       const timing = await workflow.run({ calls: n }, () => timeCalls(node, n, () => logger.flush()));
       const start = process.hrtime.bigint();
       await logger.flush();
-      return { loopNs: timing.loopNs, drainNs: timing.drainNs + elapsedNs(start) };
+      return { ...timing, drainNs: timing.drainNs + elapsedNs(start) };
+    };
+    // Target 1 is about a process where no logger anywhere is enabled: the disabled variants turn the others off while they run.
+    const enabledLoggers = [captureOff, capture, spansOn].filter((logger) => logger !== null);
+    const noLoggerEnabled = async (body: () => Promise<Timing>): Promise<Timing> => {
+      for (const logger of enabledLoggers) logger.setEnabled(false);
+      try {
+        return await body();
+      } finally {
+        for (const logger of enabledLoggers) logger.setEnabled(true);
+      }
     };
     const variants: Variant[] = [
       // The undecorated baseline runs inside a recorded execution too, so its awaits pay for the active context like the others.
       { key: 'undecorated', label: 'undecorated', measure: (n) => inWorkflow(capture, plain, n) },
       // The baseline of the disabled case: the same undecorated call where logging is disabled, so no context is active either.
-      { key: 'undecoratedUnlogged', label: 'undecorated, logging disabled', measure: (n) => inWorkflow(disabled, plain, n) },
-      { key: 'disabled', label: '@LoggedNode, logging disabled', measure: (n) => inWorkflow(disabled, logged, n) },
+      {
+        key: 'undecoratedUnlogged',
+        label: 'undecorated, logging disabled',
+        measure: (n) => noLoggerEnabled(() => inWorkflow(disabled, plain, n)),
+      },
+      { key: 'disabled', label: '@LoggedNode, logging disabled', measure: (n) => noLoggerEnabled(() => inWorkflow(disabled, logged, n)) },
       { key: 'captureOff', label: '@LoggedNode, enabled, capture off', measure: (n) => inWorkflow(captureOff, logged, n) },
       { key: 'capture', label: '@LoggedNode, enabled, capture 2×200 B', measure: (n) => inWorkflow(capture, logged, n) },
+      { key: 'floor', label: 'floor: ALS run + 2 × JSON.stringify + 2 ids', measure: (n) => inWorkflow(capture, floor, n) },
     ];
     if (otel && spansOn) {
       variants.push({
@@ -113,25 +140,27 @@ export async function runHotpath(): Promise<BenchOutput> {
           await drain();
           // The execution's span ends after the loop, with the workflow: one more than the steps.
           if (exported < n + 1) throw new Error(`OpenTelemetry exported ${exported} of ${n + 1} flowtrail spans`);
-          return { loopNs: timing.loopNs, drainNs: timing.drainNs + elapsedNs(start) };
+          return { ...timing, drainNs: timing.drainNs + elapsedNs(start) };
         },
       });
+      const inSpans = (node: ExecutableNode) => async (n: number) => {
+        let exported = 0;
+        const drain = async () => {
+          await otel.forceFlush();
+          exported += otel.takeExported();
+        };
+        const timing = await otel.inRootSpan('workflow', () => timeCalls(node, n, drain));
+        await drain();
+        if (exported < n) throw new Error(`OpenTelemetry exported ${exported} of ${n} spans: the comparison would flatter it`);
+        return timing;
+      };
       const traced: ExecutableNode = { execute: (input) => otel.traced('execute', input, () => plain.execute(input)) };
-      variants.push({
-        key: 'otel',
-        label: 'OpenTelemetry span, 2×200 B attributes',
-        measure: async (n) => {
-          let exported = 0;
-          const drain = async () => {
-            await otel.forceFlush();
-            exported += otel.takeExported();
-          };
-          const timing = await otel.inRootSpan('workflow', () => timeCalls(traced, n, drain));
-          await drain();
-          if (exported < n) throw new Error(`OpenTelemetry exported ${exported} of ${n} spans: the comparison would flatter it`);
-          return timing;
-        },
-      });
+      const bare: ExecutableNode = { execute: () => otel.tracedBare('execute', () => plain.execute(INPUT)) };
+      variants.push(
+        { key: 'otel', label: 'OpenTelemetry span, 2×200 B attributes', measure: inSpans(traced) },
+        // The same span without the data: what each side's data costs shows beside its bare cost.
+        { key: 'otelBare', label: 'OpenTelemetry span, no attributes', measure: inSpans(bare) },
+      );
     }
 
     // BENCH_HOTPATH_ONLY=capture (comma-separated keys) runs just those variants, e.g. under --cpu-prof.
@@ -141,8 +170,9 @@ export async function runHotpath(): Promise<BenchOutput> {
     for (const variant of variants) await variant.measure(Math.ceil(calls / 4));
     for (let round = 1; round <= rounds; round++) {
       for (const variant of variants) {
-        const { loopNs, drainNs } = await variant.measure(calls);
-        (perCall[variant.key] ??= []).push(loopNs / calls);
+        const { loopNs, loopCpuNs, drainNs } = await variant.measure(calls);
+        (perCall[variant.key] ??= []).push((CPU_READ_NS >= 0 ? loopCpuNs : loopNs) / calls);
+        (wallPerCall[variant.key] ??= []).push(loopNs / calls);
         (drainPerCall[variant.key] ??= []).push(drainNs / calls);
       }
       log(`hotpath: round ${round}/${rounds}: ${variants.map((v) => `${v.key} ${perCall[v.key]!.at(-1)!.toFixed(0)} ns`).join(', ')}`);
@@ -155,69 +185,18 @@ export async function runHotpath(): Promise<BenchOutput> {
     await database.dispose();
   }
 
-  const median = (key: string) => summarize(perCall[key] ?? []).median;
-  const base = median('undecorated');
-  const overhead = (key: string) => (perCall[key] ?? []).map((ns) => ns - base);
-  const bench = 'hot path';
-  const unloggedBase = median('undecoratedUnlogged');
-  const rows: ResultRow[] = [
-    { bench, figure: 'undecorated call, in a recorded execution', value: summarize(perCall.undecorated ?? []), unit: 'ns/call' },
-    { bench, figure: 'undecorated call, logging disabled', value: summarize(perCall.undecoratedUnlogged ?? []), unit: 'ns/call' },
-    {
-      bench,
-      figure: 'logging disabled',
-      value: summarize(perCall.disabled ?? []),
-      unit: 'ns/call',
-      baseline: { label: 'undecorated, logging disabled', value: unloggedBase, unit: 'ns' },
-      ratio: median('disabled') / unloggedBase,
-      verdict: atMost(median('disabled') / unloggedBase, 1.1, '≤ 1.1× undecorated'),
-    },
-    {
-      bench,
-      figure: 'enabled, capture off: overhead',
-      value: summarize(overhead('captureOff')),
-      unit: 'ns/call',
-      note: `drain ${summarize(drainPerCall.captureOff ?? []).median.toFixed(0)} ns/step`,
-    },
-    {
-      bench,
-      figure: 'enabled, capture 2×200 B: overhead',
-      value: summarize(overhead('capture')),
-      unit: 'ns/call',
-      note: `drain ${summarize(drainPerCall.capture ?? []).median.toFixed(0)} ns/step`,
-    },
-  ];
-  if (otel) {
-    const otelOverhead = median('otel') - base;
-    const ratio = (median('capture') - base) / otelOverhead;
-    rows[rows.length - 1] = {
-      ...rows[rows.length - 1]!,
-      baseline: { label: 'OTel span overhead', value: otelOverhead, unit: 'ns' },
-      ratio,
-      verdict: atMost(ratio, 0.5, '≤ 0.5× OTel span'),
-    };
-    rows.push({
-      bench,
-      figure: 'OpenTelemetry span: overhead',
-      value: summarize(overhead('otel')),
-      unit: 'ns/call',
-      note: `BatchSpanProcessor + in-memory exporter; forceFlush ${summarize(drainPerCall.otel ?? []).median.toFixed(0)} ns/span`,
-    });
-    const spansOverhead = median('spans') - base;
-    rows.push({
-      bench,
-      figure: 'enabled, capture 2×200 B, otel spans on: overhead',
-      value: summarize(overhead('spans')),
-      unit: 'ns/call',
-      baseline: { label: 'OTel span overhead', value: otelOverhead, unit: 'ns' },
-      ratio: spansOverhead / otelOverhead,
-      note: `${(spansOverhead / (median('capture') - base)).toFixed(2)}× the step without spans; drain ${summarize(drainPerCall.spans ?? []).median.toFixed(0)} ns/step`,
-    });
-  } else {
-    rows.push({ bench, figure: 'OpenTelemetry span', value: summarize([]), unit: '', note: `skipped: ${otelMissing}` });
-  }
+  const rows = hotpathRows({ perCall, wallPerCall, drainPerCall }, CPU_READ_NS >= 0 ? 'CPU' : 'wall', otel === null ? otelMissing : null);
   return {
     rows,
-    details: { calls, rounds, perCallNs: perCall, drainNsPerCall: drainPerCall, stepsWritten, otel: otel?.versions ?? otelMissing },
+    details: {
+      calls,
+      rounds,
+      clock: CPU_READ_NS >= 0 ? 'main-thread CPU' : 'wall',
+      perCallNs: perCall,
+      wallNsPerCall: wallPerCall,
+      drainNsPerCall: drainPerCall,
+      stepsWritten,
+      otel: otel?.versions ?? otelMissing,
+    },
   };
 }

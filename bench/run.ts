@@ -11,7 +11,7 @@ import { runOutage } from './outage';
 import { runRetention } from './retention';
 import { runSearch } from './search';
 import { runStatsOverTime } from './statsOverTime';
-import { machine, markdownTable, summarize, type BenchOutput, type ResultRow } from './stats';
+import { machine, markdownTable, summarize, targetSummary, type BenchOutput, type ResultRow } from './stats';
 import { isolateFromEnvironment, log, loggerErrors, QUICK } from './support';
 import { runStorage } from './storage';
 import { runTags } from './tags';
@@ -74,11 +74,17 @@ async function main(): Promise<void> {
 
   host.loadAverage.end = loadavg()[0] ?? 0;
   const table = markdownTable(rows, host);
-  process.stdout.write(`\n${QUICK ? '_BENCH_QUICK=1: reduced sizes, indicative only._\n\n' : ''}${table}\n`);
+  const targets = targetSummary(rows);
+  process.stdout.write(
+    `\n${QUICK ? '_BENCH_QUICK=1: reduced sizes, indicative only._\n\n' : ''}${table}\n${targets ? `\n${targets}\n` : ''}`,
+  );
   const resultsDir = join(projectRoot(), 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, 'latest.json');
-  writeFileSync(file, `${JSON.stringify({ machine: host, quick: QUICK, benches: names, rows, details, loggerErrors, table }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ machine: host, quick: QUICK, benches: names, rows, details, loggerErrors, table, targets }, null, 2)}\n`,
+  );
   log(`results written to ${file}`);
 }
 

@@ -26,6 +26,8 @@ export interface ResultRow {
   ratio?: number;
   verdict?: Verdict;
   note?: string;
+  /** The numbered target of issue #16 this row checks ("1", "2a", …): the run's summary lists these. */
+  goal?: string;
 }
 
 /** What each bench hands back to run.ts: table rows plus whatever raw figures are worth keeping. */
@@ -77,6 +79,32 @@ export function mainThreadCpuMs(): number {
   } catch {
     return Number.NaN;
   }
+}
+
+const schedstatPath = `/proc/self/task/${process.pid}/schedstat`;
+
+/**
+ * Time this process's main thread has spent on a CPU, in ns (Linux's schedstat), or NaN where
+ * there is none. On a machine others load, a loop's wall time grows with every time slice they
+ * take, its CPU time does not: ratios of CPU times hold where ratios of wall times wander.
+ */
+export function threadCpuNs(): number {
+  try {
+    const text = readFileSync(schedstatPath, 'utf8');
+    return Number(text.slice(0, text.indexOf(' ')));
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** What one {@link threadCpuNs} read costs the thread (median of 201), to take off each interval it brackets. */
+export function threadCpuReadNs(): number {
+  const samples: number[] = [];
+  for (let i = 0; i < 201; i++) {
+    const start = threadCpuNs();
+    samples.push(threadCpuNs() - start);
+  }
+  return summarize(samples).median;
 }
 
 /** A number with about three significant digits and thousands separators. */
@@ -149,6 +177,34 @@ export function markdownTable(rows: readonly ResultRow[], host: Machine): string
       formatRatio(row.ratio),
       row.verdict?.target ?? '—',
       result,
+    ];
+    lines.push(`| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The targets of issue #16 the run measured, one line each with its ratio and pass/miss, in
+ * target order; empty when none of the benches run has one.
+ */
+export function targetSummary(rows: readonly ResultRow[]): string {
+  const goals = rows.filter((row) => row.goal !== undefined && row.verdict !== undefined);
+  if (goals.length === 0) return '';
+  goals.sort((a, b) => a.goal!.localeCompare(b.goal!, 'en', { numeric: true }));
+  const lines = [
+    'Targets of issue #16 measured in this run:',
+    '',
+    '| # | figure | value | ratio | target | result |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const row of goals) {
+    const cells = [
+      row.goal!,
+      `${row.bench}: ${row.figure}`,
+      formatValue(row.value, row.unit),
+      formatRatio(row.ratio),
+      row.verdict!.target,
+      row.verdict!.pass ? 'PASS' : '**MISS**',
     ];
     lines.push(`| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`);
   }

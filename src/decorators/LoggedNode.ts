@@ -1,4 +1,5 @@
 import { executionContext } from '../logger/context';
+import { recording } from '../logger/recording';
 import type { ReuseNodeParams, SkipNodeParams } from '../logger/Recorder';
 import type { NodeSite } from '../logger/sites';
 import {
@@ -29,7 +30,7 @@ export interface LoggedNodeOptions {
 /**
  * Records each call of the decorated method (a node's `execute()`) as one step of the workflow
  * execution it runs in. Outside any execution the method runs unlogged, at the cost of one
- * context lookup.
+ * context lookup; while no logger in the process is enabled, of one number read.
  */
 export function LoggedNode(options: LoggedNodeOptions = {}): MethodDecorator {
   return methodDecorator('LoggedNode', (method) => {
@@ -41,14 +42,24 @@ export function LoggedNode(options: LoggedNodeOptions = {}): MethodDecorator {
       outputs: options.outputs ?? ((result) => result),
       returnsPromise: alwaysReturnsPromise(method),
     };
-    // `arguments`, not rest parameters: the unlogged path must not allocate an array per call.
-    const wrapper: Method = function (this: unknown) {
+    // The recorded path, apart: its argument list would otherwise be allocated on every call.
+    const recorded = function (this: unknown, ...args: unknown[]): unknown {
       const context = executionContext.getStore();
-      // eslint-disable-next-line prefer-rest-params
-      if (context === undefined || !context.logger.recordsSteps) return method.apply(this, arguments as unknown as unknown[]);
-      // eslint-disable-next-line prefer-rest-params
-      return context.logger.runNode(site, context, this, Array.prototype.slice.call(arguments), method);
+      if (context !== undefined && context.logger.recordsSteps) return context.logger.runNode(site, context, this, args, method);
+      return method.apply(this, args);
     };
+    // No logger that could record anywhere: not even the context is looked up. `arguments`, not
+    // rest parameters, and one argument (a node's `execute(input)`) passed with `call`: the
+    // unlogged path allocates nothing, and V8 can inline the method into it.
+    const wrapper = function (this: unknown, input?: unknown): unknown {
+      if (recording.loggers !== 0) {
+        // eslint-disable-next-line prefer-rest-params
+        return recorded.apply(this, arguments as unknown as unknown[]);
+      }
+      if (arguments.length === 1) return method.call(this, input);
+      // eslint-disable-next-line prefer-rest-params
+      return method.apply(this, arguments as unknown as unknown[]);
+    } as Method;
     rememberDecoratedNode(wrapper, { site, inputsOption: options.inputs });
     return preserveIdentity(wrapper, method);
   });

@@ -1,6 +1,7 @@
 import type { TriggerType } from '../entities';
 import { ExecutionLogger } from '../logger/ExecutionLogger';
 import type { ExecutionOrigin, WorkflowSite } from '../logger/sites';
+import { recording } from '../logger/recording';
 import { isUnrecorded } from '../logger/unrecorded';
 import {
   alwaysReturnsPromise,
@@ -61,6 +62,7 @@ export function LoggedWorkflow(options: LoggedWorkflowOptions = {}): MethodDecor
     };
     const pickLogger = loggerPicker(options.logger);
     const wrapper: Method = function (this: unknown, ...args: unknown[]) {
+      if (recording.loggers === 0) return method.apply(this, args);
       const logger = pickLogger();
       // Past enabled: a workflow started inside one being recorded during shutdown is still its child.
       if (logger === null || !logger.recordsSteps || isUnrecorded()) return method.apply(this, args);

@@ -11,6 +11,7 @@ import { addExitHooks, removeExitHooks, type ExitHookTarget } from './exitHooks'
 import { InstanceLifecycle } from './InstanceLifecycle';
 import type { Method } from './invoke';
 import { Recorder, type ReuseNodeParams, type SkipNodeParams, type StartExecutionParams, type StartNodeParams } from './Recorder';
+import { recording } from './recording';
 import { retentionPlan } from './retentionPlan';
 import type { NodeSite, WorkflowSite } from './sites';
 
@@ -53,6 +54,8 @@ export class ExecutionLogger {
   private readonly pipeline: Pipeline;
   private readonly recorder: Recorder;
   private shutdownPromise: Promise<void> | null = null;
+  /** Whether this logger is counted in `recording.loggers` (it is while {@link recordsSteps}). */
+  private counted = false;
 
   /** @throws ConfigError when a setting (in code, the config file or the environment) is invalid. */
   constructor(store: ExecutionStore, config: LoggerConfig = {}) {
@@ -66,7 +69,8 @@ export class ExecutionLogger {
     this.pipeline = createPipeline(store.sink, this.config, this.instanceId, this.reporter.report, (instance) => {
       void this.lifecycle.retire(instance);
     });
-    this.recorder = new Recorder(this, this.pipeline.writer, this.reporter, this.config, tracing);
+    this.recorder = new Recorder(this, this.pipeline.writer, this.reporter, this.config, tracing, () => this.recountRecording());
+    this.recountRecording();
     this.ready = this.start();
     if (this.config.flushOnExit) addExitHooks(this.exitHooks);
   }
@@ -105,16 +109,25 @@ export class ExecutionLogger {
 
   /**
    * @internal Whether steps of an execution being recorded are recorded: while enabled, and
-   * after `shutdown()` began, for the executions it found running (their records go to the
-   * database, or past the grace period to the spool).
+   * after `shutdown()` began, while executions it was recording still run (their records go to
+   * the database, or past the grace period to the spool).
    */
   get recordsSteps(): boolean {
-    return this.isEnabled || this.shutdownPromise !== null;
+    return this.isEnabled || (this.shutdownPromise !== null && this.recorder.running > 0);
   }
 
   /** Turns recording on or off at runtime; runs already being recorded finish their records. */
   setEnabled(enabled: boolean): void {
     this.isEnabled = enabled && this.shutdownPromise === null;
+    this.recountRecording();
+  }
+
+  /** Keeps `recording.loggers` in step with {@link recordsSteps}, on each change of what it reads. */
+  private recountRecording(): void {
+    const records = this.recordsSteps;
+    if (records === this.counted) return;
+    this.counted = records;
+    recording.loggers += records ? 1 : -1;
   }
 
   // ── Imperative lifecycle (for runners that cannot use the decorators) ────────────────────────
@@ -202,6 +215,7 @@ export class ExecutionLogger {
         await this.ready;
         await this.recorder.drained(this.config.shutdownGraceMs);
         this.isEnabled = false;
+        this.recountRecording();
         this.lifecycle.stopHeartbeat();
         await this.pipeline.close(this.config.shutdownTimeoutMs);
         // Stopped only once written: other loggers may recover a stopped instance's running rows at once.
@@ -211,6 +225,7 @@ export class ExecutionLogger {
         this.reporter.report(error, { operation: 'shutdown' });
       } finally {
         this.isEnabled = false;
+        this.recountRecording();
         removeExitHooks(this.exitHooks);
         if (defaultLogger === this) defaultLogger = null;
       }

@@ -126,6 +126,8 @@ export class Recorder {
     settings: RecorderSettings,
     /** Reads the span active as a row starts, and starts spans of its own with `otel.spans`. */
     private readonly tracing: Tracing,
+    /** Called when {@link running} leaves or reaches 0: after shutdown, the logger records steps only while it is not. */
+    private readonly runningChanged: () => void,
   ) {
     this.instanceId = logger.instanceId;
     this.capture = { maxDataSize: settings.maxDataSize, redact: buildRedactPattern(settings.redactKeys) };
@@ -159,6 +161,11 @@ export class Recorder {
         resolve(true);
       });
     });
+  }
+
+  /** Executions started and not finished. */
+  get running(): number {
+    return this.inFlight;
   }
 
   private acceptsExecution(): boolean {
@@ -343,7 +350,7 @@ export class Recorder {
       this.counters.tagsDropped += execution.tags.addAll(params.tags);
     }
     this.counters.executionsStarted++;
-    this.inFlight++;
+    if (this.inFlight++ === 0) this.runningChanged();
     this.writer.insertExecution({
       id: execution.id,
       workflowId,
@@ -421,7 +428,10 @@ export class Recorder {
 
   private closeExecution(execution: ExecutionState, status: ExecutionStatus, error: unknown, canWait: boolean): Promise<void> | undefined {
     const completedAt = Date.now();
-    if (--this.inFlight === 0 && this.drainWaiters.length > 0) for (const wake of this.drainWaiters.splice(0)) wake();
+    if (--this.inFlight === 0) {
+      if (this.drainWaiters.length > 0) for (const wake of this.drainWaiters.splice(0)) wake();
+      this.runningChanged();
+    }
     const patch: ExecutionPatch = { status, completedAt, durationMs: completedAt - execution.startedAt };
     if (status === 'error') Object.assign(patch, errorDetails(error, this.errorText));
     if (execution.span !== null) execution.span.end(status, status === 'error' ? spanError(error, patch) : null);
