@@ -16,6 +16,7 @@ import { isolateFromEnvironment, log, loggerErrors, QUICK } from './support';
 import { runStorage } from './storage';
 import { runTags } from './tags';
 import { runThroughput } from './throughput';
+import { runViewer } from './viewer';
 
 const BENCHES: Record<string, () => Promise<BenchOutput>> = {
   hotpath: runHotpath,
@@ -30,12 +31,13 @@ const BENCHES: Record<string, () => Promise<BenchOutput>> = {
   follow: runFollow,
   tags: runTags,
   dbos: runDbos,
+  viewer: runViewer,
   'stats-over-time': runStatsOverTime,
 };
 const ALIASES: Record<string, string> = { endToEnd: 'e2e', 'end-to-end': 'e2e' };
 
 /**
- * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage] [compare] [search] [follow] [tags] [stats-over-time]` — all when none is named.
+ * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage] [compare] [search] [follow] [tags] [stats-over-time] [dbos] [viewer]` — all when none is named.
  * `BENCH_QUICK=1` shrinks every size for a smoke run. Prints a markdown table of the figures,
  * their baselines, ratios and targets, and writes the results to bench/results/latest.json.
  */

@@ -1,8 +1,7 @@
 // The viewer at the size of issue #15's targets: a SQLite history of 1 000 000 steps (5000 runs of
 // 200 steps, written with writeBatch), then the handler's server time per route, and, when Debian's
 // Chromium is there, the browser's first render of the list and of a 1000-step run's timeline.
-// Not part of `npm run bench` (it needs the built viewer and a browser):
-//   npm run build && npx tsx --tsconfig tsconfig.json bench/viewer.ts
+// Part of `npm run bench` (`npm run bench -- viewer`); it needs the built viewer (`npm run build`).
 import 'reflect-metadata';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -10,13 +9,20 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHistoryHandler, ExecutionStore } from '../src';
-import { finishedExecution, log } from './support';
+import { atMost, summarize, type BenchOutput, type ResultRow } from './stats';
+import { envInt, finishedExecution, log, size } from './support';
 
-const EXECUTIONS = Number(process.env.BENCH_VIEWER_EXECUTIONS ?? 5000);
+const EXECUTIONS = envInt('BENCH_VIEWER_EXECUTIONS', size(5000, 250));
 const STEPS_PER_EXECUTION = 200;
 const CHROMIUM = process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium';
 
-async function main(): Promise<void> {
+/** Issue #15's targets: the list's first answer, the list's first render, a 1000-step timeline's render. */
+const LIST_SERVER_MS = 300;
+const RENDER_MS = 1000;
+
+export async function runViewer(): Promise<BenchOutput> {
+  const rows: ResultRow[] = [];
+  const details: Record<string, unknown> = { executions: EXECUTIONS, steps: EXECUTIONS * STEPS_PER_EXECUTION + 1000 };
   const dir = mkdtempSync(join(tmpdir(), 'flowtrail-viewer-bench-'));
   const store = await ExecutionStore.open({ database: join(dir, 'history.sqlite') });
   try {
@@ -45,7 +51,7 @@ async function main(): Promise<void> {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const measure = async (label: string, path: string, repeats = 21) => {
+    const measure = async (label: string, path: string, target?: number, repeats = 21) => {
       serverMs.length = 0;
       let bytes = 0;
       for (let i = 0; i < repeats; i++) bytes = (await (await fetch(base + path)).text()).length;
@@ -54,8 +60,17 @@ async function main(): Promise<void> {
       log(
         `viewer: ${label}: first ${ms(serverMs[0])}, median ${ms(sorted[repeats >> 1])}, max ${ms(sorted[repeats - 1])} server time, ${bytes} bytes`,
       );
+      const first = serverMs[0] ?? NaN;
+      rows.push({
+        bench: 'viewer',
+        figure: `${label}, first request, server time (${details.steps} steps stored)`,
+        value: summarize([first]),
+        unit: 'ms',
+        ...(target === undefined ? {} : { verdict: atMost(first, target, `< ${target} ms`) }),
+      });
+      rows.push({ bench: 'viewer', figure: `${label}, server time`, value: summarize(serverMs), unit: 'ms', note: `${bytes} bytes` });
     };
-    await measure('GET /api/executions (first page)', '/api/executions');
+    await measure('GET /api/executions (first page)', '/api/executions', LIST_SERVER_MS);
     await measure('GET /api/executions?workflow&status', '/api/executions?workflow=bench-workflow-3&status=success');
     await measure('GET /api/executions/:id (1000 steps, outlines)', `/api/executions/${long.execution.id}`);
     await measure('GET /api/executions/:id/steps/:stepId', `/api/executions/${long.execution.id}/steps/${long.steps[500]!.id}`);
@@ -74,6 +89,7 @@ async function main(): Promise<void> {
         ],
       });
       const page = await browser.newPage();
+      const drawn = { list: [] as number[], timeline: [] as number[] };
       for (let i = 0; i < 3; i++) {
         started = Date.now();
         await page.goto(`${base}/`);
@@ -82,20 +98,33 @@ async function main(): Promise<void> {
         started = Date.now();
         await page.goto(`${base}/executions/${long.execution.id}`);
         await page.waitForSelector('.timeline-row');
-        log(`viewer: browser: list drawn ${listMs} ms after goto, 1000-step timeline ${Date.now() - started} ms`);
+        const timelineMs = Date.now() - started;
+        drawn.list.push(listMs);
+        drawn.timeline.push(timelineMs);
+        log(`viewer: browser: list drawn ${listMs} ms after goto, 1000-step timeline ${timelineMs} ms`);
       }
       await browser.close();
+      for (const [key, label] of [
+        ['list', 'Executions page, goto to rows drawn (Chromium)'],
+        ['timeline', 'Execution page of 1000 steps, goto to timeline drawn (Chromium)'],
+      ] as const) {
+        const value = summarize(drawn[key]);
+        rows.push({
+          bench: 'viewer',
+          figure: label,
+          value,
+          unit: 'ms',
+          verdict: atMost(drawn[key][0] ?? NaN, RENDER_MS, `first < ${RENDER_MS} ms`),
+        });
+      }
     } else {
       log(`viewer: no Chromium at ${CHROMIUM}: browser figures skipped`);
+      details.browser = `no Chromium at ${CHROMIUM}`;
     }
     server.close();
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+  return { rows, details };
 }
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
