@@ -36,7 +36,7 @@ export interface HistoryHandlerOptions {
   /**
    * The most runs one Stats page range may hold: a bigger one is a 400 naming `since` (counted
    * first over the `started_at` index), so a viewer user cannot make the database read and sort
-   * a whole big history. @default 250 000 (about a second's work; docs/viewer.md)
+   * a whole big history. @default 250 000 (1–2 s of work measured; docs/viewer.md)
    */
   statsMaxRuns?: number;
 }
