@@ -106,7 +106,13 @@ describe.each(databaseKinds)('getStatsOverTime on %s', (kind) => {
   test('counts, failure rates and nearest-rank percentiles per bucket match a plain computation, empty buckets included', async () => {
     const until = BASE + 10 * MINUTE;
     const result = await store.getStatsOverTime({ since: BASE, until, bucketMs: MINUTE });
-    expect(result).toEqual({ since: BASE, until, bucketMs: MINUTE, buckets: expected(rows, BASE, until, MINUTE) });
+    expect(result).toEqual({
+      since: BASE,
+      until,
+      bucketMs: MINUTE,
+      totals: expected(rows, BASE, until, until - BASE).map(({ start: _start, end: _end, ...figures }) => figures)[0],
+      buckets: expected(rows, BASE, until, MINUTE),
+    });
     expect(result.buckets).toHaveLength(10);
     expect(result.buckets[4]).toMatchObject({ total: 0, failureRate: null, p50DurationMs: null, p95DurationMs: null });
     // Each bucket holds its own first instant and the previous one's last: none is lost or counted twice.
@@ -126,6 +132,45 @@ describe.each(databaseKinds)('getStatsOverTime on %s', (kind) => {
       p50DurationMs: stats.p50DurationMs,
       p95DurationMs: stats.p95DurationMs,
     });
+  });
+
+  test('the range’s totals: the buckets summed, and the percentiles of all its runs, as getStats has them', async () => {
+    const ranges: [number, number, string | undefined][] = [
+      [BASE, BASE + 10 * MINUTE, undefined],
+      [BASE - MINUTE, BASE + 11 * MINUTE, 'a'],
+      [BASE + 7 * MINUTE, BASE + 9 * MINUTE, 'c'],
+      [BASE + 4 * MINUTE, BASE + 5 * MINUTE, undefined],
+    ];
+    for (const [since, until, workflowId] of ranges) {
+      const { totals, buckets } = await store.getStatsOverTime({ workflowId, since, until, bucketMs: MINUTE });
+      const stats = await store.getStats({ workflowId, since, until });
+      const finished = stats.success + stats.error + stats.interrupted;
+      expect(totals).toEqual({
+        total: stats.total,
+        success: stats.success,
+        error: stats.error,
+        interrupted: stats.interrupted,
+        running: stats.running,
+        failureRate: finished === 0 ? null : stats.error / finished,
+        p50DurationMs: stats.p50DurationMs,
+        p95DurationMs: stats.p95DurationMs,
+      });
+      expect(totals.total).toBe(buckets.reduce((sum, bucket) => sum + bucket.total, 0));
+    }
+    // Workflow c, minutes 7–8: the 22 runs’ own ranks (11th and 21st), neither bucket’s figure.
+    const c = await store.getStatsOverTime({ workflowId: 'c', since: BASE + 7 * MINUTE, until: BASE + 9 * MINUTE, bucketMs: MINUTE });
+    expect([c.totals.p50DurationMs, c.totals.p95DurationMs]).toEqual([90, 190]);
+  });
+
+  test('maxRuns: a range holding more runs is refused naming since, before any bucket is read', async () => {
+    const until = BASE + 10 * MINUTE;
+    const runs = rows.filter((row) => row.startedAt >= BASE && row.startedAt < until).length;
+    const refused = await store.getStatsOverTime({ since: BASE, until, maxRuns: runs - 1 }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(QueryError);
+    expect(refused).toMatchObject({ field: 'since', message: expect.stringContaining(`holds ${runs} runs`) });
+    expect((await store.getStatsOverTime({ since: BASE, until, maxRuns: runs })).totals.total).toBe(runs);
+    // Counted with the workflow filter: workflow c's 22 runs fit under a bound the whole range does not.
+    expect((await store.getStatsOverTime({ workflowId: 'c', since: BASE, until, maxRuns: 22 })).totals.total).toBe(22);
   });
 
   test('nearest rank where p × n is a whole number, and over two runs', async () => {
@@ -193,6 +238,8 @@ describe.each(databaseKinds)('getStatsOverTime on %s', (kind) => {
     // 3 600 buckets of a second: more than 1 000.
     expect(await field({ since: BASE, until: BASE + HOUR, bucketMs: 1000 })).toBe('bucketMs');
     expect(await field({ since: BASE, until: BASE + HOUR, workflowId: 5 })).toBe('workflowId');
+    expect(await field({ since: BASE, until: BASE + HOUR, maxRuns: -1 })).toBe('maxRuns');
+    expect(await field({ since: BASE, until: BASE + HOUR, maxRuns: '10' })).toBe('maxRuns');
     expect(await field(null)).toBe('query');
   });
 });

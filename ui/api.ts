@@ -141,21 +141,6 @@ export interface ExecutionComparison {
     | null;
 }
 
-/** `/api/stats/series`: `store.getStats` over the range (`totals`) and `store.getStatsOverTime`. */
-export interface ExecutionStats {
-  total: number;
-  success: number;
-  error: number;
-  running: number;
-  interrupted: number;
-  successRate: number | null;
-  minDurationMs: number | null;
-  avgDurationMs: number | null;
-  p50DurationMs: number | null;
-  p95DurationMs: number | null;
-  maxDurationMs: number | null;
-}
-
 export interface StatsBucket {
   start: number;
   end: number;
@@ -169,8 +154,12 @@ export interface StatsBucket {
   p95DurationMs: number | null;
 }
 
+/** The range's figures: the buckets' counts summed, p50/p95 over all its timed runs. */
+export type StatsTotals = Omit<StatsBucket, 'start' | 'end'>;
+
+/** `/api/stats/series`: `store.getStatsOverTime` over the range, its totals included. */
 export interface StatsSeries {
-  totals: ExecutionStats;
+  totals: StatsTotals;
   since: number;
   until: number;
   bucketMs: number;

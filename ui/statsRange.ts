@@ -46,10 +46,30 @@ export function formatSpan(ms: number): string {
   return `${ms} ms`;
 }
 
-/** A bucket's start as a chart labels it: the date for buckets of a day or more, else the date and time. */
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * A bucket's start as a chart labels it: the date for buckets of a day or more that start at local
+ * midnight, else the date and time. Buckets are fixed widths from `since`, so after a daylight-saving
+ * change a day bucket starts at 23:00 or 01:00 local: it is labelled with its time, not a date it
+ * mostly is not. Within an hour of a change (the repeated autumn hour) the UTC offset is added.
+ */
 export function bucketLabel(ms: number, bucketMs: number): string {
   const local = toLocalInput(ms);
-  return bucketMs >= 86_400_000 ? local.slice(0, 10) : local.slice(5).replace('T', ' ');
+  const offset = new Date(ms).getTimezoneOffset();
+  const nearChange = offset !== new Date(ms - HOUR).getTimezoneOffset() || offset !== new Date(ms + HOUR).getTimezoneOffset();
+  if (bucketMs >= DAY && local.endsWith('T00:00') && !nearChange) return local.slice(0, 10);
+  const label = bucketMs >= DAY ? local.replace('T', ' ') : local.slice(5).replace('T', ' ');
+  return nearChange ? `${label} ${utcOffset(offset)}` : label;
+}
+
+/** `UTC+2`, `UTC-3:30` for a `getTimezoneOffset()` (minutes behind UTC). */
+function utcOffset(minutesBehind: number): string {
+  const ahead = -minutesBehind;
+  const hours = Math.trunc(Math.abs(ahead) / 60);
+  const minutes = Math.abs(ahead) % 60;
+  return `UTC${ahead < 0 ? '-' : '+'}${hours}${minutes ? `:${String(minutes).padStart(2, '0')}` : ''}`;
 }
 
 /** `12.5%`, or an empty string for no value. */

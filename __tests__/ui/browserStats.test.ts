@@ -230,6 +230,22 @@ describeInBrowser('the Stats page in Chromium', () => {
       seen.consoleErrors = seen.consoleErrors.filter((text) => !text.includes('400 (Bad Request)'));
     });
 
+    test('a range holding more runs than the server reads is said next to the form, naming since', async () => {
+      const bounded = await serveViewer(store, { basePath: '/history', statsMaxRuns: 5 });
+      try {
+        await page.goto(`${bounded.url}/stats?since=30d`);
+        await page.waitForSelector('[role=alert]');
+        expect(await page.textContent('[role=alert]')).toMatch(/^since: .*the range holds 9 runs; at most 5 are read/);
+        expect(await page.locator('svg.chart').count()).toBe(0);
+        // One workflow's runs fit.
+        await page.goto(`${bounded.url}/stats?since=30d&workflow=nightly`);
+        await shown(page, 60);
+      } finally {
+        await stopServer(bounded.server);
+      }
+      seen.consoleErrors = seen.consoleErrors.filter((text) => !text.includes('400 (Bad Request)'));
+    });
+
     test('axe-core finds no serious violation, in the light theme and the dark', async () => {
       for (const colorScheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme });

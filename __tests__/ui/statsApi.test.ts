@@ -53,7 +53,17 @@ describe.each(databaseKinds.filter((kind) => kind !== 'better-sqlite3'))('/api/s
     expect(until - since).toBe(3_600_000);
     expect(bucketMs).toBe(60_000);
     expect(buckets).toHaveLength(60);
-    expect(totals).toEqual(await store.getStats({ workflowId: 'order-sync', since, until }));
+    const stats = await store.getStats({ workflowId: 'order-sync', since, until });
+    expect(totals).toEqual({
+      total: stats.total,
+      success: stats.success,
+      error: stats.error,
+      interrupted: stats.interrupted,
+      running: stats.running,
+      failureRate: 1 / 3,
+      p50DurationMs: stats.p50DurationMs,
+      p95DurationMs: stats.p95DurationMs,
+    });
     expect(totals).toMatchObject({ total: 3, success: 2, error: 1 });
     const sum = (key: string) => buckets.reduce((total: number, bucket: Record<string, number>) => total + bucket[key]!, 0);
     expect([sum('total'), sum('success'), sum('error')]).toEqual([3, 2, 1]);
@@ -84,6 +94,23 @@ describe.each(databaseKinds.filter((kind) => kind !== 'better-sqlite3'))('/api/s
     expect(await field('bucket=fast')).toBe('bucket');
     expect(await field('bucket=1s&since=30d')).toBe('bucket');
     expect(await field('workflow=a&workflow=b')).toBe('workflow');
+    // A start in the future, until left to default: since is at fault, the user gave no until.
+    expect(await field(`since=${new Date(Date.now() + 3_600_000).toISOString()}`)).toBe('since');
+    expect(await field(`since=${new Date(Date.now() + 3_600_000).toISOString()}&until=2026-01-01T00:00Z`)).toBe('until');
+  });
+
+  test('a range holding more runs than statsMaxRuns is a 400 naming since, counted with the workflow', async () => {
+    const bounded = await serveViewer(store, { statsMaxRuns: 2 });
+    try {
+      const refused = await get(`${bounded.url}/api/stats/series?since=1h&workflow=order-sync`);
+      expect(refused.status).toBe(400);
+      expect(refused.json.error).toMatchObject({ field: 'since', message: expect.stringContaining('holds 3 runs; at most 2') });
+      const narrower = await get(`${bounded.url}/api/stats/series?since=1h&workflow=no-such-workflow`);
+      expect(narrower.status).toBe(200);
+    } finally {
+      await stopServer(bounded.server);
+    }
+    await expect(serveViewer(store, { statsMaxRuns: -1 })).rejects.toThrow(/statsMaxRuns/);
   });
 
   test('/stats is a page of the viewer', async () => {

@@ -261,8 +261,10 @@ export class ExecutionStore {
 
   /**
    * The runs of a time range cut into equal buckets, oldest first, empty ones included: counts by
-   * status, failure rate and nearest-rank p50/p95 durations per bucket (see docs/querying.md).
-   * @throws QueryError naming the field: `since` missing, `until` not after it, too many buckets.
+   * status, failure rate and nearest-rank p50/p95 durations per bucket, and the same for the whole
+   * range (`totals`; see docs/querying.md).
+   * @throws QueryError naming the field: `since` missing, `until` not after it, too many buckets,
+   * more runs than `maxRuns` (`since`).
    */
   async getStatsOverTime(query: StatsOverTimeQuery): Promise<StatsOverTime> {
     return readStatsOverTime(this.db, query);

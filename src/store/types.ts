@@ -180,6 +180,11 @@ export interface StatsOverTimeQuery {
    * @default the smallest of 1 s, 10 s, 1 min, 5 min, 15 min, 30 min, 1 h, 3 h, 6 h, 12 h, 1 day, 7 days giving at most 60 buckets
    */
   bucketMs?: number;
+  /**
+   * Refuse (a QueryError naming `since`) a range holding more runs than this, counted first over
+   * the `started_at` index: the cost of the statements is the runs they read. @default no bound
+   */
+  maxRuns?: number;
 }
 
 /** The runs started in `[start, end)`. Counts, rates and percentiles mean what they mean in `ExecutionStats`. */
@@ -198,10 +203,14 @@ export interface StatsBucket {
   p95DurationMs: number | null;
 }
 
+/** The whole range's figures: the buckets' counts summed, and percentiles over all the range's timed runs. */
+export type StatsTotals = Omit<StatsBucket, 'start' | 'end'>;
+
 export interface StatsOverTime {
   since: number;
   until: number;
   bucketMs: number;
+  totals: StatsTotals;
   /**
    * Every bucket from `since` to `until`, oldest first, empty ones included (zeros and nulls), so
    * that a chart's axis is continuous. Bucket i starts at `since + i × bucketMs`; the last ends at `until`.

@@ -4,7 +4,7 @@ import type { ExecutionStore } from '../store';
 import { viewerAssets } from './assets';
 import { MAX_REPLAY_MS, streamEvents } from './eventStream';
 import { readExecutionDetail } from './executionDetail';
-import { readExecutionQuery, readStatsQuery, readStatsSeriesQuery, single } from './executionQuery';
+import { MAX_SERIES_RUNS, readExecutionQuery, readStatsQuery, readStatsSeriesQuery, single } from './executionQuery';
 import { HttpError } from './HttpError';
 import { pageShell } from './pageShell';
 import { sendError, sendJson, setSecurityHeaders } from './responses';
@@ -33,6 +33,12 @@ export interface HistoryHandlerOptions {
    * browser is only told that the history could not be read. @default one line on stderr
    */
   onError?: (error: unknown) => void;
+  /**
+   * The most runs one Stats page range may hold: a bigger one is a 400 naming `since` (counted
+   * first over the `started_at` index), so a viewer user cannot make the database read and sort
+   * a whole big history. @default 250 000 (1–2 s of work measured; docs/viewer.md)
+   */
+  statsMaxRuns?: number;
 }
 
 /** A plain Node request handler, usable from `node:http`, Express, Fastify or NestJS. */
@@ -66,6 +72,9 @@ export function createHistoryHandler(store: ExecutionStore, options: HistoryHand
   const authorize = options.authorize;
   if (authorize !== undefined && typeof authorize !== 'function') throw new ConfigError('authorize', authorize, 'a function');
   const onError = options.onError ?? reportError;
+  const statsMaxRuns = options.statsMaxRuns ?? MAX_SERIES_RUNS;
+  if (!Number.isSafeInteger(statsMaxRuns) || statsMaxRuns < 0)
+    throw new ConfigError('statsMaxRuns', statsMaxRuns, 'a whole number, at least 0');
   const shell = Buffer.from(pageShell(basePath));
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -156,14 +165,14 @@ export function createHistoryHandler(store: ExecutionStore, options: HistoryHand
     }
     if (path === '/api/stats') return sendJson(res, 200, await store.getStats(readStatsQuery(params)));
     if (path === '/api/stats/series') {
-      const query = readStatsSeriesQuery(params);
+      const query = { ...readStatsSeriesQuery(params), maxRuns: statsMaxRuns };
+      // One read: the range's totals come with its buckets, from the same statements.
       const series = await store.getStatsOverTime(query).catch((error: unknown) => {
         // The store names its own fields; the browser is told the URL's.
         if (error instanceof QueryError && error.field === 'bucketMs') throw new HttpError(400, error.message, 'bucket');
         throw error;
       });
-      const totals = await store.getStats({ workflowId: query.workflowId, since: series.since, until: series.until });
-      return sendJson(res, 200, { totals, ...series });
+      return sendJson(res, 200, series);
     }
     if (path === '/api/workflows') return sendJson(res, 200, { workflows: await store.listWorkflowIds() });
     if (path === '/api/events') {
