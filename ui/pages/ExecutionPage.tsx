@@ -16,7 +16,7 @@ import { timelineRows, type Expansion } from '../timelineRows';
 export function ExecutionPage({ id, place }: { id: string; place: Place }) {
   const [detail, setDetail] = useState<ExecutionDetail | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  // Child executions shown in place, by the id of the step that started them.
+  // Child executions shown in place, by their id.
   const [expanded, setExpanded] = useState<ReadonlyMap<string, Expansion>>(new Map());
   const selected = place.search.get('step');
 
@@ -47,18 +47,15 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
 
   const rows = useMemo(() => (detail ? timelineRows(detail, expanded) : []), [detail, expanded]);
 
-  const toggle = (stepId: string) => {
-    const row = rows.find((candidate) => candidate.kind === 'step' && candidate.step.id === stepId);
-    const child = row?.kind === 'step' ? row.child : null;
-    if (!child) return;
+  const toggle = (child: ExecutionSummary) => {
     const set = (expansion: Expansion | null) =>
       setExpanded((old) => {
         const next = new Map(old);
-        if (expansion) next.set(stepId, expansion);
-        else next.delete(stepId);
+        if (expansion) next.set(child.id, expansion);
+        else next.delete(child.id);
         return next;
       });
-    if (expanded.has(stepId)) return set(null);
+    if (expanded.has(child.id)) return set(null);
     set({ state: 'loading' });
     getJson<ExecutionDetail>(`/api/executions/${encodeURIComponent(child.id)}`).then(
       (loaded) => set({ state: 'loaded', detail: loaded }),
