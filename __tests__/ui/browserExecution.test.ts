@@ -4,11 +4,12 @@ import type { Browser, Page } from 'playwright-core';
 import type { ExecutionStore } from '../../src';
 import { chromiumAvailable, launchChromium, watch, type Misbehaviour } from '../support/browser';
 import { makeDatabase, pgAvailable, type DatabaseKind, type TestDatabase } from '../support/databases';
-import { serveViewer, stopServer, ViewerHistory } from '../support/viewerFixture';
+import { Gate, serveViewer, stopServer, ViewerHistory } from '../support/viewerFixture';
 
 // What the page's functions see in the browser; this suite compiles without the DOM's types.
 declare const window: Record<string, any>;
 declare const document: { activeElement: { closest(selector: string): { getAttribute(name: string): string | null } | null } | null };
+declare const requestAnimationFrame: (callback: () => void) => number;
 
 const describeInBrowser = chromiumAvailable ? describe : describe.skip;
 const kinds: DatabaseKind[] = ['sqlite', ...(pgAvailable ? (['postgres'] as const) : [])];
@@ -248,8 +249,54 @@ describeInBrowser('the Execution page’s timeline and graph in Chromium', () =>
         expect(new URL(page.url()).searchParams.get('step')).toBe(id);
       }
     });
+    test('a child collapsed or left while it loads stays collapsed, and its read is aborted', async () => {
+      const url = `${base}/api/executions/${run.childId}`;
+      // The child's read is held until the test lets it through.
+      let gate = new Gate();
+      await page.route(url, async (route) => {
+        await gate.opened;
+        await route.continue().catch(() => undefined);
+      });
+      const outcome = () =>
+        Promise.race([
+          page.waitForEvent('requestfinished', (request) => request.url() === url).then(() => 'finished'),
+          page.waitForEvent('requestfailed', (request) => request.url() === url).then(() => 'aborted'),
+        ]);
+      try {
+        await page.goto(`${base}/executions/${run.id}`);
+        const expand = page.locator('.timeline-row:has(.timeline-name:text-is("Invoice")) .timeline-expand');
+        let read = outcome();
+        await expand.click();
+        await page.waitForSelector('.timeline-note:has-text("Loading the child execution")');
+        await expand.click();
+        gate.release();
+        const first = await read;
+        await rendered(page);
+        expect(await expand.getAttribute('aria-expanded')).toBe('false');
+        expect(await page.locator('.timeline-row:has(.timeline-name:text-is("Apply rate"))').count()).toBe(0);
+        expect(first).toBe('aborted');
+
+        // Leaving the page while the child loads aborts its read too.
+        gate = new Gate();
+        read = outcome();
+        await expand.click();
+        await page.waitForSelector('.timeline-note:has-text("Loading the child execution")');
+        await page.click('.breadcrumb a');
+        await page.waitForSelector('h1:has-text("Executions")');
+        gate.release();
+        expect(await read).toBe('aborted');
+      } finally {
+        gate.release();
+        await page.unroute(url);
+      }
+    });
   });
 });
+
+/** Resolves once the page has run what its last answers scheduled: their promise callbacks and Preact's render. */
+async function rendered(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise((resolve) => setTimeout(() => requestAnimationFrame(() => setTimeout(resolve, 0)), 0)));
+}
 
 /** axe-core's serious and critical violations on the page as it is now. */
 async function seriousViolations(page: Page): Promise<unknown[]> {

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ExecutionDetail, ExecutionSummary, StepData, StepSummary } from '../api';
 import { ApiError, getJson } from '../http';
 import { CopyButton } from '../components/CopyButton';
@@ -16,8 +16,9 @@ import { timelineRows, type Expansion } from '../timelineRows';
 export function ExecutionPage({ id, place }: { id: string; place: Place }) {
   const [detail, setDetail] = useState<ExecutionDetail | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  // Child executions shown in place, by their id.
+  // Child executions shown in place, by their id; the reads of those still loading, to abort on collapse and leave.
   const [expanded, setExpanded] = useState<ReadonlyMap<string, Expansion>>(new Map());
+  const loads = useRef(new Map<string, AbortController>());
   const selected = place.search.get('step');
 
   useEffect(() => {
@@ -28,7 +29,11 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
     getJson<ExecutionDetail>(`/api/executions/${encodeURIComponent(id)}`, abort.signal).then(setDetail, (reason: unknown) => {
       if (!abort.signal.aborted) setError(reason instanceof ApiError ? reason : new ApiError(0, String(reason)));
     });
-    return () => abort.abort();
+    return () => {
+      abort.abort();
+      for (const load of loads.current.values()) load.abort();
+      loads.current.clear();
+    };
   }, [id]);
 
   // A running execution is followed from its start: its new steps and their ends arrive as they are written.
@@ -47,20 +52,36 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
 
   const rows = useMemo(() => (detail ? timelineRows(detail, expanded) : []), [detail, expanded]);
 
+  /** Sets one child's expansion; `when` keeps a read's answer from undoing a collapse made while it loaded. */
+  const setExpansion = (childId: string, expansion: Expansion | null, when?: (old: Expansion | undefined) => boolean) =>
+    setExpanded((old) => {
+      if (when && !when(old.get(childId))) return old;
+      const next = new Map(old);
+      if (expansion) next.set(childId, expansion);
+      else next.delete(childId);
+      return next;
+    });
+  const stillLoading = (old: Expansion | undefined) => old?.state === 'loading';
+
   const toggle = (child: ExecutionSummary) => {
-    const set = (expansion: Expansion | null) =>
-      setExpanded((old) => {
-        const next = new Map(old);
-        if (expansion) next.set(child.id, expansion);
-        else next.delete(child.id);
-        return next;
-      });
-    if (expanded.has(child.id)) return set(null);
-    set({ state: 'loading' });
-    getJson<ExecutionDetail>(`/api/executions/${encodeURIComponent(child.id)}`).then(
-      (loaded) => set({ state: 'loaded', detail: loaded }),
+    if (expanded.has(child.id)) {
+      loads.current.get(child.id)?.abort();
+      loads.current.delete(child.id);
+      return setExpansion(child.id, null);
+    }
+    const abort = new AbortController();
+    loads.current.get(child.id)?.abort();
+    loads.current.set(child.id, abort);
+    setExpansion(child.id, { state: 'loading' });
+    const settle = (expansion: Expansion) => {
+      if (abort.signal.aborted) return;
+      loads.current.delete(child.id);
+      setExpansion(child.id, expansion, stillLoading);
+    };
+    getJson<ExecutionDetail>(`/api/executions/${encodeURIComponent(child.id)}`, abort.signal).then(
+      (loaded) => settle({ state: 'loaded', detail: loaded }),
       (reason: unknown) =>
-        set({
+        settle({
           state: 'failed',
           message: `The child execution could not be read: ${reason instanceof Error ? reason.message : String(reason)}`,
         }),
