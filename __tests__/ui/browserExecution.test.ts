@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ExecutionStore } from '../../src';
 import { chromiumAvailable, launchChromium, watch, type Misbehaviour } from '../support/browser';
 import { makeDatabase, pgAvailable, type DatabaseKind, type TestDatabase } from '../support/databases';
+import { sleep } from '../support/sleep';
 import { Gate, serveViewer, stopServer, ViewerHistory } from '../support/viewerFixture';
 
 // What the page's functions see in the browser; this suite compiles without the DOM's types.
@@ -289,6 +290,48 @@ describeInBrowser('the Execution page’s timeline and graph in Chromium', () =>
         gate.release();
         await page.unroute(url);
       }
+    });
+
+    test('while a run is followed, a child it starts can be expanded without a reload', async () => {
+      const started = new Gate();
+      const finished = new Gate();
+      const running = history.startHeldInvoicing(started, finished);
+      try {
+        let parentId: string | undefined;
+        for (let i = 0; i < 500 && !parentId; i++) {
+          await history.logger.flush();
+          parentId = (await store.listExecutions({ workflowId: 'held-invoicing', limit: 1 })).items[0]?.id;
+          if (!parentId) await sleep(10);
+        }
+        await page.goto(`${base}/executions/${parentId}`);
+        await page.waitForSelector('.timeline-row:has(.timeline-name:text-is("Hold"))');
+        expect(await page.locator('.timeline-expand').count()).toBe(0);
+        started.release();
+        const expand = page.locator('.timeline-row:has(.timeline-name:text-is("Invoice")) .timeline-expand');
+        await expand.waitFor({ timeout: 10_000 });
+        await expand.click();
+        await page.waitForSelector('.timeline-row[data-depth="1"]:has(.timeline-name:text-is("Apply rate"))');
+      } finally {
+        started.release();
+        finished.release();
+        await running;
+        await history.logger.flush();
+      }
+    });
+
+    test('a ?step= naming a child’s step expands that child on load, and a collapse then stays', async () => {
+      const apply = (await store.getStepOutlines(run.childId)).find((outline) => outline.nodeId === 'apply')!;
+      await page.goto(`${base}/executions/${run.id}?${new URLSearchParams({ step: apply.id })}`);
+      await page.waitForSelector('.inspector h2:has-text("Apply rate")');
+      expect(await page.getAttribute('.timeline-row.selected', 'data-depth')).toBe('1');
+      const expand = page.locator('.timeline-row:has(.timeline-name:text-is("Invoice")) .timeline-expand');
+      expect(await expand.getAttribute('aria-expanded')).toBe('true');
+      await page.waitForSelector('.inspector .json-tree');
+      expect(await page.textContent('.inspector')).toContain('tax: 20');
+      await expand.click();
+      await rendered(page);
+      expect(await expand.getAttribute('aria-expanded')).toBe('false');
+      expect(await page.locator('.timeline-row:has(.timeline-name:text-is("Apply rate"))').count()).toBe(0);
     });
   });
 });

@@ -41,7 +41,15 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
   useLiveEvents(running && detail ? detail.execution.startedAt : null, (event) => {
     setDetail((old) => {
       if (!old) return old;
-      if (event.type === 'execution') return event.execution.id === old.execution.id ? { ...old, execution: event.execution } : old;
+      if (event.type === 'execution') {
+        if (event.execution.id === old.execution.id) return { ...old, execution: event.execution };
+        // A child it starts while followed joins the others, to be expanded like them.
+        if (event.execution.parentExecutionId !== old.execution.id) return old;
+        const children = old.children.filter((child) => child.id !== event.execution.id);
+        children.push(event.execution);
+        children.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1));
+        return { ...old, children };
+      }
       if (event.step.executionId !== old.execution.id) return old;
       const steps = old.steps.filter((step) => step.id !== event.step.id);
       steps.push(event.step);
@@ -87,6 +95,24 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
         }),
     );
   };
+
+  // A `?step=` naming a step of a child (a reload after choosing one) expands the child that holds it,
+  // found by reading the children in turn; once per load, so that a collapse later stays a collapse.
+  const loadedId = detail?.execution.id ?? null;
+  useEffect(() => {
+    if (!detail || !selected || detail.steps.some((candidate) => candidate.id === selected)) return undefined;
+    const abort = new AbortController();
+    const search = async () => {
+      for (const child of detail.children.slice(0, CHILDREN_SEARCHED)) {
+        const loaded = await getJson<ExecutionDetail>(`/api/executions/${encodeURIComponent(child.id)}`, abort.signal).catch(() => null);
+        if (abort.signal.aborted) return;
+        if (!loaded?.steps.some((candidate) => candidate.id === selected)) continue;
+        return setExpansion(child.id, { state: 'loaded', detail: loaded }, (old) => old === undefined);
+      }
+    };
+    void search();
+    return () => abort.abort();
+  }, [loadedId]);
 
   if (error) {
     return (
@@ -211,6 +237,9 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
     </main>
   );
 }
+
+/** Children read, at most, to find the one holding the step a URL names. */
+const CHILDREN_SEARCHED = 20;
 
 /** Where the timeline ends: the execution's end, else the latest step end or start seen, else now. */
 function endOf(execution: ExecutionSummary, steps: StepSummary[]): number {
