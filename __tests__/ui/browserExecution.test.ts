@@ -333,6 +333,19 @@ describeInBrowser('the Execution page’s timeline and graph in Chromium', () =>
       expect(await expand.getAttribute('aria-expanded')).toBe('false');
       expect(await page.locator('.timeline-row:has(.timeline-name:text-is("Apply rate"))').count()).toBe(0);
     });
+    test('a run with more children than are sent says the latest of them are shown', async () => {
+      const startedAt = Date.now() - 60_000;
+      const run = (id: string, at: number, parentExecutionId?: string) => ({
+        ...{ id, workflowId: 'fan-out', workflowName: '', triggerType: 'manual', status: 'success' as const },
+        ...{ startedAt: at, completedAt: at + 1, durationMs: 1, ...(parentExecutionId ? { parentExecutionId } : {}) },
+      });
+      const children = Array.from({ length: 201 }, (_, i) => run(`fan-out-${i}`, startedAt + 10 + i, 'fan-out'));
+      await store.writeBatch({ executions: [run('fan-out', startedAt), ...children], steps: [] });
+      await page.goto(`${base}/executions/fan-out`);
+      expect(await page.textContent('.steps p.empty')).toBe(
+        'It started more than 200 child executions: only the latest 200 can be shown in place.',
+      );
+    });
   });
 });
 

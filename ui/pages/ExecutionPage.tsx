@@ -228,7 +228,8 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
           />
           {detail.childrenTruncated && (
             <p class="empty">
-              It started more than {detail.children.length} child executions: only the first {detail.children.length} can be shown in place.
+              It started more than {detail.children.length} child executions: only the latest {detail.children.length} can be shown in
+              place.
             </p>
           )}
         </section>
