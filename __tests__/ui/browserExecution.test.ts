@@ -346,6 +346,32 @@ describeInBrowser('the Execution page’s timeline and graph in Chromium', () =>
         'It started more than 200 child executions: only the latest 200 can be shown in place.',
       );
     });
+    test('a step that started several children lists each on a row of its own, each expanded on its own', async () => {
+      const startedAt = Date.now() - 60_000;
+      const run = (id: string, parentExecutionId?: string) => ({
+        ...{ id, workflowId: parentExecutionId ? 'batch-item' : 'batch', workflowName: '', triggerType: 'manual' },
+        ...{ status: 'success' as const, startedAt, completedAt: startedAt + 9, durationMs: 9 },
+        ...(parentExecutionId ? { parentExecutionId, parentStepId: 'batch-loop' } : {}),
+      });
+      const oneStep = (id: string, executionId: string, nodeId: string) => ({
+        ...{ id, executionId, nodeId, nodeType: 'function', nodeName: null, stepIndex: 0 },
+        ...{ startedAt: startedAt + 1, completedAt: startedAt + 2, durationMs: 1, status: 'success' as const },
+      });
+      const ids = ['batch-1', 'batch-2', 'batch-3'];
+      await store.writeBatch({
+        executions: [run('batch'), ...ids.map((id) => run(id, 'batch'))],
+        steps: [oneStep('batch-loop', 'batch', 'loop'), ...ids.map((id) => oneStep(`${id}-step`, id, `work in ${id}`))],
+      });
+      await page.goto(`${base}/executions/batch`);
+      await page.waitForSelector('.timeline-child-row');
+      expect(await page.$$eval('.timeline-child-row', (rows) => rows.map((row) => row.getAttribute('data-child')))).toEqual(ids);
+      expect(await page.locator('.timeline-row[data-step="batch-loop"] .timeline-expand').count()).toBe(0);
+      await page.click('.timeline-child-row[data-child="batch-2"] .timeline-expand');
+      await page.waitForSelector('.timeline-row[data-depth="2"]:has(.timeline-name:text-is("work in batch-2"))');
+      expect((await timeline(page)).map((row) => row.name)).toEqual(['loop', 'work in batch-2']);
+      expect(await page.getAttribute('.timeline-child-row[data-child="batch-3"] a.timeline-open', 'href')).toBe('/executions/batch-3');
+      expect(await seriousViolations(page)).toEqual([]);
+    });
   });
 });
 
