@@ -3,7 +3,7 @@ import type { ExecutionDetail, ExecutionSummary, StepSummary } from './api';
 /** A child execution the page was asked to show in place: being read, read, or failed to read. */
 export type Expansion = { state: 'loading' } | { state: 'loaded'; detail: ExecutionDetail } | { state: 'failed'; message: string };
 
-/** One line of the timeline: a step, or a note in place of a child's steps (loading, failed). */
+/** One line of the timeline: a step, a child execution of a step that started several, or a note (loading, failed). */
 export type TimelineRow =
   | {
       kind: 'step';
@@ -16,20 +16,25 @@ export type TimelineRow =
       attempt: number | null;
       /** A retry's step: how many tries it made. */
       tries: number;
-      /** The execution this step started (a sub-workflow), when there is one. */
+      /** The execution this step started (a sub-workflow) when it started exactly one; several get a `child` row each. */
       child: ExecutionSummary | null;
       /** Whether that child's steps are shown under it. */
       expanded: boolean;
     }
+  | { kind: 'child'; key: string; depth: number; child: ExecutionSummary; expanded: boolean; number: number; of: number }
   | { kind: 'note'; key: string; depth: number; text: string };
 
 const TRY = /^(.*)#([0-9]+)$/;
+/** RetryNode's `type`, stored as its step's nodeType: only its step has tries. */
+const RETRY = 'retry';
 
 /**
- * The timeline's rows: the steps in start order, each followed by its retry's tries and, when
- * expanded, its child execution's steps (recursively). Lanes are assigned greedily: each step
- * takes the lowest lane whose previous step ended by the time it started, so steps that ran in
- * parallel sit in different lanes and a sequence stays in lane 0.
+ * The timeline's rows: the steps in start order, each followed by its retry's tries (recursively)
+ * and its child executions: one it started is expanded on its own row; several get a row each.
+ * An expanded child's steps follow (recursively), keyed by the child's id in `expanded`. Every
+ * step yields exactly one row. Lanes are assigned greedily: each step takes the lowest lane whose
+ * previous step ended by the time it started, so steps that ran in parallel sit in different
+ * lanes and a sequence stays in lane 0.
  */
 export function timelineRows(
   detail: Pick<ExecutionDetail, 'steps' | 'children'>,
@@ -37,50 +42,70 @@ export function timelineRows(
   depth = 0,
 ): TimelineRow[] {
   const { steps, children } = detail;
-  const childOf = new Map<string, ExecutionSummary>();
-  for (const child of children) if (child.parentStepId !== null && !childOf.has(child.parentStepId)) childOf.set(child.parentStepId, child);
+  const childrenOf = new Map<string, ExecutionSummary[]>();
+  for (const child of children) if (child.parentStepId !== null) listIn(childrenOf, child.parentStepId).push(child);
 
-  // A try `<id>#n` belongs to the step of node `<id>` that started last at or before it.
-  const byNode = new Map<string, StepSummary[]>();
-  for (const step of steps) listIn(byNode, step.nodeId).push(step);
+  // A try `<id>#n` belongs to the retry step of node `<id>` that started last at or before it;
+  // `<id>#n` under any other step is a node id of the user's own.
+  const retries = new Map<string, StepSummary[]>();
+  for (const step of steps) if (step.nodeType === RETRY) listIn(retries, step.nodeId).push(step);
   const triesOf = new Map<string, StepSummary[]>();
   const own: StepSummary[] = [];
   for (const step of steps) {
     const match = TRY.exec(step.nodeId);
-    const parent = match && (byNode.get(match[1]!) ?? []).filter((candidate) => candidate.startedAt <= step.startedAt).pop();
+    const parent = match && (retries.get(match[1]!) ?? []).filter((candidate) => candidate.startedAt <= step.startedAt).pop();
     if (parent) listIn(triesOf, parent.id).push(step);
     else own.push(step);
   }
 
   const rows: TimelineRow[] = [];
-  const lanes = assignLanes(own);
-  for (const step of own) {
-    const tries = triesOf.get(step.id) ?? [];
-    const child = childOf.get(step.id) ?? null;
-    const expansion = child && expanded.get(step.id);
-    rows.push({ kind: 'step', step, depth, lane: lanes.get(step)!, attempt: null, tries: tries.length, child, expanded: !!expansion });
-    const tryLanes = assignLanes(tries);
-    for (const attempt of tries) {
-      const number = Number(TRY.exec(attempt.nodeId)![2]);
+  // A try's parent has a shorter node id than the try, so this recursion cannot loop.
+  const emit = (group: StepSummary[], at: number, tries: boolean) => {
+    const lanes = assignLanes(group);
+    for (const step of group) {
+      const itsTries = triesOf.get(step.id) ?? [];
+      const started = childrenOf.get(step.id) ?? [];
+      const only = started.length === 1 ? started[0]! : null;
       rows.push({
         kind: 'step',
-        step: attempt,
-        depth: depth + 1,
-        lane: tryLanes.get(attempt)!,
-        attempt: number,
-        tries: 0,
-        child: null,
-        expanded: false,
+        step,
+        depth: at,
+        lane: lanes.get(step)!,
+        attempt: tries ? Number(TRY.exec(step.nodeId)![2]) : null,
+        tries: itsTries.length,
+        child: only,
+        expanded: only !== null && expanded.has(only.id),
       });
+      emit(itsTries, at + 1, true);
+      if (only) rows.push(...childRows(only, at + 1, expanded, depth));
+      else
+        started.forEach((child, index) => {
+          const expansion = expanded.has(child.id);
+          rows.push({
+            kind: 'child',
+            key: `child ${child.id}`,
+            depth: at + 1,
+            child,
+            expanded: expansion,
+            number: index + 1,
+            of: started.length,
+          });
+          rows.push(...childRows(child, at + 2, expanded, depth));
+        });
     }
-    if (!expansion) continue;
-    if (expansion.state === 'loading')
-      rows.push({ kind: 'note', key: `${step.id} loading`, depth: depth + 1, text: 'Loading the child execution…' });
-    else if (expansion.state === 'failed') rows.push({ kind: 'note', key: `${step.id} failed`, depth: depth + 1, text: expansion.message });
-    // A child's own children expand the same way; a history whose links loop stops at a depth no real nesting reaches.
-    else if (depth < 20) rows.push(...timelineRows(expansion.detail, expanded, depth + 1));
-  }
+  };
+  emit(own, depth, false);
   return rows;
+}
+
+/** An expanded child's rows at `at`: a note while it loads or when it failed, else its own timeline. */
+function childRows(child: ExecutionSummary, at: number, expanded: ReadonlyMap<string, Expansion>, nesting: number): TimelineRow[] {
+  const expansion = expanded.get(child.id);
+  if (!expansion) return [];
+  if (expansion.state === 'loading') return [{ kind: 'note', key: `${child.id} loading`, depth: at, text: 'Loading the child execution…' }];
+  if (expansion.state === 'failed') return [{ kind: 'note', key: `${child.id} failed`, depth: at, text: expansion.message }];
+  // A child's own children expand the same way; a history whose links loop stops at a depth no real nesting reaches.
+  return nesting < 20 ? timelineRows(expansion.detail, expanded, at) : [];
 }
 
 function listIn<T>(map: Map<string, T[]>, key: string): T[] {

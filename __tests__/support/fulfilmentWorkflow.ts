@@ -71,3 +71,20 @@ export const brokenWorkflow = defineWorkflow({
   ],
   connections: [edge('charge', 'receipt', 'notify')],
 });
+
+/**
+ * A run followed live: `hold` waits for `started`, then `invoice` starts its child (taxWorkflow),
+ * then `close` waits for `finished`. Between the two, the run is `running` with a new child.
+ */
+export function heldInvoicingWorkflow(started: Promise<void>, finished: Promise<void>) {
+  return defineWorkflow({
+    id: 'held-invoicing',
+    name: 'Held invoicing',
+    nodes: [
+      new FunctionNode('hold', 'Hold', async ({ trigger }) => (await started, { order: trigger }), { requiredInputs: ['trigger'] }),
+      new SubWorkflowNode('invoice', 'Invoice', taxWorkflow, { output: 'apply' }),
+      new FunctionNode('close', 'Close', async ({ tax }) => (await finished, { closed: tax }), { requiredInputs: ['tax'] }),
+    ],
+    connections: [edge('hold', 'order', 'invoice'), edge('invoice', 'tax', 'close')],
+  });
+}

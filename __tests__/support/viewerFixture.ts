@@ -11,7 +11,7 @@ import {
   WorkflowRunner,
 } from '../../src';
 import { tempDir } from './databases';
-import { brokenWorkflow, fulfilmentWorkflow } from './fulfilmentWorkflow';
+import { brokenWorkflow, fulfilmentWorkflow, heldInvoicingWorkflow } from './fulfilmentWorkflow';
 
 /** Texts a stored payload may hold that would run if the viewer ever rendered them as markup, or pasted as code. */
 export const XSS = {
@@ -101,6 +101,14 @@ export class ViewerHistory {
     const [run] = (await this.store.listExecutions({ workflowId: 'fulfilment', limit: 1 })).items;
     const [child] = (await this.store.listExecutions({ parentExecutionId: run!.id, limit: 1 })).items;
     return { id: run!.id, childId: child!.id };
+  }
+
+  /** Starts heldInvoicingWorkflow: it holds before `invoice` until `started` is released, and after it until `finished` is. */
+  startHeldInvoicing(started: Gate, finished: Gate): Promise<unknown> {
+    return new WorkflowRunner({ logger: this.logger }).run(heldInvoicingWorkflow(started.opened, finished.opened), {
+      type: 'manual',
+      data: { orderId: 'held-invoice' },
+    });
   }
 
   /** One run of brokenWorkflow, which fails in its first node; resolves with its id once stored. */

@@ -4,11 +4,13 @@ import type { Browser, Page } from 'playwright-core';
 import type { ExecutionStore } from '../../src';
 import { chromiumAvailable, launchChromium, watch, type Misbehaviour } from '../support/browser';
 import { makeDatabase, pgAvailable, type DatabaseKind, type TestDatabase } from '../support/databases';
-import { serveViewer, stopServer, ViewerHistory } from '../support/viewerFixture';
+import { sleep } from '../support/sleep';
+import { Gate, serveViewer, stopServer, ViewerHistory } from '../support/viewerFixture';
 
 // What the page's functions see in the browser; this suite compiles without the DOM's types.
 declare const window: Record<string, any>;
 declare const document: { activeElement: { closest(selector: string): { getAttribute(name: string): string | null } | null } | null };
+declare const requestAnimationFrame: (callback: () => void) => number;
 
 const describeInBrowser = chromiumAvailable ? describe : describe.skip;
 const kinds: DatabaseKind[] = ['sqlite', ...(pgAvailable ? (['postgres'] as const) : [])];
@@ -248,8 +250,135 @@ describeInBrowser('the Execution page’s timeline and graph in Chromium', () =>
         expect(new URL(page.url()).searchParams.get('step')).toBe(id);
       }
     });
+    test('a child collapsed or left while it loads stays collapsed, and its read is aborted', async () => {
+      const url = `${base}/api/executions/${run.childId}`;
+      // The child's read is held until the test lets it through.
+      let gate = new Gate();
+      await page.route(url, async (route) => {
+        await gate.opened;
+        await route.continue().catch(() => undefined);
+      });
+      const outcome = () =>
+        Promise.race([
+          page.waitForEvent('requestfinished', (request) => request.url() === url).then(() => 'finished'),
+          page.waitForEvent('requestfailed', (request) => request.url() === url).then(() => 'aborted'),
+        ]);
+      try {
+        await page.goto(`${base}/executions/${run.id}`);
+        const expand = page.locator('.timeline-row:has(.timeline-name:text-is("Invoice")) .timeline-expand');
+        let read = outcome();
+        await expand.click();
+        await page.waitForSelector('.timeline-note:has-text("Loading the child execution")');
+        await expand.click();
+        gate.release();
+        const first = await read;
+        await rendered(page);
+        expect(await expand.getAttribute('aria-expanded')).toBe('false');
+        expect(await page.locator('.timeline-row:has(.timeline-name:text-is("Apply rate"))').count()).toBe(0);
+        expect(first).toBe('aborted');
+
+        // Leaving the page while the child loads aborts its read too.
+        gate = new Gate();
+        read = outcome();
+        await expand.click();
+        await page.waitForSelector('.timeline-note:has-text("Loading the child execution")');
+        await page.click('.breadcrumb a');
+        await page.waitForSelector('h1:has-text("Executions")');
+        gate.release();
+        expect(await read).toBe('aborted');
+      } finally {
+        gate.release();
+        await page.unroute(url);
+      }
+    });
+
+    test('while a run is followed, a child it starts can be expanded without a reload', async () => {
+      const started = new Gate();
+      const finished = new Gate();
+      const running = history.startHeldInvoicing(started, finished);
+      try {
+        let parentId: string | undefined;
+        for (let i = 0; i < 500 && !parentId; i++) {
+          await history.logger.flush();
+          parentId = (await store.listExecutions({ workflowId: 'held-invoicing', limit: 1 })).items[0]?.id;
+          if (!parentId) await sleep(10);
+        }
+        await page.goto(`${base}/executions/${parentId}`);
+        await page.waitForSelector('.timeline-row:has(.timeline-name:text-is("Hold"))');
+        expect(await page.locator('.timeline-expand').count()).toBe(0);
+        started.release();
+        const expand = page.locator('.timeline-row:has(.timeline-name:text-is("Invoice")) .timeline-expand');
+        await expand.waitFor({ timeout: 10_000 });
+        await expand.click();
+        await page.waitForSelector('.timeline-row[data-depth="1"]:has(.timeline-name:text-is("Apply rate"))');
+      } finally {
+        started.release();
+        finished.release();
+        await running;
+        await history.logger.flush();
+      }
+    });
+
+    test('a ?step= naming a child’s step expands that child on load, and a collapse then stays', async () => {
+      const apply = (await store.getStepOutlines(run.childId)).find((outline) => outline.nodeId === 'apply')!;
+      await page.goto(`${base}/executions/${run.id}?${new URLSearchParams({ step: apply.id })}`);
+      await page.waitForSelector('.inspector h2:has-text("Apply rate")');
+      expect(await page.getAttribute('.timeline-row.selected', 'data-depth')).toBe('1');
+      const expand = page.locator('.timeline-row:has(.timeline-name:text-is("Invoice")) .timeline-expand');
+      expect(await expand.getAttribute('aria-expanded')).toBe('true');
+      await page.waitForSelector('.inspector .json-tree');
+      expect(await page.textContent('.inspector')).toContain('tax: 20');
+      await expand.click();
+      await rendered(page);
+      expect(await expand.getAttribute('aria-expanded')).toBe('false');
+      expect(await page.locator('.timeline-row:has(.timeline-name:text-is("Apply rate"))').count()).toBe(0);
+    });
+    test('a run with more children than are sent says the latest of them are shown', async () => {
+      const startedAt = Date.now() - 60_000;
+      const run = (id: string, at: number, parentExecutionId?: string) => ({
+        ...{ id, workflowId: 'fan-out', workflowName: '', triggerType: 'manual', status: 'success' as const },
+        ...{ startedAt: at, completedAt: at + 1, durationMs: 1, ...(parentExecutionId ? { parentExecutionId } : {}) },
+      });
+      const children = Array.from({ length: 201 }, (_, i) => run(`fan-out-${i}`, startedAt + 10 + i, 'fan-out'));
+      await store.writeBatch({ executions: [run('fan-out', startedAt), ...children], steps: [] });
+      await page.goto(`${base}/executions/fan-out`);
+      expect(await page.textContent('.steps p.empty')).toBe(
+        'It started more than 200 child executions: only the latest 200 can be shown in place.',
+      );
+    });
+    test('a step that started several children lists each on a row of its own, each expanded on its own', async () => {
+      const startedAt = Date.now() - 60_000;
+      const run = (id: string, parentExecutionId?: string) => ({
+        ...{ id, workflowId: parentExecutionId ? 'batch-item' : 'batch', workflowName: '', triggerType: 'manual' },
+        ...{ status: 'success' as const, startedAt, completedAt: startedAt + 9, durationMs: 9 },
+        ...(parentExecutionId ? { parentExecutionId, parentStepId: 'batch-loop' } : {}),
+      });
+      const oneStep = (id: string, executionId: string, nodeId: string) => ({
+        ...{ id, executionId, nodeId, nodeType: 'function', nodeName: null, stepIndex: 0 },
+        ...{ startedAt: startedAt + 1, completedAt: startedAt + 2, durationMs: 1, status: 'success' as const },
+      });
+      const ids = ['batch-1', 'batch-2', 'batch-3'];
+      await store.writeBatch({
+        executions: [run('batch'), ...ids.map((id) => run(id, 'batch'))],
+        steps: [oneStep('batch-loop', 'batch', 'loop'), ...ids.map((id) => oneStep(`${id}-step`, id, `work in ${id}`))],
+      });
+      await page.goto(`${base}/executions/batch`);
+      await page.waitForSelector('.timeline-child-row');
+      expect(await page.$$eval('.timeline-child-row', (rows) => rows.map((row) => row.getAttribute('data-child')))).toEqual(ids);
+      expect(await page.locator('.timeline-row[data-step="batch-loop"] .timeline-expand').count()).toBe(0);
+      await page.click('.timeline-child-row[data-child="batch-2"] .timeline-expand');
+      await page.waitForSelector('.timeline-row[data-depth="2"]:has(.timeline-name:text-is("work in batch-2"))');
+      expect((await timeline(page)).map((row) => row.name)).toEqual(['loop', 'work in batch-2']);
+      expect(await page.getAttribute('.timeline-child-row[data-child="batch-3"] a.timeline-open', 'href')).toBe('/executions/batch-3');
+      expect(await seriousViolations(page)).toEqual([]);
+    });
   });
 });
+
+/** Resolves once the page has run what its last answers scheduled: their promise callbacks and Preact's render. */
+async function rendered(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise((resolve) => setTimeout(() => requestAnimationFrame(() => setTimeout(resolve, 0)), 0)));
+}
 
 /** axe-core's serious and critical violations on the page as it is now. */
 async function seriousViolations(page: Page): Promise<unknown[]> {

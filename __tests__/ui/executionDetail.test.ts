@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { defineWorkflow, FunctionNode, WorkflowRunner, type ExecutionStore } from '../../src';
-import { MAX_GRAPH_NODES } from '../../src/ui/executionDetail';
+import { MAX_CHILDREN, MAX_GRAPH_NODES } from '../../src/ui/executionDetail';
 import { databaseKinds, makeDatabase, type TestDatabase } from '../support/databases';
 import { serveViewer, stopServer, ViewerHistory } from '../support/viewerFixture';
 
@@ -76,5 +76,25 @@ describe.each(databaseKinds.filter((kind) => kind !== 'better-sqlite3'))('an exe
     const answer = await getJson(`${base}/api/executions/${wide!.id}`);
     expect(answer).toMatchObject({ definition: null, definitionNote: 'too-large' });
     expect(answer.steps).toHaveLength(MAX_GRAPH_NODES + 1);
+  });
+
+  test('with more children than it sends, sends the latest of them, oldest first', async () => {
+    const startedAt = Date.now() - 60_000;
+    const run = (id: string, at: number, parentExecutionId?: string) => ({
+      id,
+      workflowId: parentExecutionId ? 'many-child' : 'many',
+      workflowName: '',
+      triggerType: 'manual',
+      status: 'success' as const,
+      startedAt: at,
+      completedAt: at + 1,
+      durationMs: 1,
+      ...(parentExecutionId ? { parentExecutionId } : {}),
+    });
+    const ids = Array.from({ length: MAX_CHILDREN + 1 }, (_, i) => `many-child-${String(i).padStart(3, '0')}`);
+    await store.writeBatch({ executions: [run('many', startedAt), ...ids.map((id, i) => run(id, startedAt + 10 + i, 'many'))], steps: [] });
+    const detail = await getJson(`${base}/api/executions/many`);
+    expect(detail.childrenTruncated).toBe(true);
+    expect(detail.children.map((child: { id: string }) => child.id)).toEqual(ids.slice(1));
   });
 });

@@ -3,7 +3,7 @@ import type { WorkflowShape } from '../store/WorkflowShape';
 import { HttpError } from './HttpError';
 import { summarizeExecution, type ExecutionSummary } from './summaries';
 
-/** Child executions listed with an execution; more are said to exist (`childrenTruncated`), not sent. */
+/** Child executions listed with an execution, the latest ones; more are said to exist (`childrenTruncated`), not sent. */
 export const MAX_CHILDREN = 200;
 /** A stored shape larger than this is not sent: the page says it is too large to draw. */
 export const MAX_GRAPH_NODES = 500;
@@ -14,7 +14,7 @@ export interface ExecutionDetail {
   execution: ExecutionSummary;
   /** Without payloads: the inspector asks for one step's at a time. */
   steps: StepOutline[];
-  /** The executions it started (SubWorkflowNode…), oldest first, at most MAX_CHILDREN. */
+  /** The executions it started (SubWorkflowNode…): the latest MAX_CHILDREN (listExecutions is newest first), sorted oldest first. */
   children: ExecutionSummary[];
   childrenTruncated: boolean;
   /** The workflow's stored shape; null when none is stored or it is too large (`definitionNote` says which). */

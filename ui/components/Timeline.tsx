@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { StepSummary } from '../api';
+import type { ExecutionSummary, StepSummary } from '../api';
 import { formatDuration } from '../format';
 import { href } from '../router';
 import type { TimelineRow } from '../timelineRows';
@@ -33,8 +33,8 @@ export function Timeline({
   endedAt: number;
   selected: string | null;
   onSelect: (step: StepSummary) => void;
-  /** Shows or hides the child execution a step started. */
-  onToggle: (stepId: string) => void;
+  /** Shows or hides a child execution's steps. */
+  onToggle: (child: ExecutionSummary) => void;
 }) {
   const viewport = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -109,6 +109,25 @@ export function Timeline({
         {rows.slice(first, last).map((row, offset) => {
           const index = first + offset;
           const position = { top: `${index * ROW_HEIGHT}px` };
+          if (row.kind === 'child') {
+            return (
+              <li
+                key={row.key}
+                data-child={row.child.id}
+                class="timeline-row timeline-note timeline-child-row"
+                style={position}
+                aria-setsize={rows.length}
+                aria-posinset={index + 1}
+              >
+                <span style={{ paddingLeft: `${row.depth * 1.25 + 3.5}rem` }}>
+                  Child execution {row.number} of {row.of}: {row.child.workflowName || row.child.workflowId}
+                </span>
+                <span class="timeline-child">
+                  <ChildLinks child={row.child} expanded={row.expanded} onToggle={onToggle} />
+                </span>
+              </li>
+            );
+          }
           if (row.kind === 'note') {
             return (
               <li key={row.key} class="timeline-row timeline-note" style={position} aria-setsize={rows.length} aria-posinset={index + 1}>
@@ -160,7 +179,7 @@ function StepRow({
   selected: boolean;
   bar: { left: string; width: string };
   onSelect: (step: StepSummary) => void;
-  onToggle: (stepId: string) => void;
+  onToggle: (child: ExecutionSummary) => void;
 }) {
   const { step, child } = row;
   // Marks are words, so that a retry or a skip does not rest on colour alone.
@@ -200,28 +219,35 @@ function StepRow({
           <span class={`timeline-bar bar-${step.status}`} style={bar} />
         </span>
       </button>
-      <span class="timeline-child">
-        {child && (
-          <>
-            <button
-              type="button"
-              class="timeline-expand small"
-              aria-expanded={row.expanded ? 'true' : 'false'}
-              aria-label={`${row.expanded ? 'Hide' : 'Show'} the steps of child execution ${child.workflowName || child.workflowId}`}
-              onClick={() => onToggle(step.id)}
-            >
-              {row.expanded ? '▾ child' : '▸ child'}
-            </button>
-            <a
-              class="timeline-open"
-              href={href(`/executions/${encodeURIComponent(child.id)}`)}
-              aria-label={`Open child execution ${child.id}`}
-            >
-              open
-            </a>
-          </>
-        )}
-      </span>
+      <span class="timeline-child">{child && <ChildLinks child={child} expanded={row.expanded} onToggle={onToggle} />}</span>
     </li>
+  );
+}
+
+/** A child execution's disclosure (its steps shown in place) and the link to its own page. */
+function ChildLinks({
+  child,
+  expanded,
+  onToggle,
+}: {
+  child: ExecutionSummary;
+  expanded: boolean;
+  onToggle: (child: ExecutionSummary) => void;
+}) {
+  return (
+    <>
+      <button
+        type="button"
+        class="timeline-expand small"
+        aria-expanded={expanded ? 'true' : 'false'}
+        aria-label={`${expanded ? 'Hide' : 'Show'} the steps of child execution ${child.workflowName || child.workflowId}`}
+        onClick={() => onToggle(child)}
+      >
+        {expanded ? '▾ child' : '▸ child'}
+      </button>
+      <a class="timeline-open" href={href(`/executions/${encodeURIComponent(child.id)}`)} aria-label={`Open child execution ${child.id}`}>
+        open
+      </a>
+    </>
   );
 }

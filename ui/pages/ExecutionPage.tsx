@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ExecutionDetail, ExecutionSummary, StepData, StepSummary } from '../api';
 import { ApiError, getJson } from '../http';
 import { CopyButton } from '../components/CopyButton';
@@ -16,8 +16,9 @@ import { timelineRows, type Expansion } from '../timelineRows';
 export function ExecutionPage({ id, place }: { id: string; place: Place }) {
   const [detail, setDetail] = useState<ExecutionDetail | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  // Child executions shown in place, by the id of the step that started them.
+  // Child executions shown in place, by their id; the reads of those still loading, to abort on collapse and leave.
   const [expanded, setExpanded] = useState<ReadonlyMap<string, Expansion>>(new Map());
+  const loads = useRef(new Map<string, AbortController>());
   const selected = place.search.get('step');
 
   useEffect(() => {
@@ -28,7 +29,11 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
     getJson<ExecutionDetail>(`/api/executions/${encodeURIComponent(id)}`, abort.signal).then(setDetail, (reason: unknown) => {
       if (!abort.signal.aborted) setError(reason instanceof ApiError ? reason : new ApiError(0, String(reason)));
     });
-    return () => abort.abort();
+    return () => {
+      abort.abort();
+      for (const load of loads.current.values()) load.abort();
+      loads.current.clear();
+    };
   }, [id]);
 
   // A running execution is followed from its start: its new steps and their ends arrive as they are written.
@@ -36,7 +41,15 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
   useLiveEvents(running && detail ? detail.execution.startedAt : null, (event) => {
     setDetail((old) => {
       if (!old) return old;
-      if (event.type === 'execution') return event.execution.id === old.execution.id ? { ...old, execution: event.execution } : old;
+      if (event.type === 'execution') {
+        if (event.execution.id === old.execution.id) return { ...old, execution: event.execution };
+        // A child it starts while followed joins the others, to be expanded like them.
+        if (event.execution.parentExecutionId !== old.execution.id) return old;
+        const children = old.children.filter((child) => child.id !== event.execution.id);
+        children.push(event.execution);
+        children.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1));
+        return { ...old, children };
+      }
       if (event.step.executionId !== old.execution.id) return old;
       const steps = old.steps.filter((step) => step.id !== event.step.id);
       steps.push(event.step);
@@ -47,28 +60,59 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
 
   const rows = useMemo(() => (detail ? timelineRows(detail, expanded) : []), [detail, expanded]);
 
-  const toggle = (stepId: string) => {
-    const row = rows.find((candidate) => candidate.kind === 'step' && candidate.step.id === stepId);
-    const child = row?.kind === 'step' ? row.child : null;
-    if (!child) return;
-    const set = (expansion: Expansion | null) =>
-      setExpanded((old) => {
-        const next = new Map(old);
-        if (expansion) next.set(stepId, expansion);
-        else next.delete(stepId);
-        return next;
-      });
-    if (expanded.has(stepId)) return set(null);
-    set({ state: 'loading' });
-    getJson<ExecutionDetail>(`/api/executions/${encodeURIComponent(child.id)}`).then(
-      (loaded) => set({ state: 'loaded', detail: loaded }),
+  /** Sets one child's expansion; `when` keeps a read's answer from undoing a collapse made while it loaded. */
+  const setExpansion = (childId: string, expansion: Expansion | null, when?: (old: Expansion | undefined) => boolean) =>
+    setExpanded((old) => {
+      if (when && !when(old.get(childId))) return old;
+      const next = new Map(old);
+      if (expansion) next.set(childId, expansion);
+      else next.delete(childId);
+      return next;
+    });
+  const stillLoading = (old: Expansion | undefined) => old?.state === 'loading';
+
+  const toggle = (child: ExecutionSummary) => {
+    if (expanded.has(child.id)) {
+      loads.current.get(child.id)?.abort();
+      loads.current.delete(child.id);
+      return setExpansion(child.id, null);
+    }
+    const abort = new AbortController();
+    loads.current.get(child.id)?.abort();
+    loads.current.set(child.id, abort);
+    setExpansion(child.id, { state: 'loading' });
+    const settle = (expansion: Expansion) => {
+      if (abort.signal.aborted) return;
+      loads.current.delete(child.id);
+      setExpansion(child.id, expansion, stillLoading);
+    };
+    getJson<ExecutionDetail>(`/api/executions/${encodeURIComponent(child.id)}`, abort.signal).then(
+      (loaded) => settle({ state: 'loaded', detail: loaded }),
       (reason: unknown) =>
-        set({
+        settle({
           state: 'failed',
           message: `The child execution could not be read: ${reason instanceof Error ? reason.message : String(reason)}`,
         }),
     );
   };
+
+  // A `?step=` naming a step of a child (a reload after choosing one) expands the child that holds it,
+  // found by reading the children in turn; once per load, so that a collapse later stays a collapse.
+  const loadedId = detail?.execution.id ?? null;
+  useEffect(() => {
+    if (!detail || !selected || detail.steps.some((candidate) => candidate.id === selected)) return undefined;
+    const abort = new AbortController();
+    const search = async () => {
+      for (const child of detail.children.slice(0, CHILDREN_SEARCHED)) {
+        const loaded = await getJson<ExecutionDetail>(`/api/executions/${encodeURIComponent(child.id)}`, abort.signal).catch(() => null);
+        if (abort.signal.aborted) return;
+        if (!loaded?.steps.some((candidate) => candidate.id === selected)) continue;
+        return setExpansion(child.id, { state: 'loaded', detail: loaded }, (old) => old === undefined);
+      }
+    };
+    void search();
+    return () => abort.abort();
+  }, [loadedId]);
 
   if (error) {
     return (
@@ -184,7 +228,8 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
           />
           {detail.childrenTruncated && (
             <p class="empty">
-              It started more than {detail.children.length} child executions: only the first {detail.children.length} can be shown in place.
+              It started more than {detail.children.length} child executions: only the latest {detail.children.length} can be shown in
+              place.
             </p>
           )}
         </section>
@@ -193,6 +238,9 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
     </main>
   );
 }
+
+/** Children read, at most, to find the one holding the step a URL names. */
+const CHILDREN_SEARCHED = 20;
 
 /** Where the timeline ends: the execution's end, else the latest step end or start seen, else now. */
 function endOf(execution: ExecutionSummary, steps: StepSummary[]): number {
