@@ -15,11 +15,22 @@ declare const document: {
 const describeInBrowser = chromiumAvailable ? describe : describe.skip;
 
 /** The rows the executions table shows, once it has `count` of them: workflow and status. */
-async function rows(page: Page, count: number): Promise<string[]> {
-  await page.waitForFunction((n) => document.querySelectorAll('table.executions tbody tr').length === n, count);
-  return page.$$eval('table.executions tbody tr', (trs) =>
-    trs.map((tr) => `${tr.children[2]!.textContent} ${tr.getAttribute('data-status')}`),
-  );
+async function rows(page: Page, expected: number | string[]): Promise<string[]> {
+  const read = () =>
+    page.$$eval('table.executions tbody tr', (trs) => trs.map((tr) => `${tr.children[2]!.textContent} ${tr.getAttribute('data-status')}`));
+  if (typeof expected === 'number') {
+    await page.waitForFunction((n) => document.querySelectorAll('table.executions tbody tr').length === n, expected);
+    return read();
+  }
+  // Waits for these rows, not only for their count: after a navigation the previous list stays
+  // drawn until the new page's answer arrives, and it may have as many rows.
+  const deadline = Date.now() + 5000;
+  let shown = await read();
+  while (JSON.stringify(shown) !== JSON.stringify(expected) && Date.now() < deadline) {
+    await page.waitForTimeout(50);
+    shown = await read();
+  }
+  return shown;
 }
 
 /** The values of the form's fields named `name`, in order. */
@@ -95,10 +106,10 @@ describeInBrowser('the Executions page filter form in Chromium', () => {
       ['tag', 'tenant=acme'],
       ['tag', 'region=eu'],
     ]);
-    expect(await rows(page, 1)).toEqual(['ship success']);
+    expect(await rows(page, ['ship success'])).toEqual(['ship success']);
 
     await page.reload();
-    expect(await rows(page, 1)).toEqual(['ship success']);
+    expect(await rows(page, ['ship success'])).toEqual(['ship success']);
     expect(await fields(page, 'tag')).toEqual(['tenant=acme', 'region=eu']);
 
     // Now two where tests instead: each alone matches more runs than both together.
@@ -113,15 +124,15 @@ describeInBrowser('the Executions page filter form in Chromium', () => {
       ['where', 'output.amount>10'],
       ['where', 'output.amount<100'],
     ]);
-    expect(await rows(page, 1)).toEqual(['order-sync success']);
+    expect(await rows(page, ['order-sync success'])).toEqual(['order-sync success']);
     await page.reload();
-    expect(await rows(page, 1)).toEqual(['order-sync success']);
+    expect(await rows(page, ['order-sync success'])).toEqual(['order-sync success']);
     expect(await fields(page, 'where')).toEqual(['output.amount>10', 'output.amount<100']);
     expect(await fields(page, 'tag')).toEqual(['']);
 
     await page.goBack();
     await page.waitForURL(/tag=/);
-    expect(await rows(page, 1)).toEqual(['ship success']);
+    expect(await rows(page, ['ship success'])).toEqual(['ship success']);
     expect(await fields(page, 'tag')).toEqual(['tenant=acme', 'region=eu']);
     expect(await fields(page, 'where')).toEqual(['']);
     await page.goForward();
@@ -149,7 +160,7 @@ describeInBrowser('the Executions page filter form in Chromium', () => {
       ['workflow', 'order-sync'],
       ['limit', '2'],
     ]);
-    expect(await rows(page, 2)).toEqual(['order-sync error', 'order-sync success']);
+    expect(await rows(page, ['order-sync error', 'order-sync success'])).toEqual(['order-sync error', 'order-sync success']);
     expect(await page.isVisible('button:text("Load more")')).toBe(true);
   });
 
