@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ExecutionStore } from '../../src';
 import { chromiumAvailable, launchChromium, watch, type Misbehaviour } from '../support/browser';
 import { makeDatabase, pgAvailable, type DatabaseKind, type TestDatabase } from '../support/databases';
+import { until } from '../support/until';
 import { Gate, serveViewer, stopServer, ViewerHistory, XSS } from '../support/viewerFixture';
 
 // What the page's functions see in the browser; this suite compiles without the DOM's types.
@@ -212,6 +213,27 @@ describeInBrowser('the viewer in Chromium', () => {
         await skewed.close();
       }
       expect(skewSeen).toEqual({ dialogs: [], consoleErrors: [], pageErrors: [] });
+    });
+
+    test("on a running execution's page, its running step shows, then its end, without a reload", async () => {
+      const gate = new Gate();
+      const held = history.startHeld(gate, 'step-live');
+      let id: string | undefined;
+      await until(async () => {
+        await history.logger.flush();
+        id = (await store.listExecutions({ workflowId: 'held-sync', status: 'running' })).items[0]?.id;
+        return id !== undefined;
+      }, 'the held run stored as running');
+      await page.goto(`${base}/executions/${id}`);
+      await page.waitForSelector('.timeline-row.row-running:has(.timeline-name:text-is("wait"))', { timeout: 5000 });
+      expect(await page.textContent('.timeline-row.row-running .timeline-duration')).toBe('running');
+      await page.evaluate(() => ((window as { __sameDocument?: boolean }).__sameDocument = true));
+      gate.release();
+      await held;
+      await history.logger.flush();
+      await page.waitForSelector('.timeline-row.row-success:has(.timeline-name:text-is("wait"))', { timeout: 5000 });
+      expect(await page.$$('.timeline-row.row-running')).toHaveLength(0);
+      expect(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     });
 
     test('the inspector shows input, output and error, redacted and truncated values marked as such', async () => {
