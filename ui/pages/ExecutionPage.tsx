@@ -19,6 +19,8 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
   // Child executions shown in place, by their id; the reads of those still loading, to abort on collapse and leave.
   const [expanded, setExpanded] = useState<ReadonlyMap<string, Expansion>>(new Map());
   const loads = useRef(new Map<string, AbortController>());
+  // Set when the followed run ends: see the effect that reads it once more.
+  const [ended, setEnded] = useState(false);
   const selected = place.search.get('step');
 
   useEffect(() => {
@@ -26,6 +28,7 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
     setDetail(null);
     setError(null);
     setExpanded(new Map());
+    setEnded(false);
     getJson<ExecutionDetail>(`/api/executions/${encodeURIComponent(id)}`, abort.signal).then(setDetail, (reason: unknown) => {
       if (!abort.signal.aborted) setError(reason instanceof ApiError ? reason : new ApiError(0, String(reason)));
     });
@@ -39,6 +42,7 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
   // A running execution is followed from its start: its new steps and their ends arrive as they are written.
   const running = detail?.execution.status === 'running';
   useLiveEvents(running && detail ? detail.execution.startedAt : null, (event) => {
+    if (event.type === 'execution' && event.execution.id === id && event.execution.status !== 'running') setEnded(true);
     setDetail((old) => {
       if (!old) return old;
       if (event.type === 'execution') {
@@ -57,6 +61,19 @@ export function ExecutionPage({ id, place }: { id: string; place: Place }) {
       return { ...old, steps };
     });
   });
+
+  // The run ended, and the stream closes with it: the follower reports the execution's end before
+  // the ends of its last steps, which could then never arrive. So the page reads the run once more,
+  // as stored, keeping what it shows expanded.
+  useEffect(() => {
+    if (!ended) return undefined;
+    const abort = new AbortController();
+    getJson<ExecutionDetail>(`/api/executions/${encodeURIComponent(id)}`, abort.signal).then(
+      (fresh) => setDetail((old) => (old ? { ...old, execution: fresh.execution, steps: fresh.steps, children: fresh.children } : fresh)),
+      () => undefined,
+    );
+    return () => abort.abort();
+  }, [ended, id]);
 
   const rows = useMemo(() => (detail ? timelineRows(detail, expanded) : []), [detail, expanded]);
 
