@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { ExecutionLogger, LoggedNode, LoggedWorkflow } from '../src';
-import { elapsedMs, mainThreadCpuMs, summarize, type BenchOutput, type ResultRow } from './stats';
+import { atLeast, atMost, elapsedMs, mainThreadCpuMs, summarize, type BenchOutput, type ResultRow } from './stats';
 import { busyWork, envInt, INPUT, log, openDatabase, OUTPUT, packageVersion, PG_URL, runConcurrently, size, startLogger } from './support';
 
 /** Steps per workflow, each ~50 µs of work taking the 200-byte input and giving the 200-byte output. */
@@ -177,17 +177,39 @@ export async function runDbos(): Promise<BenchOutput> {
       baseline: { label: 'plain', value: summarize(cpuMs.plain.map((ms) => (ms * 1000) / (workflows * STEPS))).median, unit: 'µs' },
     });
   }
-  const dbosRate = summarize(seconds.DBOS.map((s) => workflows / s)).median;
+  // Target 6 sets no figure: the issue asks to beat the peer, so each flowtrail mode is judged
+  // against DBOS measured in the same run — at least its workflows/s, at most its added CPU per step.
+  const medianRate = (name: Variant) => summarize(seconds[name].map((s) => workflows / s)).median;
+  const addedCpuUs = (name: Variant) =>
+    summarize(cpuMs[name].map((ms) => (ms * 1000) / (workflows * STEPS))).median -
+    summarize(cpuMs.plain.map((ms) => (ms * 1000) / (workflows * STEPS))).median;
   for (const name of ['flowtrail batched', 'flowtrail strict'] as const) {
-    const rate = summarize(seconds[name].map((s) => workflows / s)).median;
-    rows.push({
-      bench: 'dbos',
-      figure: `${name} workflows/s against DBOS`,
-      value: summarize([rate]),
-      unit: '/s',
-      baseline: { label: 'DBOS', value: dbosRate, unit: '/s' },
-      ratio: rate / dbosRate,
-    });
+    const mode = name.slice('flowtrail '.length);
+    const rateRatio = medianRate(name) / medianRate('DBOS');
+    const cpuRatio = addedCpuUs(name) / addedCpuUs('DBOS');
+    rows.push(
+      {
+        bench: 'dbos',
+        figure: `${name} workflows/s against DBOS`,
+        value: summarize([medianRate(name)]),
+        unit: '/s',
+        baseline: { label: 'DBOS', value: medianRate('DBOS'), unit: '/s' },
+        ratio: rateRatio,
+        verdict: atLeast(rateRatio, 1, '≥ 1× DBOS'),
+        goal: `6 (${mode})`,
+      },
+      {
+        bench: 'dbos',
+        figure: `${name} main-thread CPU per step over undecorated, against DBOS's`,
+        value: summarize([addedCpuUs(name)]),
+        unit: 'µs',
+        baseline: { label: 'DBOS', value: addedCpuUs('DBOS'), unit: 'µs' },
+        ratio: cpuRatio,
+        verdict: atMost(cpuRatio, 1, '≤ 1× DBOS'),
+        note: '10 ms ticks',
+        goal: `6 (${mode}, CPU)`,
+      },
+    );
   }
   return {
     rows,
