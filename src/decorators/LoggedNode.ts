@@ -1,6 +1,6 @@
 import { executionContext } from '../logger/context';
 import { recording } from '../logger/recording';
-import type { ReuseNodeParams, SkipNodeParams } from '../logger/Recorder';
+import type { ReuseNodeParams, SkipNodeParams } from '../logger/recordParams';
 import type { NodeSite } from '../logger/sites';
 import {
   alwaysReturnsPromise,

@@ -10,8 +10,9 @@ import { ErrorReporter } from './ErrorReporter';
 import { addExitHooks, removeExitHooks, type ExitHookTarget } from './exitHooks';
 import { InstanceLifecycle } from './InstanceLifecycle';
 import type { Method } from './invoke';
-import { Recorder, type ReuseNodeParams, type SkipNodeParams, type StartExecutionParams, type StartNodeParams } from './Recorder';
+import { Recorder } from './Recorder';
 import { recording } from './recording';
+import type { ReuseNodeParams, SkipNodeParams, StartExecutionParams, StartNodeParams } from './recordParams';
 import { retentionPlan } from './retentionPlan';
 import type { NodeSite, WorkflowSite } from './sites';
 

@@ -1,5 +1,5 @@
 import type { TriggerType } from '../entities';
-import type { StartExecutionParams } from './Recorder';
+import type { StartExecutionParams } from './recordParams';
 
 /** What `@LoggedWorkflow`'s `origin` gives: the execution's definition and what it re-runs. */
 export type ExecutionOrigin = Pick<StartExecutionParams, 'definition' | 'forkedFromExecutionId' | 'forkedFromStepId'>;
