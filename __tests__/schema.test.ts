@@ -327,7 +327,10 @@ describe.each(databaseKinds)('entities and migrations agree on %s, as TypeORM se
       store.addStep({ executionId: uuidv7(), nodeId: 'x', nodeType: 't', stepIndex: 0, startedAt: 1, status: 'success' }),
     ).rejects.toThrow();
     const found = await indexes(dataSource);
-    for (const name of [...RECOVERY_INDEXES, 'idx_steps_execution_index', 'idx_steps_node']) expect(found.has(name)).toBe(true);
+    for (const name of [...RECOVERY_INDEXES, 'idx_steps_execution_index', 'idx_executions_workflow_started'])
+      expect(found.has(name)).toBe(true);
+    // The indexes no query reads are gone from an upgraded history too.
+    for (const name of ['idx_steps_node', 'idx_executions_workflow']) expect(found.has(name)).toBe(false);
     await store.close();
   });
 
@@ -479,12 +482,16 @@ describe.each(databaseKinds)('entities and migrations agree on %s, as TypeORM se
       expect(found.get(name)).toEqual({ partial: kind !== 'mysql' });
     await store.close();
 
-    // Undone (the PostgreSQL schema is not on the search path), the history is the release before's; done again, it agrees.
+    // Undone (the PostgreSQL schema is not on the search path), the indexes no query reads are back;
+    // undone again, the history is the release before's; done again, it agrees.
+    await dataSource.undoLastMigration();
+    const restored = await indexes(dataSource);
+    for (const name of ['idx_steps_node', 'idx_executions_workflow']) expect(restored.get(name)).toEqual({ partial: false });
     await dataSource.undoLastMigration();
     expect((await pendingSchemaChanges(dataSource)).join('\n')).toMatch(/trace_id/);
     const left = await indexes(dataSource);
     expect(['idx_executions_trace', 'idx_executions_forked_from'].filter((name) => left.has(name))).toEqual([]);
-    expect(await dataSource.runMigrations()).toHaveLength(1);
+    expect(await dataSource.runMigrations()).toHaveLength(2);
     expect(await pendingSchemaChanges(dataSource)).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { insertFinishedExecutions, openRawConnection } from './rawDriver';
 import type { BackendName } from './support';
 
@@ -9,6 +10,27 @@ export interface RawRequest {
   stepsPerExecution: number;
 }
 
+/** ms of wall time, and of this process's CPU (every thread: the driver's own included). */
+export interface RawResult {
+  ms: number;
+  cpuMs: number;
+  /** PostgreSQL on this machine: CPU ms of the server process that served the writes. */
+  serverCpuMs?: number;
+}
+
+const TICKS_PER_MS = 0.1; // USER_HZ is 100 on Linux
+
+/** A process's user + system CPU in ms, from /proc; undefined where it cannot be read. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_MS;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Measures a driver's raw ceiling in a process of its own. TypeORM turns on `sqlite3.verbose()`
  * (long stack traces: every call util.inspect()s its SQL and parameters), and that patch is
@@ -18,8 +40,14 @@ async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2] ?? '{}') as RawRequest;
   const connection = await openRawConnection(request.backend, request.location);
   try {
+    const cpu = process.cpuUsage();
+    const serverBefore = processCpuMs(connection.serverPid);
     const ms = await insertFinishedExecutions(connection, request.backend, request.executions, request.stepsPerExecution);
-    process.send?.({ ms });
+    const used = process.cpuUsage(cpu);
+    const serverAfter = processCpuMs(connection.serverPid);
+    const result: RawResult = { ms, cpuMs: (used.user + used.system) / 1000 };
+    if (serverBefore !== undefined && serverAfter !== undefined) result.serverCpuMs = serverAfter - serverBefore;
+    process.send?.(result);
   } finally {
     await connection.close();
   }

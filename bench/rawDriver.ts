@@ -17,6 +17,8 @@ export interface RawConnection {
   exec(sql: string): Promise<void>;
   insert(table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void>;
   close(): Promise<void>;
+  /** PostgreSQL: the server process serving this connection (its CPU time is the database's work). */
+  serverPid?: number;
 }
 
 /** Opens a raw connection to a history database (SQLite file, PostgreSQL schema or MySQL database), with the store's pragmas. */
@@ -149,7 +151,9 @@ async function openPg(schema: string): Promise<RawConnection> {
   client.on('error', () => undefined);
   await client.connect();
   const sql = sqlCache((index) => `$${index}`);
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   return {
+    serverPid: rows[0]?.pid,
     exec: async (statement) => {
       await client.query(statement);
     },

@@ -6,6 +6,7 @@ import { runDbos } from './dbos';
 import { runEndToEnd } from './endToEnd';
 import { runFollow } from './follow';
 import { runHotpath } from './hotpath';
+import { runIndexCost } from './indexCost';
 import { runMemory } from './memory';
 import { runOutage } from './outage';
 import { runRetention } from './retention';
@@ -33,11 +34,14 @@ const BENCHES: Record<string, () => Promise<BenchOutput>> = {
   dbos: runDbos,
   viewer: runViewer,
   'stats-over-time': runStatsOverTime,
+  'index-cost': runIndexCost,
 };
+/** Benches run only when named: diagnostics, not figures of their own. */
+const ON_REQUEST = new Set(['index-cost']);
 const ALIASES: Record<string, string> = { endToEnd: 'e2e', 'end-to-end': 'e2e' };
 
 /**
- * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage] [compare] [search] [follow] [tags] [stats-over-time] [dbos] [viewer]` — all when none is named.
+ * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage] [compare] [search] [follow] [tags] [stats-over-time] [dbos] [viewer] [index-cost]` — all but index-cost when none is named.
  * `BENCH_QUICK=1` shrinks every size for a smoke run. Prints a markdown table of the figures,
  * their baselines, ratios and targets, and writes the results to bench/results/latest.json.
  */
@@ -50,7 +54,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const names = requested.length ? requested : Object.keys(BENCHES);
+  const names = requested.length ? requested : Object.keys(BENCHES).filter((name) => !ON_REQUEST.has(name));
   const host = machine();
   log(`${QUICK ? 'QUICK ' : ''}run of ${names.join(', ')} on ${host.cpu} (${host.cores} cores), Node ${host.node}`);
   const rows: ResultRow[] = [];

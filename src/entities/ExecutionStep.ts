@@ -11,7 +11,7 @@ export const STEP_STATUSES: readonly StepStatus[] = ['running', 'success', 'erro
 /** One node execution inside a workflow run (CF11-004 `execution_steps`). */
 @Entity({ name: 'execution_steps' })
 @Index('idx_steps_execution_index', ['executionId', 'stepIndex'], { unique: true })
-@Index('idx_steps_node', ['nodeId'])
+// No index on node_id: searches reach steps through their execution, and each index costs every write.
 // Crash recovery scans only running rows: a partial index keeps that scan small.
 @Index('idx_steps_running', ['instanceId'], { where: "status = 'running'" })
 export class ExecutionStep {

@@ -13,9 +13,9 @@ export type TriggerType = 'webhook' | 'schedule' | 'manual' | 'db_change' | 'int
  * The newest-first indexes are declared ascending: TypeORM's index API cannot say DESC, and both
  * databases walk a B-tree backwards as fast as forwards, so `ORDER BY started_at DESC, id DESC`
  * uses them alike. The migration creates them DESC; TypeORM does not compare directions.
+ * There is no index on `workflow_id` alone: `(workflow_id, started_at, id)` serves every lookup by workflow.
  */
 @Entity({ name: 'workflow_executions' })
-@Index('idx_executions_workflow', ['workflowId'])
 @Index('idx_executions_status', ['status'])
 @Index('idx_executions_started', ['startedAt', 'id'])
 @Index('idx_executions_workflow_started', ['workflowId', 'startedAt', 'id'])

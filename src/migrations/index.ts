@@ -2,6 +2,7 @@ import { CreateExecutionHistory1764201600000 } from './1764201600000-CreateExecu
 import { NameStepsForeignKey1795996800000 } from './1795996800000-NameStepsForeignKey';
 import { AddExecutionTags1796860800000 } from './1796860800000-AddExecutionTags';
 import { AddLineageAndTraces1797465600000 } from './1797465600000-AddLineageAndTraces';
+import { DropUnqueriedIndexes1798070400000 } from './1798070400000-DropUnqueriedIndexes';
 
 /** Add these to your own DataSource's `migrations`; `ExecutionStore.open()` runs them for you. */
 export const executionHistoryMigrations = [
@@ -9,4 +10,5 @@ export const executionHistoryMigrations = [
   NameStepsForeignKey1795996800000,
   AddExecutionTags1796860800000,
   AddLineageAndTraces1797465600000,
+  DropUnqueriedIndexes1798070400000,
 ];

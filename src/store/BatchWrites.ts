@@ -40,7 +40,7 @@ export class BatchWrites {
   private readonly executions: TableWrites<NewExecution & { id: string }, ExecutionPatch>;
   private readonly steps: TableWrites<NewStep & { id: string }, StepPatch>;
   private readonly definitions: TableWrites<NewDefinition, never>;
-  private readonly sqlCache = new Map<string, string>();
+  private readonly sqlCache = new Map<string, string | null>();
   private readonly tagIndex: TagIndex;
 
   constructor(
@@ -140,15 +140,32 @@ export class BatchWrites {
     for (const [shape, { columns, rows }] of groups) {
       for (const chunk of this.slices(rows, MAX_ROWS_PER_JSON, textChars)) {
         const json = this.jsonBatches ? encodeJsonRows(chunk, this.db.dialect.maxTextBytes) : null;
-        if (json === null) {
-          for (const [id, ...values] of chunk) await this.applyUpdate(execute, table.name, String(id), { columns, values });
-        } else {
+        if (json === null) await this.updateBound(execute, table, columns, chunk);
+        else {
           const sql = this.cachedSql(`update:${table.name}:${shape}`, () =>
             this.db.dialect.jsonUpdateSql(table.name, columns, table.casts),
           );
           await execute(sql, [json]);
         }
       }
+    }
+  }
+
+  /** Rows of one patch shape as bound parameters: set-wise where the dialect can, else one UPDATE a row. */
+  private async updateBound<Row, P>(execute: Execute, table: TableWrites<Row, P>, columns: string[], rows: unknown[][]): Promise<void> {
+    const width = columns.length + 1;
+    const rowsPerStatement = Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS_PER_STATEMENT / width));
+    for (const chunk of this.slices(rows, rowsPerStatement, textChars)) {
+      const sql = this.cachedSql(`update:${table.name}:${columns.join(', ')}:${chunk.length}`, () =>
+        this.db.dialect.boundUpdateSql(table.name, columns, chunk.length, table.casts),
+      );
+      if (sql === null) {
+        for (const [id, ...values] of chunk) await this.applyUpdate(execute, table.name, String(id), { columns, values });
+        continue;
+      }
+      const values: unknown[] = [];
+      for (const row of chunk) for (const value of row) values.push(this.db.dialect.bindable(value));
+      await execute(sql, values);
     }
   }
 
@@ -165,8 +182,8 @@ export class BatchWrites {
     return slices(rows, maxRows, this.db.dialect.maxStatementChars, charsOf);
   }
 
-  private cachedSql(key: string, build: () => string): string {
-    let sql = this.sqlCache.get(key);
+  private cachedSql<S extends string | null>(key: string, build: () => S): S {
+    let sql = this.sqlCache.get(key) as S | undefined;
     if (sql === undefined) {
       sql = build();
       this.sqlCache.set(key, sql);

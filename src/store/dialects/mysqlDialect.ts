@@ -45,6 +45,8 @@ export const mysqlDialect: SqlDialect = {
     const set = columns.map((column, i) => `${table}.${column} = u.c${i + 1}`).join(', ');
     return `UPDATE ${table} JOIN ${jsonTable(['id', ...columns], casts, true)} AS u ON ${table}.id = u.c0 SET ${set}`;
   },
+  // MySQL 8 writes a row constructor as VALUES ROW(…), MariaDB as VALUES (…): one UPDATE a row.
+  boundUpdateSql: () => null,
   jsonTest,
   // InnoDB's persistent statistics weigh both indexes.
   unindexed: (column) => column,

@@ -1,0 +1,47 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { indexName, isMysql, tableName } from './tables';
+
+/** Characters of a text column an index holds on MySQL/MariaDB (as mysqlSchema.ts). */
+const TEXT_KEY_CHARS = 255;
+
+/** The indexes no query of the store, the CLI or the viewer reads, and their tables and columns. */
+const DROPPED = [
+  // Searches reach steps through their execution; nothing looks steps up by node first.
+  { name: 'idx_steps_node', table: 'execution_steps', column: 'node_id' },
+  // Every lookup by workflow uses (workflow_id, started_at, id), whose prefix this is.
+  { name: 'idx_executions_workflow', table: 'workflow_executions', column: 'workflow_id' },
+] as const;
+
+/**
+ * Drops the two indexes of the CF11-004 schema that no query needs: each cost every write
+ * (see docs/performance.md, issue #16 target 4) and bought no read.
+ */
+export class DropUnqueriedIndexes1798070400000 implements MigrationInterface {
+  name = 'DropUnqueriedIndexes1798070400000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    if (isMysql(queryRunner)) {
+      // MySQL commits each DDL statement at once: drop only what is still there, so a run cut short completes next time.
+      const present = await mysqlIndexes(queryRunner);
+      for (const { name, table } of DROPPED)
+        if (present.has(name)) await queryRunner.query(`DROP INDEX ${name} ON ${tableName(queryRunner, table)}`);
+      return;
+    }
+    for (const { name } of DROPPED) await queryRunner.query(`DROP INDEX IF EXISTS ${indexName(queryRunner, name)}`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const mysql = isMysql(queryRunner);
+    for (const { name, table, column } of DROPPED) {
+      const key = mysql ? `${column}(${TEXT_KEY_CHARS})` : column;
+      await queryRunner.query(`CREATE INDEX ${mysql ? name : `"${name}"`} ON ${tableName(queryRunner, table)} (${key})`);
+    }
+  }
+}
+
+async function mysqlIndexes(queryRunner: QueryRunner): Promise<Set<string>> {
+  const rows: { name: string }[] = await queryRunner.query(
+    "SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name IN ('execution_steps', 'workflow_executions')",
+  );
+  return new Set(rows.map((row) => row.name));
+}
