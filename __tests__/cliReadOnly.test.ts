@@ -160,9 +160,9 @@ describe.each(databaseKinds)('read commands on a flowtrail history on %s', (kind
     const migrated = await cli(['migrate', ...where(db)], { env: driverEnv(db) });
     expect(migrated).toMatchObject({ code: 0, stderr: '' });
     expect(migrated.stdout).toBe(
-      'Applied 3 migrations: NameStepsForeignKey1795996800000, AddExecutionTags1796860800000, AddLineageAndTraces1797465600000\n',
+      'Applied 4 migrations: NameStepsForeignKey1795996800000, AddExecutionTags1796860800000, AddLineageAndTraces1797465600000, DropUnqueriedIndexes1798070400000\n',
     );
-    expect(await migrationsApplied(db)).toBe(4);
+    expect(await migrationsApplied(db)).toBe(5);
     expect(await cli(['migrate', '--json', ...where(db)], { env: driverEnv(db) })).toMatchObject({
       code: 0,
       stdout: '{"applied":[]}\n',
@@ -208,6 +208,6 @@ describe.each(databaseKinds)('read commands on a flowtrail history on %s', (kind
     const pruned = await cli(['prune', '--keep', '0', '--json', ...where(db)], { env: driverEnv(db) });
     expect(pruned).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(pruned.stdout)).toEqual({ removed: 1 });
-    expect(await migrationsApplied(db)).toBe(4);
+    expect(await migrationsApplied(db)).toBe(5);
   });
 });

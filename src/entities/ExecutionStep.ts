@@ -11,7 +11,10 @@ export const STEP_STATUSES: readonly StepStatus[] = ['running', 'success', 'erro
 /** One node execution inside a workflow run (CF11-004 `execution_steps`). */
 @Entity({ name: 'execution_steps' })
 @Index('idx_steps_execution_index', ['executionId', 'stepIndex'], { unique: true })
-// No index on node_id: searches reach steps through their execution, and each index costs every write.
+// On node_id only where a query reads it: PostgreSQL and MySQL (`list --node`). SQLite's node search
+// keeps node_id off indexes, so migration DropUnqueriedIndexes1798070400000 drops it there; left out
+// of synchronize, which would otherwise make or drop it on one kind or the other.
+@Index('idx_steps_node', { synchronize: false })
 // Crash recovery scans only running rows: a partial index keeps that scan small.
 @Index('idx_steps_running', ['instanceId'], { where: "status = 'running'" })
 export class ExecutionStep {

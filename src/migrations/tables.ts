@@ -22,6 +22,12 @@ export function isPostgres(queryRunner: QueryRunner): boolean {
   return queryRunner.connection.options.type === 'postgres';
 }
 
+/** sqlite3 and better-sqlite3: one dialect, two TypeORM driver types. */
+export function isSqlite(queryRunner: QueryRunner): boolean {
+  const { type } = queryRunner.connection.options;
+  return type === 'sqlite' || type === 'better-sqlite3';
+}
+
 /** MySQL and MariaDB: one dialect, two TypeORM driver types. */
 export function isMysql(queryRunner: QueryRunner): boolean {
   const { type } = queryRunner.connection.options;
