@@ -23,49 +23,112 @@ const CONCURRENCY = 64;
 const EXECUTIONS = 'workflow_executions';
 const STEPS = 'execution_steps';
 
-/** The secondary indexes of the two tables written per step, by table (primary keys are not droppable). */
-const INDEXES: Record<string, string> = {
-  idx_steps_execution_index: STEPS,
-  idx_steps_node: STEPS,
-  idx_steps_running: STEPS,
-  idx_executions_workflow: EXECUTIONS,
-  idx_executions_status: EXECUTIONS,
-  idx_executions_started: EXECUTIONS,
-  idx_executions_workflow_started: EXECUTIONS,
-  idx_executions_parent: EXECUTIONS,
-  idx_executions_running: EXECUTIONS,
-  idx_executions_trace: EXECUTIONS,
-  idx_executions_forked_from: EXECUTIONS,
+/**
+ * Indexes a later migration dropped (on some dialect or all), as the migration that created them
+ * defined them (src/migrations/1764201600000-CreateExecutionHistory.ts): what "with <index>" recreates.
+ */
+const FORMER: Record<string, { table: string; columns: string }> = {
+  idx_steps_node: { table: STEPS, columns: 'node_id' },
+  idx_executions_workflow: { table: EXECUTIONS, columns: 'workflow_id' },
 };
 
-/** What is measured: the schema as migrated, one index less, and no secondary index at all (the floor). */
-function variants(): { name: string; drop: string[] }[] {
+/** Measured one at a time: dropped where the migrated schema has it, created where it has not. */
+const ONE_AT_A_TIME = [
+  'idx_steps_node',
+  'idx_steps_execution_index',
+  'idx_executions_workflow',
+  'idx_executions_status',
+  'idx_executions_parent',
+];
+
+interface Variant {
+  name: string;
+  drop: string[];
+  create: string[];
+}
+
+/**
+ * The secondary indexes of the two tables written per step, name → table, read from the database
+ * itself so that the variants follow the schema as migrated on this dialect. Indexes behind a
+ * PRIMARY KEY or UNIQUE constraint are left out: DROP INDEX cannot drop them.
+ */
+async function indexesOf(database: Database): Promise<Map<string, string>> {
+  let rows: { name: string; table: string }[];
+  if (database.backend === 'postgres') {
+    rows = await database.store.dataSource.query(
+      `SELECT c.relname AS name, t.relname AS "table"
+         FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indexrelid
+         JOIN pg_class t ON t.oid = i.indrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE n.nspname = $1 AND t.relname IN ($2, $3)
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))`,
+      [database.location, EXECUTIONS, STEPS],
+    );
+  } else if (database.backend === 'sqlite3' || database.backend === 'better-sqlite3') {
+    // sql IS NULL: SQLite's automatic indexes of PRIMARY KEY and UNIQUE constraints.
+    rows = await database.store.dataSource.query(
+      'SELECT name, tbl_name AS "table" FROM sqlite_master WHERE type = \'index\' AND sql IS NOT NULL AND tbl_name IN (?, ?)',
+      [EXECUTIONS, STEPS],
+    );
+  } else throw new Error(`index-cost: ${database.backend} is not measured`);
+  return new Map(rows.sort((a, b) => a.name.localeCompare(b.name)).map((row) => [row.name, row.table]));
+}
+
+/** What is measured against the schema as migrated (`present`): one index less or more, and no secondary index at all (the floor). */
+function variants(backend: BackendName, present: ReadonlyMap<string, string>): Variant[] {
   const chosen = process.env.BENCH_INDEX_VARIANTS?.split(',').map((name) => name.trim());
-  const all = [
-    { name: 'all indexes', drop: [] as string[] },
-    ...['idx_steps_node', 'idx_steps_execution_index', 'idx_executions_workflow', 'idx_executions_status', 'idx_executions_parent'].map(
-      (index) => ({ name: `without ${index}`, drop: [index] }),
-    ),
-    { name: 'without the executions’ secondary indexes', drop: Object.keys(INDEXES).filter((index) => INDEXES[index] === EXECUTIONS) },
-    { name: 'no secondary index', drop: Object.keys(INDEXES) },
+  const single = ONE_AT_A_TIME.flatMap((index): Variant[] => {
+    if (present.has(index)) return [{ name: `without ${index}`, drop: [index], create: [] }];
+    if (FORMER[index]) return [{ name: `with ${index}`, drop: [], create: [index] }];
+    log(`index-cost: ${backend}: ${index} is neither in the schema nor known to recreate: not measured`);
+    return [];
+  });
+  const all: Variant[] = [
+    { name: 'current schema', drop: [], create: [] },
+    ...single,
+    {
+      name: 'without the executions’ secondary indexes',
+      drop: [...present].filter(([, table]) => table === EXECUTIONS).map(([index]) => index),
+      create: [],
+    },
+    { name: 'no secondary index', drop: [...present.keys()], create: [] },
   ];
-  return chosen ? all.filter((variant, i) => i === 0 || chosen.some((name) => variant.name.includes(name))) : all;
+  // A variant that changes no index would measure nothing.
+  const changing = all.filter((variant, i) => i === 0 || variant.drop.length + variant.create.length > 0);
+  return chosen ? changing.filter((variant, i) => i === 0 || chosen.some((name) => variant.name.includes(name))) : changing;
 }
 
-async function dropIndexes(database: Database, indexes: readonly string[]): Promise<void> {
-  for (const index of indexes) {
-    const table = INDEXES[index]!;
-    if (database.backend === 'postgres') await database.store.dataSource.query(`DROP INDEX IF EXISTS "${database.location}"."${index}"`);
-    else if (database.backend === 'mysql') await database.store.dataSource.query(`DROP INDEX ${index} ON ${table}`);
-    else await database.store.dataSource.query(`DROP INDEX IF EXISTS "${index}"`);
+/**
+ * Turns a fresh database's schema into the variant's, then checks that its indexes are the
+ * migrated set (`present`) less the dropped plus the created: a variant that changed nothing
+ * would measure nothing. Returns the variant's indexes.
+ */
+async function applyVariant(database: Database, present: ReadonlyMap<string, string>, variant: Variant): Promise<string[]> {
+  const postgres = database.backend === 'postgres';
+  const qualified = (name: string) => (postgres ? `"${database.location}"."${name}"` : `"${name}"`);
+  for (const index of variant.drop) await database.store.dataSource.query(`DROP INDEX ${qualified(index)}`);
+  for (const index of variant.create) {
+    const { table, columns } = FORMER[index]!;
+    await database.store.dataSource.query(`CREATE INDEX "${index}" ON ${qualified(table)} (${columns})`);
   }
+  const expected = [...present.keys(), ...variant.create].filter((index) => !variant.drop.includes(index)).sort();
+  const actual = [...(await indexesOf(database)).keys()].sort();
+  if (expected.join() !== actual.join())
+    throw new Error(`index-cost: ${variant.name}: indexes ${actual.join(', ')}, expected ${expected.join(', ')}`);
+  return actual;
 }
 
-/** The raw driver's writes (rawChild.ts, its own process): ms of wall time and of the child's CPU. */
-async function rawWrite(backend: BackendName, drop: readonly string[], steps: number): Promise<RawResult> {
+/** The raw driver's writes (rawChild.ts, its own process): ms of wall time and of CPU, and the variant's indexes. */
+async function rawWrite(
+  backend: BackendName,
+  present: ReadonlyMap<string, string>,
+  variant: Variant,
+  steps: number,
+): Promise<RawResult & { indexes: string[] }> {
   const database = await openDatabase(backend, 'indexcost');
   try {
-    await dropIndexes(database, drop);
+    const indexes = await applyVariant(database, present, variant);
     const request: RawRequest = {
       backend,
       location: database.location,
@@ -74,17 +137,22 @@ async function rawWrite(backend: BackendName, drop: readonly string[], steps: nu
     };
     const result = await forkForResult<RawResult>('rawChild.js', { args: [JSON.stringify(request)] });
     if ((await countSteps(database.store)) !== steps) throw new Error('raw: steps missing');
-    return result;
+    return { ...result, indexes };
   } finally {
     await database.dispose();
   }
 }
 
-/** The throughput bench's flowtrail workload (64 concurrent 20-step runs) on the same schema: ms of wall time. */
-async function flowtrailWrite(backend: BackendName, drop: readonly string[], steps: number): Promise<number> {
+/** The throughput bench's flowtrail workload (64 concurrent 20-step runs) on the same schema: ms of wall time, and the variant's indexes. */
+async function flowtrailWrite(
+  backend: BackendName,
+  present: ReadonlyMap<string, string>,
+  variant: Variant,
+  steps: number,
+): Promise<{ ms: number; indexes: string[] }> {
   const database = await openDatabase(backend, 'indexcost');
   try {
-    await dropIndexes(database, drop);
+    const indexes = await applyVariant(database, present, variant);
     const logger = await startLogger(database.store);
     ExecutionLogger.setDefault(logger);
     const chains = Array.from({ length: CONCURRENCY }, (_, i) => noopChain(`bench-chain-${i}`, STEPS_PER_WORKFLOW));
@@ -93,17 +161,30 @@ async function flowtrailWrite(backend: BackendName, drop: readonly string[], ste
     await logger.shutdown();
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if ((await countSteps(database.store)) !== steps) throw new Error('flowtrail: steps missing');
-    return ms;
+    return { ms, indexes };
   } finally {
     await database.dispose();
   }
 }
 
+/** The secondary indexes of a fresh database as migrated on this backend. */
+async function migratedIndexes(backend: BackendName): Promise<Map<string, string>> {
+  const database = await openDatabase(backend, 'indexcost');
+  try {
+    return await indexesOf(database);
+  } finally {
+    await database.dispose();
+  }
+}
+
+const percent = (ratio: number) => `${ratio >= 1 ? '+' : '−'}${(Math.abs(ratio - 1) * 100).toFixed(1)} %`;
+
 /**
  * Issue #16, target 4: what each index costs the writes. The raw driver's multi-row INSERTs
- * (as the throughput bench's ceiling) into a fresh database with every index, and with one
- * dropped, the variants alternated round by round; `BENCH_INDEX_WRITER=flowtrail` writes with
- * the logger instead. Not part of a full run: `npm run bench -- index-cost`.
+ * (as the throughput bench's ceiling) into a fresh database with the schema as migrated, and
+ * with one index dropped (or, one a migration dropped, recreated), the variants alternated
+ * round by round; `BENCH_INDEX_WRITER=flowtrail` writes with the logger instead. Not part of a
+ * full run: `npm run bench -- index-cost`.
  */
 export async function runIndexCost(): Promise<BenchOutput> {
   const steps = Math.round(envInt('BENCH_INDEX_STEPS', size(100_000, 20_000)) / STEPS_PER_WORKFLOW) * STEPS_PER_WORKFLOW;
@@ -118,42 +199,64 @@ export async function runIndexCost(): Promise<BenchOutput> {
       log(`index-cost: ${backend} skipped (${missing})`);
       continue;
     }
-    const list = variants();
+    const present = await migratedIndexes(backend);
+    const list = variants(backend, present);
+    const indexes = list.map(() => [] as string[]);
     const wall = list.map(() => [] as number[]);
-    const cpu = list.map(() => [] as number[]);
+    const writerCpu = list.map(() => [] as number[]);
+    const serverCpu = list.map(() => [] as number[]);
     for (let round = 1; round <= rounds; round++) {
       // Alternate the order too, so that a drift in the machine's load does not favour one end of the list.
       const order = round % 2 === 1 ? list.map((_, i) => i) : list.map((_, i) => list.length - 1 - i);
       for (const i of order) {
         if (writer === 'raw') {
-          const result = await rawWrite(backend, list[i]!.drop, steps);
+          const result = await rawWrite(backend, present, list[i]!, steps);
+          indexes[i] = result.indexes;
           wall[i]!.push(result.ms / steps);
-          // On PostgreSQL the work an index adds is the server's: its process's CPU is the figure.
-          cpu[i]!.push((result.serverCpuMs ?? result.cpuMs) / steps);
-        } else wall[i]!.push((await flowtrailWrite(backend, list[i]!.drop, steps)) / steps);
-        log(`index-cost: ${backend} round ${round}/${rounds}: ${list[i]!.name}: ${((wall[i]!.at(-1)! * 1000) | 0).toString()} µs/step`);
+          writerCpu[i]!.push(result.cpuMs / steps);
+          if (result.serverCpuMs !== undefined) serverCpu[i]!.push(result.serverCpuMs / steps);
+        } else {
+          const result = await flowtrailWrite(backend, present, list[i]!, steps);
+          indexes[i] = result.indexes;
+          wall[i]!.push(result.ms / steps);
+        }
+        log(
+          `index-cost: ${backend} round ${round}/${rounds}: ${list[i]!.name} (${indexes[i]!.length} indexes): ${((wall[i]!.at(-1)! * 1000) | 0).toString()} µs/step`,
+        );
       }
     }
+    list.forEach((variant, i) => log(`index-cost: ${backend}: ${variant.name}: ${indexes[i]!.join(', ') || 'none'}`));
+    // On PostgreSQL the work an index adds is the server's: its backend's CPU is the figure, when /proc can give it for every round.
+    const serverKnown = backend === 'postgres' && serverCpu.every((cpu) => cpu.length === rounds);
+    const cpu = serverKnown ? serverCpu : writerCpu;
+    const cpuLabel = serverKnown ? 'server CPU' : backend === 'postgres' ? 'writer CPU (server’s unavailable)' : 'writer CPU';
     const base = summarize(wall[0]!).median;
-    const baseCpu = summarize(cpu[0]!).median;
+    const baseCpu = cpu[0]!.length > 0 ? summarize(cpu[0]!).median : NaN;
     list.forEach((variant, i) => {
       const time = summarize(wall[i]!.map((ms) => ms * 1000));
-      const saved = 1 - time.median / (base * 1000);
-      const cpuNote =
-        cpu[i]!.length > 0
-          ? `; ${backend === 'postgres' ? 'server' : 'writer'} CPU ${(summarize(cpu[i]!).median * 1000).toFixed(1)} µs/step (${((1 - summarize(cpu[i]!).median / baseCpu) * 100).toFixed(1)} % less)`
-          : '';
+      const cpuMedian = cpu[i]!.length > 0 ? summarize(cpu[i]!).median : NaN;
+      const cpuNote = Number.isNaN(cpuMedian)
+        ? ''
+        : `; ${cpuLabel} ${(cpuMedian * 1000).toFixed(1)} µs/step${i === 0 ? '' : ` (${percent(cpuMedian / baseCpu)})`}`;
       rows.push({
         bench,
         figure: `${backend}, ${writer}: ${variant.name}`,
         value: time,
         unit: 'µs/step',
-        baseline: i === 0 ? undefined : { label: 'all indexes', value: base * 1000, unit: 'µs/step' },
+        baseline: i === 0 ? undefined : { label: 'current schema', value: base * 1000, unit: 'µs/step' },
         ratio: i === 0 ? undefined : time.median / (base * 1000),
-        note: i === 0 ? `${steps.toLocaleString('en-US')} steps` : `${(saved * 100).toFixed(1)} % of the write time${cpuNote}`,
+        note: `${indexes[i]!.length} indexes; ${i === 0 ? `${steps.toLocaleString('en-US')} steps` : `write time ${percent(time.median / (base * 1000))}`}${cpuNote}`,
       });
     });
-    details[backend] = Object.fromEntries(list.map((variant, i) => [variant.name, { wallMsPerStep: wall[i], cpuMsPerStep: cpu[i] }]));
+    details[backend] = {
+      cpu: cpuLabel,
+      variants: Object.fromEntries(
+        list.map((variant, i) => [
+          variant.name,
+          { indexes: indexes[i], wallMsPerStep: wall[i], writerCpuMsPerStep: writerCpu[i], serverCpuMsPerStep: serverCpu[i] },
+        ]),
+      ),
+    };
   }
   return { rows, details };
 }

@@ -14,16 +14,24 @@ export interface RawRequest {
 export interface RawResult {
   ms: number;
   cpuMs: number;
-  /** PostgreSQL on this machine: CPU ms of the server process that served the writes. */
+  /**
+   * PostgreSQL on this machine: CPU ms of the backend process that served the writes. A lower
+   * bound of the server's work: the WAL writer and checkpointer are other processes.
+   */
   serverCpuMs?: number;
 }
 
 const TICKS_PER_MS = 0.1; // USER_HZ is 100 on Linux
 
-/** A process's user + system CPU in ms, from /proc; undefined where it cannot be read. */
-function processCpuMs(pid: number | undefined): number | undefined {
+/**
+ * A PostgreSQL backend's user + system CPU in ms, from /proc; undefined unless that pid is a
+ * postgres process here. pg_backend_pid() is the server's pid: with the server in a container or
+ * on another host, the same number in this /proc is an unrelated process, or none.
+ */
+function postgresCpuMs(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
+    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') return undefined;
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_MS;
   } catch {
@@ -41,10 +49,10 @@ async function main(): Promise<void> {
   const connection = await openRawConnection(request.backend, request.location);
   try {
     const cpu = process.cpuUsage();
-    const serverBefore = processCpuMs(connection.serverPid);
+    const serverBefore = postgresCpuMs(connection.serverPid);
     const ms = await insertFinishedExecutions(connection, request.backend, request.executions, request.stepsPerExecution);
     const used = process.cpuUsage(cpu);
-    const serverAfter = processCpuMs(connection.serverPid);
+    const serverAfter = postgresCpuMs(connection.serverPid);
     const result: RawResult = { ms, cpuMs: (used.user + used.system) / 1000 };
     if (serverBefore !== undefined && serverAfter !== undefined) result.serverCpuMs = serverAfter - serverBefore;
     process.send?.(result);

@@ -17,7 +17,7 @@ export interface RawConnection {
   exec(sql: string): Promise<void>;
   insert(table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void>;
   close(): Promise<void>;
-  /** PostgreSQL: the server process serving this connection (its CPU time is the database's work). */
+  /** PostgreSQL: the server's pid of the backend serving this connection (its CPU time: a lower bound of the database's work). */
   serverPid?: number;
 }
 
