@@ -22,9 +22,9 @@ export function isPostgres(queryRunner: QueryRunner): boolean {
   return queryRunner.connection.options.type === 'postgres';
 }
 
-/** sqlite3 and better-sqlite3: one dialect, two TypeORM driver types. */
+/** sqlite3 and better-sqlite3: one dialect, two TypeORM driver types (TypeORM 1 has only the second). */
 export function isSqlite(queryRunner: QueryRunner): boolean {
-  const { type } = queryRunner.connection.options;
+  const type: string = queryRunner.connection.options.type;
   return type === 'sqlite' || type === 'better-sqlite3';
 }
 
