@@ -1,5 +1,6 @@
 import type { Database, Execute } from './Database';
 import { encodeJsonRows } from './jsonBatch';
+import { mergeUpdatesById } from './mergeUpdatesById';
 import { slices, textChars } from './slices';
 import { patchEncoder, rowEncoder, type PatchEncoder, type PatchSql, type RowEncoder } from './rows';
 import { TagIndex } from './TagIndex';
@@ -121,7 +122,8 @@ export class BatchWrites {
 
   /**
    * Applies patches set-wise: patches that set the same columns (a step's success, its failure…)
-   * share one UPDATE … FROM statement, instead of one round trip per late completion.
+   * share one UPDATE … FROM statement, instead of one round trip per late completion. Patches of
+   * one id are merged first, so each id is one source row of one statement.
    */
   private async updateRows<Row, P>(
     execute: Execute,
@@ -129,7 +131,7 @@ export class BatchWrites {
     updates: readonly { id: string; patch: P }[],
   ): Promise<void> {
     const groups = new Map<string, { columns: string[]; rows: unknown[][] }>();
-    for (const { id, patch } of updates) {
+    for (const { id, patch } of mergeUpdatesById(updates)) {
       const { columns, values } = table.patch(patch);
       if (columns.length === 0) continue;
       const shape = columns.join(', ');
