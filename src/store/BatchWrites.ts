@@ -158,9 +158,9 @@ export class BatchWrites {
     const width = columns.length + 1;
     const rowsPerStatement = Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS_PER_STATEMENT / width));
     for (const chunk of this.slices(rows, rowsPerStatement, textChars)) {
-      const sql = this.cachedSql(`update:${table.name}:${columns.join(', ')}:${chunk.length}`, () =>
-        this.db.dialect.boundUpdateSql(table.name, columns, chunk.length, table.casts),
-      );
+      const build = () => this.db.dialect.boundUpdateSql(table.name, columns, chunk.length, table.casts);
+      // Only full chunks are cached: a text per row count would keep hundreds per shape.
+      const sql = chunk.length === rowsPerStatement ? this.cachedSql(`bound update:${table.name}:${columns.join(', ')}`, build) : build();
       if (sql === null) {
         for (const [id, ...values] of chunk) await this.applyUpdate(execute, table.name, String(id), { columns, values });
         continue;
