@@ -106,18 +106,18 @@ export class BatchWrites {
     for (const chunk of this.slices(rows, rowsPerStatement, (row) => textChars(table.rows.values(row)))) {
       const values: unknown[] = [];
       for (const row of chunk) for (const value of table.rows.values(row)) values.push(this.db.dialect.bindable(value));
-      await execute(this.insertSql(table, chunk.length), values);
+      const build = () => this.insertSql(table, chunk.length);
+      // Only full chunks are cached, as for bound updates: a text per row count would keep hundreds per table.
+      await execute(chunk.length === rowsPerStatement ? this.cachedSql(`bound insert:${table.name}`, build) : build(), values);
     }
   }
 
   private insertSql<Row, P>(table: TableWrites<Row, P>, rowCount: number): string {
-    return this.cachedSql(`insert:${table.name}:${rowCount}`, () => {
-      const params = this.db.params();
-      const width = table.rows.columns.length;
-      const tuples: string[] = [];
-      for (let row = 0; row < rowCount; row++) tuples.push(`(${params.list(new Array(width).fill(null))})`);
-      return `INSERT INTO ${table.name} (${table.rows.columns.join(', ')}) VALUES ${tuples.join(', ')}${this.db.dialect.ignoreDuplicateSql(table.rows.columns[0]!)}`;
-    });
+    const params = this.db.params();
+    const width = table.rows.columns.length;
+    const tuples: string[] = [];
+    for (let row = 0; row < rowCount; row++) tuples.push(`(${params.list(new Array(width).fill(null))})`);
+    return `INSERT INTO ${table.name} (${table.rows.columns.join(', ')}) VALUES ${tuples.join(', ')}${this.db.dialect.ignoreDuplicateSql(table.rows.columns[0]!)}`;
   }
 
   /**
