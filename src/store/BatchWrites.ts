@@ -1,5 +1,6 @@
 import type { Database, Execute } from './Database';
 import { encodeJsonRows } from './jsonBatch';
+import { mergeUpdatesById } from './mergeUpdatesById';
 import { slices, textChars } from './slices';
 import { patchEncoder, rowEncoder, type PatchEncoder, type PatchSql, type RowEncoder } from './rows';
 import { TagIndex } from './TagIndex';
@@ -105,23 +106,24 @@ export class BatchWrites {
     for (const chunk of this.slices(rows, rowsPerStatement, (row) => textChars(table.rows.values(row)))) {
       const values: unknown[] = [];
       for (const row of chunk) for (const value of table.rows.values(row)) values.push(this.db.dialect.bindable(value));
-      await execute(this.insertSql(table, chunk.length), values);
+      const build = () => this.insertSql(table, chunk.length);
+      // Only full chunks are cached, as for bound updates: a text per row count would keep hundreds per table.
+      await execute(chunk.length === rowsPerStatement ? this.cachedSql(`bound insert:${table.name}`, build) : build(), values);
     }
   }
 
   private insertSql<Row, P>(table: TableWrites<Row, P>, rowCount: number): string {
-    return this.cachedSql(`insert:${table.name}:${rowCount}`, () => {
-      const params = this.db.params();
-      const width = table.rows.columns.length;
-      const tuples: string[] = [];
-      for (let row = 0; row < rowCount; row++) tuples.push(`(${params.list(new Array(width).fill(null))})`);
-      return `INSERT INTO ${table.name} (${table.rows.columns.join(', ')}) VALUES ${tuples.join(', ')}${this.db.dialect.ignoreDuplicateSql(table.rows.columns[0]!)}`;
-    });
+    const params = this.db.params();
+    const width = table.rows.columns.length;
+    const tuples: string[] = [];
+    for (let row = 0; row < rowCount; row++) tuples.push(`(${params.list(new Array(width).fill(null))})`);
+    return `INSERT INTO ${table.name} (${table.rows.columns.join(', ')}) VALUES ${tuples.join(', ')}${this.db.dialect.ignoreDuplicateSql(table.rows.columns[0]!)}`;
   }
 
   /**
    * Applies patches set-wise: patches that set the same columns (a step's success, its failure…)
-   * share one UPDATE … FROM statement, instead of one round trip per late completion.
+   * share one UPDATE … FROM statement, instead of one round trip per late completion. Patches of
+   * one id are merged first, so each id is one source row of one statement.
    */
   private async updateRows<Row, P>(
     execute: Execute,
@@ -129,7 +131,7 @@ export class BatchWrites {
     updates: readonly { id: string; patch: P }[],
   ): Promise<void> {
     const groups = new Map<string, { columns: string[]; rows: unknown[][] }>();
-    for (const { id, patch } of updates) {
+    for (const { id, patch } of mergeUpdatesById(updates)) {
       const { columns, values } = table.patch(patch);
       if (columns.length === 0) continue;
       const shape = columns.join(', ');
@@ -156,9 +158,9 @@ export class BatchWrites {
     const width = columns.length + 1;
     const rowsPerStatement = Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS_PER_STATEMENT / width));
     for (const chunk of this.slices(rows, rowsPerStatement, textChars)) {
-      const sql = this.cachedSql(`update:${table.name}:${columns.join(', ')}:${chunk.length}`, () =>
-        this.db.dialect.boundUpdateSql(table.name, columns, chunk.length, table.casts),
-      );
+      const build = () => this.db.dialect.boundUpdateSql(table.name, columns, chunk.length, table.casts);
+      // Only full chunks are cached: a text per row count would keep hundreds per shape.
+      const sql = chunk.length === rowsPerStatement ? this.cachedSql(`bound update:${table.name}:${columns.join(', ')}`, build) : build();
       if (sql === null) {
         for (const [id, ...values] of chunk) await this.applyUpdate(execute, table.name, String(id), { columns, values });
         continue;
