@@ -62,7 +62,7 @@ describe('defaults', () => {
       durability: 'batched',
       flushIntervalMs: 100,
       maxBatchSize: 1000,
-      maxQueueSize: 10_000,
+      maxQueueSize: 2500,
       maxQueueBytes: 32 * 1024 * 1024,
     });
     expect(config.redactKeys).toEqual([...DEFAULT_REDACT_KEYS]);

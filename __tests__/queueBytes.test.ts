@@ -76,7 +76,7 @@ describe('while SQLite is locked by another connection', () => {
     expect(locked.spooled).toBeGreaterThan(0);
     expect(locked.dropped).toBe(0);
     expect(locked.peakQueuedBytes).toBeLessThanOrEqual(maxQueueBytes + ONE_RECORD);
-    // Without the byte bound, memory held every record (maxQueueSize is 10 000).
+    // Without the byte bound, memory held every record (maxQueueSize is 2 500).
     expect(locked.peakQueued).toBeLessThanOrEqual(Math.ceil(maxQueueBytes / PAYLOAD) + 1);
 
     await release();

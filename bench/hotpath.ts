@@ -16,7 +16,7 @@ class LoopWorkflow {
   }
 }
 
-/** Calls between two drains: the queue bound both recorders get (the logger's default) holds a chunk. */
+/** Calls between two drains: the queue bound both recorders get holds a chunk (set here: the logger's default, 2 500, would not). */
 const CHUNK = 5_000;
 const QUEUE_BOUND = 10_000;
 /** What reading the thread's CPU time costs (taken off each chunk), or NaN where it cannot be read: wall time is used then. */

@@ -49,7 +49,12 @@ export interface LoggerConfig {
   flushIntervalMs?: number;
   /** Records that trigger a flush before the interval is up. @default 1000 */
   maxBatchSize?: number;
-  /** Records held in memory at most; past it, workflows wait for the database (or records spill when it is down). @default 10000 */
+  /**
+   * Records held in memory at most; past it, workflows wait for the database (or records spill
+   * when it is down). A larger queue makes larger transactions (more steps/s persisted when the
+   * database is the bottleneck) and holds records long enough for V8 to promote them: more memory.
+   * @default 2500
+   */
   maxQueueSize?: number;
   /**
    * Bytes of records held in memory at most, by estimate (the length of their text: captured
@@ -126,7 +131,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<ResolvedLoggerConfig, 'onError' | 'sp
   redactKeys: [...DEFAULT_REDACT_KEYS],
   flushIntervalMs: 100,
   maxBatchSize: 1000,
-  maxQueueSize: 10_000,
+  maxQueueSize: 2500,
   maxQueueBytes: 32 * 1024 * 1024,
   durability: 'batched',
   retryDelayMs: 100,
