@@ -1,5 +1,6 @@
 import { QueryError, uuidv7, type ExecutionStore, type NewExecution, type StatsBucket } from '../src';
 import type { ExecutionStatus } from '../src/entities';
+import { chooseBucketMs } from '../src/store/statsOverTime';
 import { databaseKinds, makeDatabase, type TestDatabase } from './support/databases';
 
 const BASE = 1_700_000_040_000;
@@ -207,15 +208,24 @@ describe.each(databaseKinds)('getStatsOverTime on %s', (kind) => {
     expect(await size(7 * DAY)).toBe(3 * HOUR);
     expect(await size(30 * DAY)).toBe(12 * HOUR);
     expect(await size(2 * 365 * DAY)).toBe(14 * DAY);
+    // A part of a second over 60 buckets keeps the size; a whole second more does not.
+    expect(chooseBucketMs(HOUR + 999)).toBe(MINUTE);
+    expect(chooseBucketMs(HOUR + 1000)).toBe(5 * MINUTE);
+    expect(chooseBucketMs(999)).toBe(1000);
     // The figures do not depend on the size chosen: one bucket of an hour holds the ten minutes' runs.
     const hour = await store.getStatsOverTime({ since: BASE, until: BASE + 10 * MINUTE, bucketMs: HOUR });
     expect(hour.buckets).toEqual(expected(rows, BASE, BASE + 10 * MINUTE, HOUR));
   });
 
-  test('until defaults to now', async () => {
-    const result = await store.getStatsOverTime({ since: Date.now() - HOUR });
-    expect(result.until).toBeGreaterThan(result.since);
+  test('until defaults to now, and "the last hour" read a moment later keeps minute buckets', async () => {
+    // The store reads now after the caller did: 100 ms late here stands for the few ms it usually is.
+    const before = Date.now();
+    const result = await store.getStatsOverTime({ since: before - HOUR - 100 });
+    expect(result.until).toBeGreaterThanOrEqual(before);
+    expect(result.until).toBeLessThanOrEqual(Date.now());
     expect(result.bucketMs).toBe(MINUTE);
+    expect(result.buckets).toHaveLength(61);
+    expect(result.buckets.at(-1)!.end).toBe(result.until);
   });
 
   test('bad input is refused with a QueryError naming the field', async () => {

@@ -14,6 +14,20 @@ declare const document: {
 
 const describeInBrowser = chromiumAvailable ? describe : describe.skip;
 
+/**
+ * What `read` gives once it equals `expected`, or what it last gave after 5 s (for the assertion to
+ * show). After a navigation the page draws the previous state until its own effects ran.
+ */
+async function settled<T>(read: () => Promise<T>, expected: T): Promise<T> {
+  const deadline = Date.now() + 5000;
+  let shown = await read();
+  while (JSON.stringify(shown) !== JSON.stringify(expected) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    shown = await read();
+  }
+  return shown;
+}
+
 /** The rows the executions table shows, once it has `count` of them: workflow and status. */
 async function rows(page: Page, expected: number | string[]): Promise<string[]> {
   const read = () =>
@@ -24,18 +38,17 @@ async function rows(page: Page, expected: number | string[]): Promise<string[]> 
   }
   // Waits for these rows, not only for their count: after a navigation the previous list stays
   // drawn until the new page's answer arrives, and it may have as many rows.
-  const deadline = Date.now() + 5000;
-  let shown = await read();
-  while (JSON.stringify(shown) !== JSON.stringify(expected) && Date.now() < deadline) {
-    await page.waitForTimeout(50);
-    shown = await read();
-  }
-  return shown;
+  return settled(read, expected);
 }
 
-/** The values of the form's fields named `name`, in order. */
-function fields(page: Page, name: string): Promise<string[]> {
-  return page.$$eval(`form.filters [name=${name}]`, (inputs) => inputs.map((input) => (input as unknown as { value: string }).value));
+/**
+ * Expects the values of the form's fields named `name`, in order, to become `expected`: the URL
+ * changes (back, forward) before the form is drawn from it.
+ */
+async function expectFields(page: Page, name: string, expected: string[]): Promise<void> {
+  const read = () =>
+    page.$$eval(`form.filters [name=${name}]`, (inputs) => inputs.map((input) => (input as unknown as { value: string }).value));
+  expect(await settled(read, expected)).toEqual(expected);
 }
 
 /** The URL's query, as pairs. */
@@ -110,7 +123,7 @@ describeInBrowser('the Executions page filter form in Chromium', () => {
 
     await page.reload();
     expect(await rows(page, ['ship success'])).toEqual(['ship success']);
-    expect(await fields(page, 'tag')).toEqual(['tenant=acme', 'region=eu']);
+    await expectFields(page, 'tag', ['tenant=acme', 'region=eu']);
 
     // Now two where tests instead: each alone matches more runs than both together.
     await page.fill('#filter-tag-0', '');
@@ -127,17 +140,17 @@ describeInBrowser('the Executions page filter form in Chromium', () => {
     expect(await rows(page, ['order-sync success'])).toEqual(['order-sync success']);
     await page.reload();
     expect(await rows(page, ['order-sync success'])).toEqual(['order-sync success']);
-    expect(await fields(page, 'where')).toEqual(['output.amount>10', 'output.amount<100']);
-    expect(await fields(page, 'tag')).toEqual(['']);
+    await expectFields(page, 'where', ['output.amount>10', 'output.amount<100']);
+    await expectFields(page, 'tag', ['']);
 
     await page.goBack();
     await page.waitForURL(/tag=/);
     expect(await rows(page, ['ship success'])).toEqual(['ship success']);
-    expect(await fields(page, 'tag')).toEqual(['tenant=acme', 'region=eu']);
-    expect(await fields(page, 'where')).toEqual(['']);
+    await expectFields(page, 'tag', ['tenant=acme', 'region=eu']);
+    await expectFields(page, 'where', ['']);
     await page.goForward();
     await page.waitForURL(/where=/);
-    expect(await fields(page, 'where')).toEqual(['output.amount>10', 'output.amount<100']);
+    await expectFields(page, 'where', ['output.amount>10', 'output.amount<100']);
   });
 
   test('trace and limit from the URL are kept when the form is applied, until removed', async () => {
@@ -169,7 +182,7 @@ describeInBrowser('the Executions page filter form in Chromium', () => {
     expect(await page.textContent('p.ignored')).toContain('workflow');
     // The other filter still applies; the broken one is not turned into U+FFFD and searched for.
     expect(await rows(page, 2)).toEqual([expect.stringMatching(/ error$/), 'order-sync error']);
-    expect(await fields(page, 'workflow')).toEqual(['']);
+    await expectFields(page, 'workflow', ['']);
 
     await page.goto(`${base}/executions/%E0%A4%A`);
     expect(await page.textContent('h1')).toBe('Not found');

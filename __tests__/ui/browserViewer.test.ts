@@ -246,6 +246,14 @@ describeInBrowser('the viewer in Chromium', () => {
       expect(new URL(page.url()).searchParams.get('step')).toBeTruthy();
       const fetchOutput = page.locator('.inspector .json-tree').nth(1);
       await expect(fetchOutput.locator('.marker-truncated').textContent()).resolves.toBe('truncated');
+      // Not even for one render may fetch's payloads (its output, truncated) show under charge's heading.
+      await page.evaluate(`(() => {
+        const stale = () => (document.querySelector('.inspector h2')?.textContent ?? '').includes('charge') &&
+          document.querySelector('.inspector .marker-truncated') !== null;
+        window.__staleInspector = false;
+        new MutationObserver(() => { if (stale()) window.__staleInspector = true; })
+          .observe(document.body, { subtree: true, childList: true, characterData: true });
+      })()`);
       await page.click('.timeline button:has(.timeline-name:text-is("charge"))');
       await page.waitForSelector('.inspector h2:has-text("charge")');
       const redacted = page.locator('.inspector .json-row:has(.json-key:text("password")) .marker-redacted');
@@ -253,6 +261,7 @@ describeInBrowser('the viewer in Chromium', () => {
       await redacted.first().waitFor();
       await page.waitForFunction(() => document.querySelectorAll('.inspector .json-tree').length >= 2);
       expect(await redacted.count()).toBe(2);
+      expect(await page.evaluate('window.__staleInspector')).toBe(false);
       // Copy buttons: the payload as JSON, and the replay test of this step.
       const stepId = new URL(page.url()).searchParams.get('step')!;
       await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(base).origin });

@@ -15,10 +15,16 @@ const DAY = 24 * HOUR;
 /** Round sizes, smallest first: the first giving at most TARGET_BUCKETS over the range is chosen. */
 const ROUND_SIZES = [SECOND, 10 * SECOND, MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 7 * DAY];
 
-/** The bucket size for a range of `rangeMs`: a round one giving at most 60 buckets; whole weeks beyond 60 weeks. */
+/**
+ * The bucket size for a range of `rangeMs`: a round one giving at most 60 buckets; whole weeks
+ * beyond 60 weeks. The range's part of a second is left out of the choice: "the last hour" asked
+ * as `since: Date.now() - HOUR`, with until read a few ms later as now, keeps minute buckets and
+ * gets a short 61st one.
+ */
 export function chooseBucketMs(rangeMs: number): number {
-  const round = ROUND_SIZES.find((size) => Math.ceil(rangeMs / size) <= TARGET_BUCKETS);
-  return round ?? 7 * DAY * Math.ceil(rangeMs / (TARGET_BUCKETS * 7 * DAY));
+  const whole = Math.floor(rangeMs / SECOND) * SECOND;
+  const round = ROUND_SIZES.find((size) => Math.ceil(whole / size) <= TARGET_BUCKETS);
+  return round ?? 7 * DAY * Math.ceil(whole / (TARGET_BUCKETS * 7 * DAY));
 }
 
 /**

@@ -177,7 +177,7 @@ export interface StatsOverTimeQuery {
   until?: number;
   /**
    * Width of each bucket in ms, a whole number; at most {@link MAX_STATS_BUCKETS} buckets may result.
-   * @default the smallest of 1 s, 10 s, 1 min, 5 min, 15 min, 30 min, 1 h, 3 h, 6 h, 12 h, 1 day, 7 days giving at most 60 buckets
+   * @default the smallest of 1 s, 10 s, 1 min, 5 min, 15 min, 30 min, 1 h, 3 h, 6 h, 12 h, 1 day, 7 days giving at most 60 buckets (the range's part of a second left out of the choice)
    */
   bucketMs?: number;
   /**

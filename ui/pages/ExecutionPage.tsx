@@ -269,20 +269,24 @@ function endOf(execution: ExecutionSummary, steps: StepSummary[]): number {
 
 /** The selected step's payloads, fetched for it alone when it is opened. */
 function Inspector({ executionId, step }: { executionId: string; step: StepSummary }) {
-  const [data, setData] = useState<StepData | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // What was fetched is kept with the step (and status) it was fetched for: a render for the next
+  // step, before its effect runs, must not draw the previous step's payloads under its heading.
+  const key = `${executionId}/${step.id}/${step.status}`;
+  const [loaded, setLoaded] = useState<{ key: string; data?: StepData; error?: string } | null>(null);
+  const data = loaded?.key === key ? (loaded.data ?? null) : null;
+  const error = loaded?.key === key ? (loaded.error ?? null) : null;
   useEffect(() => {
     const abort = new AbortController();
-    setData(null);
-    setError(null);
     getJson<StepData>(`/api/executions/${encodeURIComponent(executionId)}/steps/${encodeURIComponent(step.id)}`, abort.signal).then(
-      setData,
+      (fetched) => {
+        if (!abort.signal.aborted) setLoaded({ key, data: fetched });
+      },
       (reason: unknown) => {
-        if (!abort.signal.aborted) setError(String(reason instanceof Error ? reason.message : reason));
+        if (!abort.signal.aborted) setLoaded({ key, error: String(reason instanceof Error ? reason.message : reason) });
       },
     );
     return () => abort.abort();
-  }, [executionId, step.id, step.status]);
+  }, [key]);
   return (
     <section class="inspector" aria-labelledby="inspector-heading">
       <h2 id="inspector-heading">
