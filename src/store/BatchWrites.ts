@@ -106,18 +106,12 @@ export class BatchWrites {
     for (const chunk of this.slices(rows, rowsPerStatement, (row) => textChars(table.rows.values(row)))) {
       const values: unknown[] = [];
       for (const row of chunk) for (const value of table.rows.values(row)) values.push(this.db.dialect.bindable(value));
-      const build = () => this.insertSql(table, chunk.length);
-      // Only full chunks are cached, as for bound updates: a text per row count would keep hundreds per table.
-      await execute(chunk.length === rowsPerStatement ? this.cachedSql(`bound insert:${table.name}`, build) : build(), values);
+      const sql = this.chunkSql(`bound insert:${table.name}`, chunk.length === rowsPerStatement, () => {
+        const { columns } = table.rows;
+        return `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES ${this.valueTuples(chunk.length, width)}${this.db.dialect.ignoreDuplicateSql(columns[0]!)}`;
+      });
+      await execute(sql, values);
     }
-  }
-
-  private insertSql<Row, P>(table: TableWrites<Row, P>, rowCount: number): string {
-    const params = this.db.params();
-    const width = table.rows.columns.length;
-    const tuples: string[] = [];
-    for (let row = 0; row < rowCount; row++) tuples.push(`(${params.list(new Array(width).fill(null))})`);
-    return `INSERT INTO ${table.name} (${table.rows.columns.join(', ')}) VALUES ${tuples.join(', ')}${this.db.dialect.ignoreDuplicateSql(table.rows.columns[0]!)}`;
   }
 
   /**
@@ -125,7 +119,7 @@ export class BatchWrites {
    * share one UPDATE … FROM statement, instead of one round trip per late completion. Patches of
    * one id are merged first, so each id is one source row of one statement.
    */
-  private async updateRows<Row, P>(
+  private async updateRows<Row, P extends object>(
     execute: Execute,
     table: TableWrites<Row, P>,
     updates: readonly { id: string; patch: P }[],
@@ -158,9 +152,9 @@ export class BatchWrites {
     const width = columns.length + 1;
     const rowsPerStatement = Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS_PER_STATEMENT / width));
     for (const chunk of this.slices(rows, rowsPerStatement, textChars)) {
-      const build = () => this.db.dialect.boundUpdateSql(table.name, columns, chunk.length, table.casts);
-      // Only full chunks are cached: a text per row count would keep hundreds per shape.
-      const sql = chunk.length === rowsPerStatement ? this.cachedSql(`bound update:${table.name}:${columns.join(', ')}`, build) : build();
+      const sql = this.chunkSql(`bound update:${table.name}:${columns.join(', ')}`, chunk.length === rowsPerStatement, () =>
+        this.db.dialect.boundUpdateSql(table.name, columns, this.valueTuples(chunk.length, width), table.casts),
+      );
       if (sql === null) {
         for (const [id, ...values] of chunk) await this.applyUpdate(execute, table.name, String(id), { columns, values });
         continue;
@@ -182,6 +176,23 @@ export class BatchWrites {
   /** Rows in statements of at most `maxRows`, and within the dialect's bound on a statement's size. */
   private slices<T>(rows: readonly T[], maxRows: number, charsOf: (row: T) => number): Generator<T[]> {
     return slices(rows, maxRows, this.db.dialect.maxStatementChars, charsOf);
+  }
+
+  /** `rows` tuples of `width` placeholders each, in the dialect's style and numbered in order. */
+  private valueTuples(rows: number, width: number): string {
+    const params = this.db.params();
+    const placeholders = new Array<null>(width).fill(null);
+    const tuples: string[] = [];
+    for (let row = 0; row < rows; row++) tuples.push(`(${params.list(placeholders)})`);
+    return tuples.join(', ');
+  }
+
+  /**
+   * A bound statement's text, cached for full chunks only: a text per row count would keep
+   * hundreds per table or patch shape, while every chunk but a batch's last is full.
+   */
+  private chunkSql<S extends string | null>(key: string, full: boolean, build: () => S): S {
+    return full ? this.cachedSql(key, build) : build();
   }
 
   private cachedSql<S extends string | null>(key: string, build: () => S): S {

@@ -1,4 +1,5 @@
 import type { ExecutionPatch, StepPatch, WriteBatch } from '../store/types';
+import { assignDefined } from '../store/assignDefined';
 import { recordBytes, type DefinitionRow, type ExecutionRow, type SpoolRecord, type StepRow } from './records';
 
 /**
@@ -179,15 +180,9 @@ function merge<Row extends object, Patch extends object>(
 ): void {
   const pending = inserts.get(id);
   if (pending !== undefined) {
-    Object.assign(pending, withoutUndefined(patch));
+    assignDefined(pending, patch as Partial<Row>);
     return;
   }
   const queued = updates.get(id);
-  updates.set(id, queued === undefined ? patch : { ...queued, ...withoutUndefined(patch) });
-}
-
-function withoutUndefined<T extends object>(patch: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const key of Object.keys(patch) as (keyof T)[]) if (patch[key] !== undefined) out[key] = patch[key];
-  return out;
+  updates.set(id, queued === undefined ? patch : assignDefined({ ...queued }, patch));
 }

@@ -41,11 +41,11 @@ export interface SqlDialect {
   /** `UPDATE … FROM` rows sent as one JSON parameter: element 0 the id, element i the value of columns[i-1]. */
   jsonUpdateSql(table: string, columns: readonly string[], casts: Readonly<Record<string, string>>): string;
   /**
-   * `UPDATE … FROM (VALUES …)` of `rowCount` rows of bound parameters, each the id and then the
-   * values of `columns`; null where the database has no such statement (each row is then an
-   * UPDATE of its own).
+   * `UPDATE … FROM (VALUES …)` of the rows whose placeholders `tuples` lists (`(?, ?), (?, ?)`),
+   * each the id and then the values of `columns`; null where the database has no such statement
+   * (each row is then an UPDATE of its own).
    */
-  boundUpdateSql(table: string, columns: readonly string[], rowCount: number, casts: Readonly<Record<string, string>>): string | null;
+  boundUpdateSql(table: string, columns: readonly string[], tuples: string, casts: Readonly<Record<string, string>>): string | null;
   /**
    * SQL true where the JSON text in `column` holds a value at the condition's path that passes its
    * test. Every value, constants too, is bound through `bind`, once per use.

@@ -24,19 +24,12 @@ export const postgresDialect: SqlDialect = {
     const set = columns.map((column, i) => `${column} = ${element('u.e', i + 1, casts[column])}`).join(', ');
     return `UPDATE ${table} SET ${set} FROM json_array_elements($1::json) AS u(e) WHERE ${table}.id = u.e->>0`;
   },
-  boundUpdateSql(table, columns, rowCount, casts) {
+  boundUpdateSql(table, columns, tuples, casts) {
     // Parameters in a VALUES list are text (their type is unknown): the cast gives each its column's type.
     const set = columns
       .map((column, i) => `${column} = ${casts[column] ? `u.column${i + 2}::${casts[column]}` : `u.column${i + 2}`}`)
       .join(', ');
-    const width = columns.length + 1;
-    const tuples: string[] = [];
-    for (let row = 0; row < rowCount; row++) {
-      const slots: string[] = [];
-      for (let column = 1; column <= width; column++) slots.push(`$${row * width + column}`);
-      tuples.push(`(${slots.join(', ')})`);
-    }
-    return `UPDATE ${table} SET ${set} FROM (VALUES ${tuples.join(', ')}) AS u WHERE ${table}.id = u.column1`;
+    return `UPDATE ${table} SET ${set} FROM (VALUES ${tuples}) AS u WHERE ${table}.id = u.column1`;
   },
   jsonTest,
   // The planner weighs both indexes on its statistics (autovacuum keeps them).

@@ -44,10 +44,10 @@ export const sqliteDialect: SqlDialect = {
     const set = columns.map((column, i) => `${column} = ${element('u.value', i + 1)}`).join(', ');
     return `UPDATE ${table} SET ${set} FROM json_each(?) AS u WHERE ${table}.id = ${element('u.value', 0)}`;
   },
-  boundUpdateSql(table, columns, rowCount) {
+  boundUpdateSql(table, columns, tuples) {
     // SQLite names the columns of a VALUES list column1, column2…
     const set = columns.map((column, i) => `${column} = u.column${i + 2}`).join(', ');
-    return `UPDATE ${table} SET ${set} FROM (VALUES ${valueTuples(rowCount, columns.length + 1)}) AS u WHERE ${table}.id = u.column1`;
+    return `UPDATE ${table} SET ${set} FROM (VALUES ${tuples}) AS u WHERE ${table}.id = u.column1`;
   },
   jsonTest,
   // A unary plus is SQLite's way to keep a term from choosing an index.
@@ -89,11 +89,6 @@ function jsonTest(column: string, { segments, test }: DataCondition, bind: (valu
       return `${type()} IN ('integer', 'real') AND ${bounds.join(' AND ')}`;
     }
   }
-}
-
-function valueTuples(rows: number, width: number): string {
-  const tuple = `(${new Array<string>(width).fill('?').join(', ')})`;
-  return new Array<string>(rows).fill(tuple).join(', ');
 }
 
 function element(value: string, index: number): string {
