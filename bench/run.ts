@@ -43,7 +43,8 @@ const ALIASES: Record<string, string> = { endToEnd: 'e2e', 'end-to-end': 'e2e' }
 /**
  * `node run.js [hotpath] [throughput] [e2e] [memory] [retention] [outage] [storage] [compare] [search] [follow] [tags] [stats-over-time] [dbos] [viewer] [index-cost]` — all but index-cost when none is named.
  * `BENCH_QUICK=1` shrinks every size for a smoke run. Prints a markdown table of the figures,
- * their baselines, ratios and targets, and writes the results to bench/results/latest.json.
+ * their baselines, ratios and targets, and writes the results to bench/results/last-run.json
+ * (untracked: a run worth quoting is copied to a dated file beside it).
  */
 async function main(): Promise<void> {
   isolateFromEnvironment();
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
   );
   const resultsDir = join(projectRoot(), 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, 'latest.json');
+  const file = join(resultsDir, 'last-run.json');
   writeFileSync(
     file,
     `${JSON.stringify({ machine: host, quick: QUICK, benches: names, rows, details, loggerErrors, table, targets }, null, 2)}\n`,

@@ -155,6 +155,25 @@ export function machine(): Machine {
   };
 }
 
+/**
+ * Whether a row's figures were all measured: a run limited to some parts (BENCH_*_ONLY) leaves a
+ * baseline or a ratio unmeasured (NaN), and a verdict on it would be a MISS that means nothing.
+ */
+export function measured(row: ResultRow): boolean {
+  return (
+    Number.isFinite(row.value.median) &&
+    (row.ratio === undefined || Number.isFinite(row.ratio)) &&
+    (row.baseline === undefined || Number.isFinite(row.baseline.value))
+  );
+}
+
+/** PASS, MISS, "not measured", or a dash for a row without a target. */
+function result(row: ResultRow): string {
+  if (!row.verdict) return '—';
+  if (!measured(row)) return 'not measured';
+  return row.verdict.pass ? 'PASS' : '**MISS**';
+}
+
 /** The results as a markdown table: one line per figure, with its baseline, ratio and verdict. */
 export function markdownTable(rows: readonly ResultRow[], host: Machine): string {
   const header = ['bench', 'figure', 'median (min–max)', 'baseline', 'ratio', 'target', 'result'];
@@ -167,7 +186,6 @@ export function markdownTable(rows: readonly ResultRow[], host: Machine): string
   ];
   for (const row of rows) {
     const baseline = row.baseline ? `${row.baseline.label}: ${formatNumber(row.baseline.value)} ${row.baseline.unit}` : '—';
-    const result = row.verdict ? (row.verdict.pass ? 'PASS' : '**MISS**') : '—';
     const figure = row.note ? `${row.figure} <sub>${row.note}</sub>` : row.figure;
     const cells = [
       row.bench,
@@ -176,7 +194,7 @@ export function markdownTable(rows: readonly ResultRow[], host: Machine): string
       baseline,
       formatRatio(row.ratio),
       row.verdict?.target ?? '—',
-      result,
+      result(row),
     ];
     lines.push(`| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
@@ -204,7 +222,7 @@ export function targetSummary(rows: readonly ResultRow[]): string {
       formatValue(row.value, row.unit),
       formatRatio(row.ratio),
       row.verdict!.target,
-      row.verdict!.pass ? 'PASS' : '**MISS**',
+      result(row),
     ];
     lines.push(`| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
