@@ -119,5 +119,9 @@ describe.each(databaseKinds)('batch updates on %s', (kind) => {
     expect(updates.length).toBeGreaterThan(0);
     const done = await store.dataSource.getRepository(ExecutionStep).count({ where: { executionId: parent.id, status: 'success' } });
     expect(done).toBe(steps.length);
+    // Each row got its own values, not a neighbour's: ids and values travel in one VALUES list.
+    const stored = await store.getSteps(parent.id);
+    const wrong = stored.filter((row) => row.durationMs !== row.stepIndex || row.completedAt !== base + row.stepIndex);
+    expect(wrong.map(({ stepIndex, completedAt, durationMs }) => ({ stepIndex, completedAt, durationMs }))).toEqual([]);
   });
 });

@@ -41,7 +41,7 @@ export class BatchWrites {
   private readonly executions: TableWrites<NewExecution & { id: string }, ExecutionPatch>;
   private readonly steps: TableWrites<NewStep & { id: string }, StepPatch>;
   private readonly definitions: TableWrites<NewDefinition, never>;
-  private readonly sqlCache = new Map<string, string | null>();
+  private readonly sqlCache = new Map<string, string>();
   private readonly tagIndex: TagIndex;
 
   constructor(
@@ -149,16 +149,17 @@ export class BatchWrites {
 
   /** Rows of one patch shape as bound parameters: set-wise where the dialect can, else one UPDATE a row. */
   private async updateBound<Row, P>(execute: Execute, table: TableWrites<Row, P>, columns: string[], rows: unknown[][]): Promise<void> {
+    const setWise = this.db.dialect.boundUpdateSql;
+    if (setWise === null) {
+      for (const [id, ...values] of rows) await this.applyUpdate(execute, table.name, String(id), { columns, values });
+      return;
+    }
     const width = columns.length + 1;
     const rowsPerStatement = Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS_PER_STATEMENT / width));
     for (const chunk of this.slices(rows, rowsPerStatement, textChars)) {
       const sql = this.chunkSql(`bound update:${table.name}:${columns.join(', ')}`, chunk.length === rowsPerStatement, () =>
-        this.db.dialect.boundUpdateSql(table.name, columns, this.valueTuples(chunk.length, width), table.casts),
+        setWise(table.name, columns, this.valueTuples(chunk.length, width), table.casts),
       );
-      if (sql === null) {
-        for (const [id, ...values] of chunk) await this.applyUpdate(execute, table.name, String(id), { columns, values });
-        continue;
-      }
       const values: unknown[] = [];
       for (const row of chunk) for (const value of row) values.push(this.db.dialect.bindable(value));
       await execute(sql, values);
@@ -191,12 +192,12 @@ export class BatchWrites {
    * A bound statement's text, cached for full chunks only: a text per row count would keep
    * hundreds per table or patch shape, while every chunk but a batch's last is full.
    */
-  private chunkSql<S extends string | null>(key: string, full: boolean, build: () => S): S {
+  private chunkSql(key: string, full: boolean, build: () => string): string {
     return full ? this.cachedSql(key, build) : build();
   }
 
-  private cachedSql<S extends string | null>(key: string, build: () => S): S {
-    let sql = this.sqlCache.get(key) as S | undefined;
+  private cachedSql(key: string, build: () => string): string {
+    let sql = this.sqlCache.get(key);
     if (sql === undefined) {
       sql = build();
       this.sqlCache.set(key, sql);

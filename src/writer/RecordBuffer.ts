@@ -172,7 +172,7 @@ export class RecordBuffer {
   }
 }
 
-function merge<Row extends object, Patch extends object>(
+function merge<Row extends object, Patch extends Partial<Row>>(
   inserts: Map<string, Row>,
   updates: Map<string, Patch>,
   id: string,
@@ -180,9 +180,9 @@ function merge<Row extends object, Patch extends object>(
 ): void {
   const pending = inserts.get(id);
   if (pending !== undefined) {
-    assignDefined(pending, patch as Partial<Row>);
+    assignDefined(pending, patch);
     return;
   }
   const queued = updates.get(id);
-  updates.set(id, queued === undefined ? patch : assignDefined({ ...queued }, patch));
+  updates.set(id, queued === undefined ? patch : assignDefined<Patch>({ ...queued }, patch));
 }

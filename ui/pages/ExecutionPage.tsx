@@ -271,7 +271,7 @@ function endOf(execution: ExecutionSummary, steps: StepSummary[]): number {
 function Inspector({ executionId, step }: { executionId: string; step: StepSummary }) {
   // What was fetched is kept with the step (and status) it was fetched for: a render for the next
   // step, before its effect runs, must not draw the previous step's payloads under its heading.
-  const key = `${executionId}/${step.id}/${step.status}`;
+  const key = JSON.stringify([executionId, step.id, step.status]);
   const [loaded, setLoaded] = useState<{ key: string; data?: StepData; error?: string } | null>(null);
   const data = loaded?.key === key ? (loaded.data ?? null) : null;
   const error = loaded?.key === key ? (loaded.error ?? null) : null;

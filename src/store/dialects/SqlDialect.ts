@@ -45,7 +45,7 @@ export interface SqlDialect {
    * each the id and then the values of `columns`; null where the database has no such statement
    * (each row is then an UPDATE of its own).
    */
-  boundUpdateSql(table: string, columns: readonly string[], tuples: string, casts: Readonly<Record<string, string>>): string | null;
+  boundUpdateSql: ((table: string, columns: readonly string[], tuples: string, casts: Readonly<Record<string, string>>) => string) | null;
   /**
    * SQL true where the JSON text in `column` holds a value at the condition's path that passes its
    * test. Every value, constants too, is bound through `bind`, once per use.

@@ -46,7 +46,7 @@ export const mysqlDialect: SqlDialect = {
     return `UPDATE ${table} JOIN ${jsonTable(['id', ...columns], casts, true)} AS u ON ${table}.id = u.c0 SET ${set}`;
   },
   // MySQL 8 writes a row constructor as VALUES ROW(…), MariaDB as VALUES (…): one UPDATE a row.
-  boundUpdateSql: () => null,
+  boundUpdateSql: null,
   jsonTest,
   // InnoDB's persistent statistics weigh both indexes.
   unindexed: (column) => column,
