@@ -1,9 +1,10 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { LoggedWorkflow, type ExecutionStore } from '../../src';
+import { createHistoryHandler, LoggedWorkflow, type ExecutionStore } from '../../src';
 import { chromiumAvailable, launchChromium, watch, type Misbehaviour } from '../support/browser';
 import { makeDatabase, type TestDatabase } from '../support/databases';
-import { serveViewer, stopServer, ViewerHistory } from '../support/viewerFixture';
+import { Gate, serveViewer, stopServer, ViewerHistory } from '../support/viewerFixture';
 
 // What the page's functions see in the browser; this suite compiles without the DOM's types.
 declare const document: {
@@ -175,6 +176,49 @@ describeInBrowser('the Executions page filter form in Chromium', () => {
     ]);
     expect(await rows(page, ['order-sync error', 'order-sync success'])).toEqual(['order-sync error', 'order-sync success']);
     expect(await page.isVisible('button:text("Load more")')).toBe(true);
+  });
+
+  test('a list whose answer is cut short by the next navigation is dropped, not read as an empty answer', async () => {
+    // The answer for workflow=order-sync sends its headers at once and its body only when released.
+    const body = new Gate();
+    const handler = createHistoryHandler(store);
+    const held = createServer((req, res) => {
+      if (req.url?.startsWith('/api/executions?') && req.url.includes('workflow=order-sync')) {
+        const end = res.end.bind(res) as (chunk: string) => void;
+        Object.assign(res, {
+          end: (chunk: string) => {
+            res.flushHeaders();
+            void body.opened.then(() => end(chunk));
+            return res;
+          },
+        });
+      }
+      return handler(req, res);
+    });
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(held.address() as AddressInfo).port}`;
+    const heldRead = (request: { url(): string }) => request.url().includes('workflow=order-sync');
+    try {
+      await page.goto(`${url}/?status=error`);
+      const errors = await rows(page, 2);
+      const headers = page.waitForResponse(heldRead);
+      const cut = page.waitForEvent('requestfailed', heldRead);
+      await page.fill('input[name=workflow]', 'order-sync');
+      await page.click('button[type=submit]');
+      await headers;
+      // Back while that body is still to come: the page aborts the read in the middle of it.
+      await page.goBack();
+      await cut;
+      body.release();
+      await page.evaluate(() => new Promise((resolve) => setTimeout(() => resolve(null), 100)));
+      expect(seen.pageErrors).toEqual([]);
+      expect(await rows(page, errors)).toEqual(errors);
+    } finally {
+      body.release();
+      // Left before its server stops: the page's event stream is not cut under the next test.
+      await page.goto('about:blank');
+      await stopServer(held);
+    }
   });
 
   test('a broken percent-escape in the URL is ignored and said, not a blank page', async () => {
