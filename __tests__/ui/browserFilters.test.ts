@@ -221,6 +221,41 @@ describeInBrowser('the Executions page filter form in Chromium', () => {
     }
   });
 
+  test('a Load more answer that comes after the filters changed is dropped, not added to the new list', async () => {
+    // The next page's answer (a read with a cursor) is held until released.
+    const answer = new Gate();
+    const handler = createHistoryHandler(store);
+    const held = createServer((req, res) => {
+      if (req.url?.startsWith('/api/executions?') && req.url.includes('cursor=')) return void answer.opened.then(() => handler(req, res));
+      return handler(req, res);
+    });
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(held.address() as AddressInfo).port}`;
+    const nextPage = (request: { url(): string }) => request.url().includes('cursor=');
+    try {
+      await page.goto(`${url}/?limit=2`);
+      await rows(page, 2);
+      const asked = page.waitForRequest(nextPage);
+      await page.click('button:text("Load more")');
+      await asked;
+      const ended = Promise.race([page.waitForEvent('requestfinished', nextPage), page.waitForEvent('requestfailed', nextPage)]);
+      await page.fill('input[name=workflow]', 'order-sync');
+      await page.click('button[type=submit]');
+      const orderSync = ['order-sync error', 'order-sync success'];
+      expect(await rows(page, orderSync)).toEqual(orderSync);
+      answer.release();
+      await ended;
+      await page.evaluate(() => new Promise((resolve) => setTimeout(() => resolve(null), 100)));
+      // Every run listed still meets workflow=order-sync: none of the unfiltered list's second page.
+      expect(await rows(page, orderSync)).toEqual(orderSync);
+      expect(await page.isVisible('button:text("Load more")')).toBe(true);
+    } finally {
+      answer.release();
+      await page.goto('about:blank');
+      await stopServer(held);
+    }
+  });
+
   test('a broken percent-escape in the URL is ignored and said, not a blank page', async () => {
     await page.goto(`${base}/?workflow=%E0%A4%A&status=error`);
     expect(await page.textContent('p.ignored')).toContain('workflow');
