@@ -1,9 +1,10 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { LoggedWorkflow, type ExecutionStore } from '../../src';
+import { createHistoryHandler, LoggedWorkflow, type ExecutionStore } from '../../src';
 import { chromiumAvailable, launchChromium, watch, type Misbehaviour } from '../support/browser';
 import { makeDatabase, type TestDatabase } from '../support/databases';
-import { serveViewer, stopServer, ViewerHistory } from '../support/viewerFixture';
+import { Gate, serveViewer, stopServer, ViewerHistory } from '../support/viewerFixture';
 
 // What the page's functions see in the browser; this suite compiles without the DOM's types.
 declare const document: {
@@ -175,6 +176,84 @@ describeInBrowser('the Executions page filter form in Chromium', () => {
     ]);
     expect(await rows(page, ['order-sync error', 'order-sync success'])).toEqual(['order-sync error', 'order-sync success']);
     expect(await page.isVisible('button:text("Load more")')).toBe(true);
+  });
+
+  test('a list whose answer is cut short by the next navigation is dropped, not read as an empty answer', async () => {
+    // The answer for workflow=order-sync sends its headers at once and its body only when released.
+    const body = new Gate();
+    const handler = createHistoryHandler(store);
+    const held = createServer((req, res) => {
+      if (req.url?.startsWith('/api/executions?') && req.url.includes('workflow=order-sync')) {
+        const end = res.end.bind(res) as (chunk: string) => void;
+        Object.assign(res, {
+          end: (chunk: string) => {
+            res.flushHeaders();
+            void body.opened.then(() => end(chunk));
+            return res;
+          },
+        });
+      }
+      return handler(req, res);
+    });
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(held.address() as AddressInfo).port}`;
+    const heldRead = (request: { url(): string }) => request.url().includes('workflow=order-sync');
+    try {
+      await page.goto(`${url}/?status=error`);
+      const errors = await rows(page, 2);
+      const headers = page.waitForResponse(heldRead);
+      const cut = page.waitForEvent('requestfailed', heldRead);
+      await page.fill('input[name=workflow]', 'order-sync');
+      await page.click('button[type=submit]');
+      await headers;
+      // Back while that body is still to come: the page aborts the read in the middle of it.
+      await page.goBack();
+      await cut;
+      body.release();
+      await page.evaluate(() => new Promise((resolve) => setTimeout(() => resolve(null), 100)));
+      expect(seen.pageErrors).toEqual([]);
+      expect(await rows(page, errors)).toEqual(errors);
+    } finally {
+      body.release();
+      // Left before its server stops: the page's event stream is not cut under the next test.
+      await page.goto('about:blank');
+      await stopServer(held);
+    }
+  });
+
+  test('a Load more answer that comes after the filters changed is dropped, not added to the new list', async () => {
+    // The next page's answer (a read with a cursor) is held until released.
+    const answer = new Gate();
+    const handler = createHistoryHandler(store);
+    const held = createServer((req, res) => {
+      if (req.url?.startsWith('/api/executions?') && req.url.includes('cursor=')) return void answer.opened.then(() => handler(req, res));
+      return handler(req, res);
+    });
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(held.address() as AddressInfo).port}`;
+    const nextPage = (request: { url(): string }) => request.url().includes('cursor=');
+    try {
+      await page.goto(`${url}/?limit=2`);
+      await rows(page, 2);
+      const asked = page.waitForRequest(nextPage);
+      await page.click('button:text("Load more")');
+      await asked;
+      const ended = Promise.race([page.waitForEvent('requestfinished', nextPage), page.waitForEvent('requestfailed', nextPage)]);
+      await page.fill('input[name=workflow]', 'order-sync');
+      await page.click('button[type=submit]');
+      const orderSync = ['order-sync error', 'order-sync success'];
+      expect(await rows(page, orderSync)).toEqual(orderSync);
+      answer.release();
+      await ended;
+      await page.evaluate(() => new Promise((resolve) => setTimeout(() => resolve(null), 100)));
+      // Every run listed still meets workflow=order-sync: none of the unfiltered list's second page.
+      expect(await rows(page, orderSync)).toEqual(orderSync);
+      expect(await page.isVisible('button:text("Load more")')).toBe(true);
+    } finally {
+      answer.release();
+      await page.goto('about:blank');
+      await stopServer(held);
+    }
   });
 
   test('a broken percent-escape in the URL is ignored and said, not a blank page', async () => {

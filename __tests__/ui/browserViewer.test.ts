@@ -374,12 +374,24 @@ describeInBrowser('the viewer in Chromium', () => {
       expect(lefts).toEqual([...lefts].sort((a, b) => a - b));
 
       await page.click('.timeline-row:first-child button');
+      // The row a key moves to is drawn and focused as part of handling the key (its render
+      // included), not a frame later: a key pressed meanwhile would go to the page and be lost.
+      // Where the focus is is noted right after each key's handler and the render it asked for.
+      await page.evaluate(() => {
+        window.__focusAfterKey = [];
+        window.addEventListener('keydown', () =>
+          window.queueMicrotask(() =>
+            window.__focusAfterKey.push(document.activeElement?.closest('.timeline-row')?.getAttribute('aria-posinset') ?? null),
+          ),
+        );
+      });
       await page.keyboard.press('End');
       await page.waitForSelector('.timeline-row[aria-posinset="1000"].selected');
       expect(await page.$$eval('.timeline-row', (rows) => rows.length)).toBeLessThan(100);
       expect(await page.evaluate(() => document.activeElement?.closest('.timeline-row')?.getAttribute('aria-posinset'))).toBe('1000');
       await page.keyboard.press('ArrowUp');
       await page.waitForSelector('.timeline-row[aria-posinset="999"].selected');
+      expect(await page.evaluate(() => window.__focusAfterKey)).toEqual(['1000', '999']);
       expect(new URL(page.url()).searchParams.get('step')).toBe(await page.getAttribute('.timeline-row.selected', 'data-step'));
       await page.waitForSelector('.inspector .json-tree');
     });

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ExecutionSummary, StepSummary } from '../api';
 import { formatDuration } from '../format';
 import { href } from '../router';
@@ -58,9 +58,11 @@ export function Timeline({
   };
   // A step selected elsewhere (the graph) is scrolled into view.
   useEffect(() => scrollTo(selectedIndex), [selectedIndex]);
-  // The step moved to by keyboard is focused once its row is drawn (after the scroll renders it).
+  // The step moved to by keyboard is focused in the render that draws its row, before the browser
+  // paints or reads the next key: after an effect (a frame later) the key pressed meanwhile went to
+  // the page, the row it left (scrolled out of the drawn ones) having taken the focus with it.
   const pendingFocus = useRef<string | null>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const id = pendingFocus.current;
     const button =
       id === null ? null : viewport.current?.querySelector<HTMLButtonElement>(`[data-step="${CSS.escape(id)}"] > button:first-child`);
@@ -95,6 +97,8 @@ export function Timeline({
     if (!row || row.kind !== 'step') return;
     pendingFocus.current = row.step.id;
     scrollTo(rows.indexOf(row));
+    // The rows drawn follow the scroll in this render, not at its event a frame later.
+    if (viewport.current) setScrollTop(viewport.current.scrollTop);
     onSelect(row.step);
   };
 

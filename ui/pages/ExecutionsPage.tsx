@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ExecutionPage, ExecutionSummary } from '../api';
 import { FilterForm } from '../components/FilterForm';
 import { ApiError, getJson } from '../http';
@@ -54,6 +54,8 @@ export function ExecutionsPage({ place }: { place: Place }) {
       on ? [...old.filter((p) => p.id !== execution.id), execution].slice(-2) : old.filter((p) => p.id !== execution.id),
     );
   const [older, newer] = [...picked].sort((x, y) => -byNewest(x, y));
+  // The read of the next page, if one is under way: it belongs to the query it was asked with.
+  const more = useRef<AbortController | null>(null);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -78,7 +80,12 @@ export function ExecutionsPage({ place }: { place: Place }) {
         setLoading(false);
       },
     );
-    return () => abort.abort();
+    return () => {
+      abort.abort();
+      // A next page still to come is the previous query's: added to this one's list, it would
+      // show runs these filters leave out, and its cursor would page through the wrong list.
+      more.current?.abort();
+    };
   }, [query.toString()]);
 
   useLiveEvents(liveSince, (event) => {
@@ -104,8 +111,12 @@ export function ExecutionsPage({ place }: { place: Place }) {
     if (!params.has('limit')) params.set('limit', String(PAGE_SIZE));
     params.set('cursor', cursor);
     setLoading(true);
-    getJson<ExecutionPage>(`/api/executions?${params}`).then(
+    const abort = new AbortController();
+    more.current?.abort();
+    more.current = abort;
+    getJson<ExecutionPage>(`/api/executions?${params}`, abort.signal).then(
       (page) => {
+        if (abort.signal.aborted) return;
         setItems((list) => {
           const seen = new Set(list.map((item) => item.id));
           return [...list, ...page.items.filter((item) => !seen.has(item.id))];
@@ -114,6 +125,7 @@ export function ExecutionsPage({ place }: { place: Place }) {
         setLoading(false);
       },
       (reason: unknown) => {
+        if (abort.signal.aborted) return;
         setError(reason instanceof ApiError ? reason : new ApiError(0, String(reason)));
         setLoading(false);
       },
