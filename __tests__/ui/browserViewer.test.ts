@@ -120,9 +120,15 @@ describeInBrowser('the viewer in Chromium', () => {
       expect(new URL(page.url()).search).toBe('?workflow=order-sync&status=error');
       await page.fill('input[name=workflow]', '');
       await page.fill('input[name=tag]', 'tenant=acme');
+      // The list these filters give holds the same one row as the one before: wait for its answer.
+      const tagged = page.waitForResponse((response) => new URL(response.url()).searchParams.get('tag') === 'tenant=acme');
       await page.press('input[name=tag]', 'Enter');
       await page.waitForURL(/tag=/);
       expect(new URL(page.url()).searchParams.getAll('tag')).toEqual(['tenant=acme']);
+      const answer = (await (await tagged).json()) as { items: { workflowId: string; status: string }[] };
+      expect(answer.items.map(({ workflowId, status }) => ({ workflow: workflowId, status }))).toEqual([
+        { workflow: 'order-sync', status: 'error' },
+      ]);
       expect(await rows(page, 1)).toEqual([{ workflow: 'order-sync', status: 'error' }]);
       await page.goBack();
       expect(new URL(page.url()).search).toBe('?workflow=order-sync&status=error');
