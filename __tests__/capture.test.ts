@@ -808,11 +808,9 @@ describe('size cap', () => {
   });
 
   test('a 50 MB string payload returns the marker with its exact size', () => {
-    const started = Date.now();
     const marker = truncated(capture({ blob: 'x'.repeat(50_000_000) }, 1_000_000));
     expect(marker._originalSize).toBe(50_000_000 + '{"blob":""}'.length);
     expect(marker._preview).toBe(`{"blob":"${'x'.repeat(991)}...`);
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   test('an array of a million objects: counted up to COUNT_FACTOR × the cap, then marked as a lower bound', () => {
